@@ -1,0 +1,65 @@
+# Wijkpanel: `make run` to try it, `make test` to check it.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app app
+VENDOR := panel/static/vendor/component-library.css panel/static/vendor/design-tokens.css
+CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test bench install assets translations messages lint system-packages clean
+
+run: install assets translations
+	$(FLASK) db-upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --port $(PORT)
+
+test: install assets translations system-packages
+	$(BIN)/ruff check panel tests migrations
+	$(BIN)/pytest
+	$(BIN)/pytest --postgresql -m "not browser"
+
+bench:
+	@echo "The benchmark is not part of this version yet." >&2; exit 1
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: $(VENDOR)
+
+$(VENDOR): node_modules/.installed scripts/copy-assets
+	scripts/copy-assets
+
+translations: $(COMPILED)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# Extract the strings from code and templates and merge them into both catalogs.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file \
+		--project=Wijkpanel --copyright-holder="Wijkpanel contributors" \
+		--no-location -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/python scripts/translate.py english
+	$(BIN)/python scripts/translate.py missing
+
+lint: install
+	$(BIN)/ruff check panel tests migrations
+
+system-packages:
+	scripts/ensure-system-packages
+
+clean:
+	rm -rf $(VENV) node_modules panel/static/vendor $(COMPILED)

@@ -1,0 +1,59 @@
+"""Wijkpanel: resident panels on local safety for Dutch municipalities."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from panel.areas import cli as areas_cli
+from panel.areas import views as areas_views
+from panel.auth import cli as auth_cli
+from panel.auth import views as auth_views
+from panel.auth.models import User
+from panel.config import DEFAULT_INSTANCE_PATH, PROJECT_ROOT, load_settings
+from panel.db import db as database
+from panel.demo import cli as demo_cli
+from panel.errors import register_error_handlers
+from panel.extensions import babel, csrf, limiter, login_manager
+from panel.i18n import register_template_helpers, select_locale
+from panel.migrations import register_commands as register_migration_commands
+from panel.site import views as site_views
+from panel.templating import register_context
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: dict[str, Any] | None = None,
+               instance_path: Path | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints and commands."""
+    instance = Path(instance_path or DEFAULT_INSTANCE_PATH)
+    app = Flask(__name__, instance_path=str(instance),
+                template_folder=str(PROJECT_ROOT / "templates"))
+    app.config.update(load_settings(instance))
+    if test_config:
+        app.config.update(test_config)
+    instance.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s "
+                        "%(message)s")
+
+    database.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page itself says what to do
+    login_manager.user_loader(lambda user_id: database.session.get(User, int(user_id)))
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_context(app)
+    for blueprint in (site_views.bp, auth_views.bp, areas_views.bp):
+        app.register_blueprint(blueprint)
+    register_migration_commands(app)
+    for module in (areas_cli, auth_cli, demo_cli):
+        module.register_commands(app)
+    return app

@@ -1,0 +1,1 @@
+"""Municipality, gebieden (areas), wijken (neighbourhoods) and buurten (districts)."""

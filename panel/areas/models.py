@@ -1,0 +1,71 @@
+"""The municipality and its areas, with CBS codes for wijken and buurten."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from panel.db import UTCDateTime, db, utcnow
+
+
+class Municipality(db.Model):
+    """The one municipality (gemeente) a deployment serves; ``code`` is CBS ``GM0361``."""
+
+    __tablename__ = "municipality"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def digits(self) -> str:
+        return self.code[2:]
+
+
+class Area(db.Model):
+    """A gebied: a part of the municipality with its own area team."""
+
+    __tablename__ = "area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+    neighbourhoods: Mapped[list[Neighbourhood]] = relationship(
+        back_populates="area", order_by="Neighbourhood.code"
+    )
+
+
+class Neighbourhood(db.Model):
+    """A wijk, identified by its CBS code (``WK036101``) from the CBS map of ``cbs_year``."""
+
+    __tablename__ = "neighbourhood"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    cbs_year: Mapped[int] = mapped_column(Integer)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+
+    area: Mapped[Area] = relationship(back_populates="neighbourhoods")
+    districts: Mapped[list[District]] = relationship(
+        back_populates="neighbourhood", order_by="District.code"
+    )
+
+
+class District(db.Model):
+    """A buurt inside a wijk, identified by its CBS code (``BU03610101``)."""
+
+    __tablename__ = "district"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    cbs_year: Mapped[int] = mapped_column(Integer)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
+
+    neighbourhood: Mapped[Neighbourhood] = relationship(back_populates="districts")

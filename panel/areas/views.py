@@ -1,0 +1,136 @@
+"""Staff pages for the municipality and its gebieden, wijken and buurten."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from panel.areas import services
+from panel.areas.forms import (
+    AreaForm,
+    AreasUploadForm,
+    DistrictForm,
+    MunicipalityForm,
+    NeighbourhoodForm,
+)
+from panel.auth.models import Role
+from panel.auth.permissions import may_manage_area, require_role
+from panel.db import db
+from panel.errors import DomainError
+
+bp = Blueprint("areas", __name__, url_prefix="/beheer")
+
+
+def _saved_or_error(action: object) -> bool:
+    """Commit when ``action`` (a callable) succeeds; flash its error otherwise."""
+    try:
+        action()  # type: ignore[operator]
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return False
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return True
+
+
+@bp.route("/gemeente", methods=["GET", "POST"])
+@login_required
+def municipality() -> str | Response:
+    require_role(current_user, Role.ADMIN)
+    form = MunicipalityForm(obj=services.get_municipality())
+    if form.validate_on_submit() and _saved_or_error(
+            lambda: services.save_municipality(current_user, form.code.data or "",
+                                               form.name.data or "")):
+        return redirect(url_for("areas.index"))
+    return render_template("areas/municipality.html", form=form)
+
+
+@bp.get("/gebieden")
+@login_required
+def index() -> str:
+    return render_template("areas/index.html", areas=services.areas_for(current_user),
+                           municipality=services.get_municipality())
+
+
+@bp.get("/gebieden/<code>")
+@login_required
+def area(code: str) -> str:
+    item = services.get_area_for(current_user, code)
+    return render_template("areas/area.html", area=item,
+                           may_manage=may_manage_area(current_user, item))
+
+
+@bp.route("/gebieden/nieuw", methods=["GET", "POST"])
+@bp.route("/gebieden/<code>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit_area(code: str | None = None) -> str | Response:
+    require_role(current_user, Role.ADMIN)
+    item = services.get_area_for(current_user, code) if code else None
+    form = AreaForm(obj=item)
+    if form.validate_on_submit() and _saved_or_error(
+            lambda: services.save_area(current_user, form.code.data or "",
+                                       form.name.data or "", item)):
+        return redirect(url_for("areas.index"))
+    return render_template("areas/edit.html", form=form, kind="area", item=item)
+
+
+@bp.route("/wijken/nieuw", methods=["GET", "POST"])
+@bp.route("/wijken/<code>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit_neighbourhood(code: str | None = None) -> str | Response:
+    require_role(current_user, Role.ADMIN)
+    item = services.get_neighbourhood(code) if code else None
+    form = NeighbourhoodForm(obj=item)
+    form.area.choices = [SelectChoice(a.code, a.name) for a in services.public_overview()]
+    if item is not None and not form.is_submitted():
+        form.area.data = item.area.code
+    if form.validate_on_submit() and _saved_or_error(
+            lambda: services.save_neighbourhood(current_user, form.code.data or "",
+                                                form.name.data or "", form.area.data or "",
+                                                form.cbs_year.data, item)):
+        return redirect(url_for("areas.index"))
+    return render_template("areas/edit.html", form=form, kind="neighbourhood", item=item)
+
+
+@bp.route("/buurten/nieuw", methods=["GET", "POST"])
+@bp.route("/buurten/<code>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit_district(code: str | None = None) -> str | Response:
+    require_role(current_user, Role.ADMIN)
+    item = services.get_district(code) if code else None
+    form = DistrictForm(obj=item)
+    form.neighbourhood.choices = [
+        SelectChoice(n.code, f"{n.name} ({n.code})")
+        for a in services.public_overview() for n in a.neighbourhoods
+    ]
+    if item is not None and not form.is_submitted():
+        form.neighbourhood.data = item.neighbourhood.code
+    if form.validate_on_submit() and _saved_or_error(
+            lambda: services.save_district(current_user, form.code.data or "",
+                                           form.name.data or "",
+                                           form.neighbourhood.data or "",
+                                           form.cbs_year.data, item)):
+        return redirect(url_for("areas.index"))
+    return render_template("areas/edit.html", form=form, kind="district", item=item)
+
+
+@bp.route("/gebieden/laden", methods=["GET", "POST"])
+@login_required
+def upload() -> str:
+    require_role(current_user, Role.ADMIN)
+    form = AreasUploadForm()
+    report = None
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        report = services.load_areas(current_user, upload_file.read(),
+                                     upload_file.filename or "", bool(form.dry_run.data))
+        if report.applied:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    return render_template("areas/upload.html", form=form, report=report,
+                           status_names=services.STATUS_LABELS)

@@ -1,0 +1,1 @@
+"""Staff accounts, roles, area scoping and login."""

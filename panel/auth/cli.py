@@ -1,0 +1,36 @@
+"""Command line: create staff accounts."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app, url_for
+from flask_babel import gettext as _
+
+from panel.auth.models import Role
+from panel.auth.services import create_user
+from panel.db import db
+from panel.errors import DomainError
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.option("--email", required=True, help="The staff member's email address.")
+    @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+    @click.option("--area", "areas", multiple=True, help="Gebied code (repeat for more).")
+    @click.option("--name", default="", help="Full name.")
+    def create_user_command(email: str, role: str, areas: tuple[str, ...], name: str) -> None:
+        """Create a staff account and print a one-time link to set its password."""
+        hours = current_app.config["PANEL_PASSWORD_LINK_HOURS"]
+        try:
+            user, token = create_user(None, email, role, areas, name, hours)
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc.message)) from exc
+        db.session.commit()
+        base = current_app.config["PANEL_BASE_URL"]
+        with current_app.test_request_context():
+            path = url_for("auth.set_password", token=token)
+        click.echo(_("Account created for %(email)s (%(role)s).", email=user.email, role=role))
+        click.echo(_("This link sets the password. It works once, for %(hours)s hours:",
+                     hours=hours))
+        click.echo(f"{base}{path}")

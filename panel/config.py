@@ -1,0 +1,91 @@
+"""Configuration from the environment (see INTERFACES in the documentation)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The settings are not safe or not complete for the chosen environment."""
+
+
+def _bool(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret_key(instance_path: Path) -> str:
+    """A random key generated once and kept in ``instance/`` so sessions survive restarts."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key, encoding="utf-8")
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask configuration from environment variables.
+
+    Raises ConfigurationError when ``PANEL_ENV=production`` and a setting is unsafe.
+    """
+    env = dict(os.environ if environ is None else environ)
+    panel_env = env.get("PANEL_ENV", "development").strip().lower()
+    if panel_env not in {"development", "production"}:
+        raise ConfigurationError("PANEL_ENV must be 'development' or 'production'")
+    production = panel_env == "production"
+
+    secret_key = env.get("PANEL_SECRET_KEY", "").strip()
+    if production:
+        if len(secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                f"PANEL_SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random "
+                "characters in production"
+            )
+        if _bool(env.get("FLASK_DEBUG")):
+            raise ConfigurationError("debug mode must be off in production")
+    elif not secret_key:
+        secret_key = _development_secret_key(instance_path)
+
+    database_url = env.get("PANEL_DATABASE_URL") or f"sqlite:///{instance_path / 'wijkpanel.db'}"
+    smtp_host = env.get("PANEL_SMTP_HOST", "").strip()
+
+    return {
+        "PANEL_ENV": panel_env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PANEL_BASE_URL": env.get("PANEL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PANEL_MAIL_FROM": env.get("PANEL_MAIL_FROM", "wijkpanel@example.org"),
+        "PANEL_SMTP_HOST": smtp_host,
+        "PANEL_SMTP_PORT": int(env.get("PANEL_SMTP_PORT", "587")),
+        "PANEL_SMTP_USER": env.get("PANEL_SMTP_USER", ""),
+        "PANEL_SMTP_PASSWORD": env.get("PANEL_SMTP_PASSWORD", ""),
+        "PANEL_SMTP_STARTTLS": _bool(env.get("PANEL_SMTP_STARTTLS", "true")),
+        "PANEL_OUTBOX_PATH": str(instance_path / "outbox"),
+        "PANEL_PASSWORD_LINK_HOURS": 48,
+        "RATELIMIT_STORAGE_URI": env.get("PANEL_RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "LANGUAGES": ("nl", "en"),
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    }

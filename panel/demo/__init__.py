@@ -1,0 +1,1 @@
+"""The demo municipality: synthetic data modelled on the source documents."""

@@ -1,0 +1,34 @@
+"""The demo municipality."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from panel.areas.models import Area, Neighbourhood
+from panel.auth.models import User
+from panel.db import db
+from panel.demo.services import DEMO_PASSWORD
+from tests import factories
+
+
+def test_seed_demo_loads_five_gebieden_with_the_pilot_wijken(runner, client, session):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "beheer@demo.example" in result.output and DEMO_PASSWORD in result.output
+    assert db.session.scalar(select(func.count(Area.id))) == 5
+    names = set(db.session.scalars(select(Neighbourhood.name)))
+    assert {"De Mare", "Overdie"} <= names
+    roles = sorted(db.session.scalars(select(User.role)))
+    assert roles.count("team") == 5 and roles.count("admin") == 1 and roles.count("clerk") == 1
+    assert "Demo-omgeving" in client.get("/").get_data(as_text=True)
+    login = factories.login(client, "team-noord@demo.example", DEMO_PASSWORD)
+    assert login.status_code == 302
+
+
+def test_seed_demo_leaves_a_filled_database_alone(runner, session):
+    factories.user()
+    session.commit()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0
+    assert "niet leeg" in result.output
+    assert db.session.scalar(select(func.count(Area.id))) == 0
