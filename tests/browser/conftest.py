@@ -1,0 +1,84 @@
+"""Real-browser tests: the app on a loopback port, driven in Debian's Chromium with Playwright,
+and axe-core checking every page that a test visits."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str, csrf_enabled: None) -> Iterator[Page]:
+    """A phone-sized page (360 px wide), as many residents will see the site."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 780},
+                                  locale="nl-NL")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+class AxeViolations(AssertionError):
+    pass
+
+
+def check_accessibility(page: Page) -> None:
+    """Run axe-core on the page as it is now; fail with a readable list of violations."""
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS)
+    violations = [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "targets": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+    if violations:
+        raise AxeViolations(f"{page.url}:\n{json.dumps(violations, indent=2)}")
+
+
+def visit(page: Page, path: str) -> None:
+    """Go to ``path``, expect a successful page, and check it with axe-core."""
+    response = page.goto(path)
+    assert response is not None and response.ok, f"{path}: {response and response.status}"
+    check_accessibility(page)
