@@ -1,0 +1,39 @@
+"""Messages waiting in, or delivered from, the outbox."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from panel.db import UTCDateTime, db, utcnow
+
+
+class MailStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting for (another) delivery attempt
+    SENDING = "sending"  # claimed by one send-mail run
+    SENT = "sent"
+    FAILED = "failed"  # permanent failure or too many attempts
+
+
+class OutboxMessage(db.Model):
+    """One email, fully rendered when queued, delivered by ``flask send-mail``."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    headers: Mapped[str] = mapped_column(Text, default="{}")  # JSON object of extra headers
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    status: Mapped[str] = mapped_column(String(10), default=MailStatus.QUEUED.value, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[str] = mapped_column(String(255), default="")

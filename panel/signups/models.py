@@ -1,0 +1,158 @@
+"""Panel members, their consent, their personal links, the postcode table and imports."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from panel.areas.models import District, Neighbourhood
+from panel.db import UTCDateTime, db, utcnow
+
+
+class MemberStatus(enum.StrEnum):
+    PENDING = "pending"  # joined online, has not confirmed the email yet
+    INVITED = "invited"  # said yes in the survey or was registered by staff; not confirmed
+    MEMBER = "member"  # confirmed: a member of the wijkpanel
+    LEFT = "left"  # left the panel; personal data erased
+
+
+class Source(enum.StrEnum):
+    SURVEY = "survey"  # said yes in the Veiligheidsmonitor
+    ONLINE = "online"  # joined through /aanmelden
+    STAFF = "staff"  # registered by staff (paper or phone)
+
+
+class ConsentChannel(enum.StrEnum):
+    SURVEY = "survey"  # confirmed the survey invitation
+    ONLINE = "online"  # joined online and confirmed the email
+    PAPER = "paper"  # signed form, entered by staff
+    PHONE = "phone"  # said yes on the phone, entered by staff
+
+
+class LinkPurpose(enum.StrEnum):
+    CONFIRM = "confirm"  # confirm the place in the panel (single use)
+    ACCESS = "access"  # open the resident's own page (until it expires)
+
+
+class ConsentStatement(db.Model):
+    """A version of the text residents agree to when they join."""
+
+    __tablename__ = "consent_statement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(20), unique=True)
+    text_nl: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def text(self, language: str) -> str:
+        return self.text_en if language == "en" else self.text_nl
+
+
+class PanelMember(db.Model):
+    """A resident in (or on the way into, or gone from) the panel of one wijk."""
+
+    __tablename__ = "panel_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    source: Mapped[str] = mapped_column(String(10))
+    respondent_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Keyed hash of the respondent id, kept after leaving so a re-import never re-invites.
+    respondent_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    postcode: Mapped[str] = mapped_column(String(6), default="")
+    house_number: Mapped[str] = mapped_column(String(10), default="")
+    street: Mapped[str] = mapped_column(String(120), default="")
+    city: Mapped[str] = mapped_column(String(80), default="")
+    language: Mapped[str] = mapped_column(String(2), default="nl")
+    accessibility_needs: Mapped[str] = mapped_column(Text, default="")
+    availability: Mapped[str] = mapped_column(String(200), default="")  # comma-separated slots
+    short_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    neighbourhood: Mapped[Neighbourhood] = relationship()
+    consents: Mapped[list[Consent]] = relationship(back_populates="member",
+                                                   order_by="Consent.given_at")
+
+    @property
+    def availability_slots(self) -> list[str]:
+        return [slot for slot in self.availability.split(",") if slot]
+
+
+class Consent(db.Model):
+    """Proof of consent: which statement, when, through which channel, entered by whom."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("panel_member.id", ondelete="CASCADE"),
+                                           index=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("consent_statement.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[PanelMember] = relationship(back_populates="consents")
+    statement: Mapped[ConsentStatement] = relationship()
+
+
+class MemberLink(db.Model):
+    """A personal link for a resident. Only the token's hash is stored."""
+
+    __tablename__ = "member_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("panel_member.id", ondelete="CASCADE"),
+                                           index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[PanelMember] = relationship()
+
+
+class Postcode(db.Model):
+    """The municipality's postcode table: a PC6 postcode lies in one buurt."""
+
+    __tablename__ = "postcode"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    postcode: Mapped[str] = mapped_column(String(6), unique=True)
+    street: Mapped[str] = mapped_column(String(120), default="")
+    city: Mapped[str] = mapped_column(String(80), default="")
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+
+    district: Mapped[District] = relationship()
+
+
+class ImportRecord(db.Model):
+    """One upload of a survey export: kept as a record; the file itself only until it is
+    imported."""
+
+    __tablename__ = "import_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mapping: Mapped[str] = mapped_column(Text, default="{}")  # JSON field -> header
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    summary: Mapped[str] = mapped_column(Text, default="{}")  # JSON status -> count
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
