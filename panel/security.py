@@ -31,3 +31,10 @@ def is_safe_redirect(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def no_store(response):  # type: ignore[no-untyped-def]
+    """Mark a response with personal data so that browsers and proxies do not keep it."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response

@@ -35,7 +35,8 @@ def test_catalog_translates_every_extracted_string(lang):
 def test_catalog_template_is_up_to_date_with_the_code():
     from babel.messages.extract import extract_from_dir
 
-    method_map = [("panel/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("panel/**.py", "python"), ("templates/**.html", "jinja2"),
+                  ("templates/**.txt", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None,
                 "lazy_gettext": None}
     found = set()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from flask_babel import gettext as _
 
 from panel.auth.models import Role
 from panel.auth.services import create_user
 from panel.db import db
 from panel.errors import DomainError
+from panel.urls import absolute_url
 
 
 def register_commands(app: Flask) -> None:
@@ -27,10 +28,7 @@ def register_commands(app: Flask) -> None:
             db.session.rollback()
             raise click.ClickException(str(exc.message)) from exc
         db.session.commit()
-        base = current_app.config["PANEL_BASE_URL"]
-        with current_app.test_request_context():
-            path = url_for("auth.set_password", token=token)
         click.echo(_("Account created for %(email)s (%(role)s).", email=user.email, role=role))
         click.echo(_("This link sets the password. It works once, for %(hours)s hours:",
                      hours=hours))
-        click.echo(f"{base}{path}")
+        click.echo(absolute_url("auth.set_password", token=token))

@@ -26,12 +26,13 @@ from panel.db import db
 from panel.errors import DomainError
 from panel.extensions import limiter
 from panel.security import is_safe_redirect
+from panel.urls import absolute_url
 
 bp = Blueprint("auth", __name__, url_prefix="/beheer")
 
 
 def password_link_url(token: str) -> str:
-    return f"{current_app.config['PANEL_BASE_URL']}{url_for('auth.set_password', token=token)}"
+    return absolute_url("auth.set_password", token=token)
 
 
 @bp.get("/")

@@ -15,8 +15,17 @@ from werkzeug.security import generate_password_hash
 
 from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.auth.models import Role, User
-from panel.db import db
+from panel.db import db, utcnow
 from panel.errors import DomainError
+from panel.signups.models import (
+    Consent,
+    ConsentChannel,
+    ConsentStatement,
+    MemberStatus,
+    PanelMember,
+    Postcode,
+    Source,
+)
 
 DEMO_PASSWORD = "demo-wijkpanel-2026"  # noqa: S105 (published on purpose: demo only)
 CBS_YEAR = 2023
@@ -62,6 +71,25 @@ DEMO_ACCOUNTS = [
 ]
 
 
+STATEMENT_VERSION = "2026-1"
+STATEMENT_NL = """Wij gebruiken uw gegevens alleen voor het wijkpanel.
+Wij nodigen u uit voor bijeenkomsten over veiligheid in uw wijk.
+Wij sturen u nieuws over wat er met uw ideeën gebeurt.
+Uw naam en adres komen nooit in verslagen aan de gemeenteraad.
+U kunt altijd stoppen. Dan wissen wij uw gegevens."""
+STATEMENT_EN = """We only use your data for the wijkpanel.
+We invite you to meetings about safety in your wijk.
+We send you news about what happens with your ideas.
+Your name and address never appear in reports to the council.
+You can stop at any time. We then erase your data."""
+FIRST_NAMES = ["Anna", "Bram", "Chantal", "Daan", "Esra", "Fleur", "Gerrit", "Hatice", "Ingrid",
+               "Joost", "Karim", "Lotte", "Mohamed", "Noor", "Oscar", "Petra", "Ruud", "Saskia",
+               "Tim", "Yara"]
+LAST_NAMES = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Yilmaz", "Meijer", "de Boer",
+              "Mulder", "El Amrani", "Bos", "Vos", "Peters", "Hendriks", "Dekker"]
+DEMO_MEMBERS = 127  # as many as said yes in the 2023 survey of the source documents
+
+
 def database_is_empty() -> bool:
     return not db.session.scalar(select(func.count(Municipality.id))) and \
         not db.session.scalar(select(func.count(User.id)))
@@ -88,6 +116,10 @@ def seed_demo() -> Municipality:
             for index, buurt_name in enumerate(buurten, start=1):
                 db.session.add(District(code=f"BU0361{number}{index:02d}", name=buurt_name,
                                         cbs_year=CBS_YEAR, neighbourhood=wijk))
+    statement = ConsentStatement(version=STATEMENT_VERSION, text_nl=STATEMENT_NL,
+                                 text_en=STATEMENT_EN)
+    db.session.add(statement)
+    _seed_postcodes_and_members(statement)
     password_hash = generate_password_hash(DEMO_PASSWORD)
     for account in DEMO_ACCOUNTS:
         db.session.add(User(email=account.email, name=account.name, role=account.role.value,
@@ -95,3 +127,38 @@ def seed_demo() -> Municipality:
                             areas=[areas[c] for c in account.areas]))
     db.session.flush()
     return municipality
+
+
+def _seed_postcodes_and_members(statement: ConsentStatement) -> None:
+    """Synthetic postcodes (three per buurt) and residents spread over the wijken."""
+    db.session.flush()
+    districts = list(db.session.scalars(select(District).order_by(District.code)))
+    postcodes: list[Postcode] = []
+    for index, district in enumerate(districts):
+        for offset, letters in enumerate(("AA", "AB", "AC")):
+            postcodes.append(Postcode(postcode=f"18{index + 10:02d}{letters}",
+                                      street=f"{district.name}straat"
+                                      if offset == 0 else f"{district.name}laan",
+                                      city="Alkmaar", district=district))
+    db.session.add_all(postcodes)
+    now = utcnow()
+    for number in range(DEMO_MEMBERS):
+        entry = postcodes[(number * 7) % len(postcodes)]
+        first, last = FIRST_NAMES[number % len(FIRST_NAMES)], LAST_NAMES[number % len(LAST_NAMES)]
+        has_email = number % 9 != 4
+        status = MemberStatus.INVITED if number % 5 == 3 else MemberStatus.MEMBER
+        member = PanelMember(
+            neighbourhood=entry.district.neighbourhood, status=status.value,
+            source=(Source.SURVEY if number % 4 else Source.ONLINE).value,
+            respondent_id=f"VM2023-{number + 1:04d}" if number % 4 else None,
+            name=f"{first} {last}",
+            email=f"{first.lower()}.{number + 1}@demo.example" if has_email else None,
+            phone="" if has_email else f"072 5{number:02d} 00 {number % 100:02d}",
+            postcode=entry.postcode, house_number=str(number % 80 + 1), street=entry.street,
+            city=entry.city, language="en" if number % 11 == 0 else "nl",
+            confirmed_at=now if status == MemberStatus.MEMBER else None)
+        db.session.add(member)
+        if status == MemberStatus.MEMBER:
+            db.session.add(Consent(member=member, statement=statement, given_at=now,
+                                   channel=(ConsentChannel.SURVEY if member.source == "survey"
+                                            else ConsentChannel.ONLINE).value))

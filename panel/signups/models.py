@@ -35,6 +35,7 @@ class ConsentChannel(enum.StrEnum):
 class LinkPurpose(enum.StrEnum):
     CONFIRM = "confirm"  # confirm the place in the panel (single use)
     ACCESS = "access"  # open the resident's own page (until it expires)
+    LEAVE = "leave"  # leave the panel from an email (until it expires)
 
 
 class ConsentStatement(db.Model):

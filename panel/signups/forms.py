@@ -1,0 +1,119 @@
+"""Forms for joining, the resident's own page and the staff pages about members."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from panel.widgets import MultiCheckboxField
+
+LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
+AVAILABILITY_LABELS = {
+    "weekday-morning": _l("Monday to Friday, morning"),
+    "weekday-afternoon": _l("Monday to Friday, afternoon"),
+    "weekday-evening": _l("Monday to Friday, evening"),
+    "saturday-morning": _l("Saturday morning"),
+    "saturday-afternoon": _l("Saturday afternoon"),
+}
+
+
+class JoinForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[
+        DataRequired(_l("Fill in your name.")), Length(max=120)])
+    email = EmailField(_l("Your email address"),
+                       description=_l("We send you an email. Click the link in it to confirm."),
+                       validators=[DataRequired(_l("Fill in your email address.")),
+                                   Length(max=254)])
+    phone = TelField(_l("Phone number (optional)"), validators=[Optional(), Length(max=40)])
+    postcode = StringField(_l("Postcode"), description=_l("For example: 1823 AB"),
+                           validators=[Optional(), Length(max=8)])
+    house_number = StringField(_l("House number"), description=_l("For example: 12 or 12a"),
+                               validators=[Optional(), Length(max=10)])
+    neighbourhood = SelectField(_l("Your wijk"), choices=[], validate_choice=False,
+                                description=_l("Only needed when we do not know your "
+                                               "postcode."))
+    language = RadioField(_l("Language for emails"), choices=LANGUAGE_CHOICES, default="nl")
+    statement_version = HiddenField()
+    consent = BooleanField(_l("I agree. You may use my data for the wijkpanel."),
+                           validators=[DataRequired(_l("You can only join if you agree."))])
+
+
+class ConfirmForm(FlaskForm):
+    statement_version = HiddenField()
+
+
+class RequestLinkForm(FlaskForm):
+    email = EmailField(_l("Your email address"), validators=[
+        DataRequired(_l("Fill in your email address.")), Length(max=254)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Your code"), description=_l("The code is in your letter. For "
+                                                       "example: K7M2-QX9P"),
+                       validators=[DataRequired(_l("Fill in your code.")), Length(max=20)])
+
+
+class DetailsForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Fill in your name.")),
+                                               Length(max=120)])
+    email = EmailField(_l("Email address"), validators=[Optional(), Length(max=254)])
+    phone = TelField(_l("Phone number"), validators=[Optional(), Length(max=40)])
+    language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES)
+    accessibility_needs = TextAreaField(
+        _l("What do you need to take part?"),
+        description=_l("For example: a place without stairs, a hearing loop, large letters."),
+        validators=[Optional(), Length(max=2000)])
+    availability = MultiCheckboxField(_l("When can you come to a meeting?"), choices=[
+        SelectChoice(value, label) for value, label in AVAILABILITY_LABELS.items()])
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token: for buttons that act (leave, remove, make letters, import)."""
+
+
+class MemberFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField(_l("Search by name, email or postcode"), validators=[Optional()])
+    wijk = SelectField(_l("Wijk"), choices=[], validate_choice=False)
+    status = SelectField(_l("Status"), choices=[], validate_choice=False)
+    source = SelectField(_l("Source"), choices=[], validate_choice=False)
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Fill in the name.")),
+                                               Length(max=120)])
+    email = EmailField(_l("Email address (optional)"), validators=[Optional(), Length(max=254)])
+    phone = TelField(_l("Phone number (optional)"), validators=[Optional(), Length(max=40)])
+    street = StringField(_l("Street"), validators=[Optional(), Length(max=120)])
+    house_number = StringField(_l("House number"), validators=[Optional(), Length(max=10)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=8)])
+    city = StringField(_l("Place"), validators=[Optional(), Length(max=80)])
+    wijk = SelectField(_l("Wijk"), choices=[])
+    language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="nl")
+    channel = RadioField(_l("How did the resident give consent?"), default="paper", choices=[
+        SelectChoice("paper", _l("On paper (signed form)")),
+        SelectChoice("phone", _l("By phone"))])
+
+
+class StaffConfirmForm(FlaskForm):
+    channel = RadioField(_l("How did the resident say yes?"), default="phone", choices=[
+        SelectChoice("phone", _l("By phone")),
+        SelectChoice("paper", _l("On paper (by post)"))])
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Survey export (CSV or XLSX)"),
+                     validators=[FileRequired(_l("Choose a file."))])

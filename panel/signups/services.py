@@ -1,0 +1,426 @@
+"""The life of a panel member: joining, confirming, personal links, own data, leaving.
+
+Staff-facing work (lists, registering by hand, letters, exports) is in ``staff.py``, the
+survey import in ``importer.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select, update
+
+from panel.areas.models import District, Neighbourhood
+from panel.auth.services import normalise_email
+from panel.db import db, utcnow
+from panel.errors import DomainError
+from panel.mail import services as mail
+from panel.security import hash_token, new_token
+from panel.signups import validation
+from panel.signups.models import (
+    Consent,
+    ConsentChannel,
+    ConsentStatement,
+    LinkPurpose,
+    MemberLink,
+    MemberStatus,
+    PanelMember,
+    Postcode,
+    Source,
+)
+from panel.urls import absolute_url
+
+CONFIRM_HOURS = 72  # online joining: confirm within three days
+INVITATION_DAYS = 30  # survey invitation: confirm within a month
+ACCESS_DAYS = 30  # a personal page link in an email
+LEAVE_DAYS = 400  # the leave link in an email keeps working for more than a year
+SHORT_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
+LANGUAGES = ("nl", "en")
+# Moments that may suit a resident for meetings; stored as tokens, labelled in forms.
+AVAILABILITY_SLOTS = (
+    "weekday-morning", "weekday-afternoon", "weekday-evening",
+    "saturday-morning", "saturday-afternoon",
+)
+
+LINK_GONE = _l("This link no longer works. It was already used or it has expired.")
+
+
+class PostcodeUnknown(DomainError):
+    """The postcode is valid but not in the municipality's table: ask for the wijk."""
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+def current_statement() -> ConsentStatement:
+    """The consent statement residents agree to now. Raises DomainError when none exists."""
+    statement = db.session.scalars(
+        select(ConsentStatement).order_by(ConsentStatement.published_at.desc(),
+                                          ConsentStatement.id.desc()).limit(1)).first()
+    if statement is None:
+        raise DomainError(_l("Joining is not possible yet. Please try again later."))
+    return statement
+
+
+def respondent_key(respondent_id: str) -> str:
+    """A keyed hash of a survey respondent id, kept after erasure to avoid re-inviting."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, respondent_id.strip().encode(), hashlib.sha256).hexdigest()
+
+
+def lookup_postcode(code: str) -> Postcode | None:
+    return db.session.scalars(select(Postcode).where(Postcode.postcode == code)).first()
+
+
+def has_postcode_table() -> bool:
+    return db.session.scalars(select(Postcode.id).limit(1)).first() is not None
+
+
+def get_neighbourhood(code: str) -> Neighbourhood | None:
+    return db.session.scalars(select(Neighbourhood).where(Neighbourhood.code == code)).first()
+
+
+def neighbourhood_for_postcode(code: str) -> Neighbourhood | None:
+    return db.session.scalars(
+        select(Neighbourhood).join(District).join(Postcode).where(Postcode.postcode == code)
+    ).first()
+
+
+def issue_link(member: PanelMember, purpose: LinkPurpose, lifetime: timedelta) -> str:
+    """A new personal link for ``member``; returns the token (only its hash is stored)."""
+    token, token_hash = new_token()
+    db.session.add(MemberLink(member_id=member.id, token_hash=token_hash, purpose=purpose.value,
+                              expires_at=utcnow() + lifetime))
+    return token
+
+
+def _link(token: str, purpose: LinkPurpose) -> MemberLink:
+    link = db.session.scalars(
+        select(MemberLink).where(MemberLink.token_hash == hash_token(token),
+                                 MemberLink.purpose == purpose.value)).first()
+    if link is None or link.expires_at <= utcnow() or \
+            link.member.status == MemberStatus.LEFT:
+        raise DomainError(LINK_GONE)
+    return link
+
+
+def record_consent(member: PanelMember, channel: ConsentChannel,
+                   statement: ConsentStatement | None = None,
+                   recorded_by_id: int | None = None) -> Consent:
+    consent = Consent(member=member, statement=statement or current_statement(),
+                      channel=channel.value, given_at=utcnow(), recorded_by_id=recorded_by_id)
+    db.session.add(consent)
+    return consent
+
+
+def active_consent(member: PanelMember) -> Consent | None:
+    for consent in reversed(member.consents):
+        if consent.withdrawn_at is None:
+            return consent
+    return None
+
+
+def new_short_code(member: PanelMember) -> str:
+    """Give ``member`` a new short code for letters (the old one stops working)."""
+    code = "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(8))
+    member.short_code_hash = hash_token(code)
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalise_short_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+# --- mail ---------------------------------------------------------------------------------
+
+def send_member_mail(member: PanelMember, subject: Any, template: str,
+                     **context: Any) -> None:
+    """Queue an email to ``member`` with a personal page link and a working leave link
+    (also as ``List-Unsubscribe`` headers). Does nothing for members without email."""
+    if not member.email:
+        return
+    access = issue_link(member, LinkPurpose.ACCESS, timedelta(days=ACCESS_DAYS))
+    leave = issue_link(member, LinkPurpose.LEAVE, timedelta(days=LEAVE_DAYS))
+    leave_url = absolute_url("signups.leave_by_link", token=leave)
+    mail.queue(
+        member.email, subject, template,
+        {"member": member, "page_url": absolute_url("signups.open_link", token=access),
+         "leave_url": leave_url, "wijk": member.neighbourhood.name, **context},
+        language=member.language,
+        headers={"List-Unsubscribe": f"<{leave_url}>",
+                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+
+
+def send_confirmation(member: PanelMember) -> None:
+    """Send the double opt-in link: for online joiners and for survey invitees."""
+    if member.source == Source.SURVEY:
+        lifetime, template = timedelta(days=INVITATION_DAYS), "survey_invitation"
+        subject = _l("Do you want to join the wijkpanel? Please confirm")
+    else:
+        lifetime, template = timedelta(hours=CONFIRM_HOURS), "confirm_join"
+        subject = _l("Please confirm your place in the wijkpanel")
+    token = issue_link(member, LinkPurpose.CONFIRM, lifetime)
+    send_member_mail(member, subject, template,
+                     confirm_url=absolute_url("signups.confirm", token=token),
+                     expires_days=max(1, lifetime.days))
+
+
+# --- joining online -----------------------------------------------------------------------
+
+@dataclass
+class JoinRequest:
+    name: str
+    email: str
+    phone: str
+    postcode: str
+    house_number: str
+    neighbourhood_code: str
+    language: str
+    statement_version: str
+
+
+def join(request: JoinRequest) -> None:
+    """Someone joins online. Creates a pending member and emails a confirmation link.
+
+    When the email is already known, nobody new is created; the person gets an email (a new
+    confirmation link, or a link to their own page) and the caller shows the same page as
+    for a new sign-up, so the form never reveals whether an email was known.
+    Raises DomainError for invalid input and PostcodeUnknown when the wijk must be chosen.
+    """
+    name = " ".join(request.name.split())
+    if not name:
+        raise DomainError(_l("Fill in your name."))
+    email = normalise_email(request.email)
+    phone = validation.phone(request.phone)
+    language = request.language if request.language in LANGUAGES else "nl"
+    statement = current_statement()
+    if request.statement_version != statement.version:
+        raise DomainError(_l("The text about your data has changed. Please read it again."))
+    postcode = validation.postcode(request.postcode) if request.postcode.strip() else ""
+    house_number = validation.house_number(request.house_number) \
+        if request.house_number.strip() else ""
+    if postcode and not house_number:
+        raise DomainError(_l("Fill in your house number."))
+
+    wijk = None
+    street = city = ""
+    if request.neighbourhood_code:
+        wijk = get_neighbourhood(request.neighbourhood_code)
+        if wijk is None:
+            raise DomainError(_l("Choose your wijk from the list."))
+    elif postcode:
+        entry = lookup_postcode(postcode)
+        if entry is None:
+            raise PostcodeUnknown(_l("We do not know this postcode. Choose your wijk from "
+                                     "the list."))
+        wijk = entry.district.neighbourhood
+        street, city = entry.street, entry.city
+    else:
+        raise PostcodeUnknown(_l("Fill in your postcode, or choose your wijk."))
+
+    existing = db.session.scalars(select(PanelMember).where(PanelMember.email == email)).first()
+    if existing is not None:
+        if existing.status == MemberStatus.MEMBER:
+            send_member_mail(existing, _l("You are already in the wijkpanel"), "already_member")
+        else:
+            send_confirmation(existing)
+        return
+
+    member = PanelMember(neighbourhood=wijk, status=MemberStatus.PENDING.value,
+                         source=Source.ONLINE.value, name=name, email=email, phone=phone,
+                         postcode=postcode, house_number=house_number, street=street,
+                         city=city, language=language)
+    db.session.add(member)
+    db.session.flush()
+    record_consent(member, ConsentChannel.ONLINE, statement)
+    send_confirmation(member)
+    db.session.flush()
+
+
+def confirmation_member(token: str) -> PanelMember:
+    """The member a confirmation link belongs to, if it still works. Raises DomainError."""
+    link = _link(token, LinkPurpose.CONFIRM)
+    if link.used_at is not None:
+        raise DomainError(LINK_GONE)
+    return link.member
+
+
+def confirm(token: str, statement_version: str) -> PanelMember:
+    """Confirm a place in the panel through a single-use link (double opt-in).
+
+    Survey invitees give their consent here; online joiners gave it on the form. The link is
+    claimed with a conditional update, so a double click confirms once and the second click
+    gets a DomainError. Raises DomainError.
+    """
+    link = _link(token, LinkPurpose.CONFIRM)
+    statement = current_statement()
+    if statement_version != statement.version:
+        raise DomainError(_l("The text about your data has changed. Please read it again."))
+    claimed = db.session.execute(
+        update(MemberLink).where(MemberLink.id == link.id, MemberLink.used_at.is_(None))
+        .values(used_at=utcnow())).rowcount
+    if claimed != 1:
+        raise DomainError(LINK_GONE)
+    return _make_member(link.member, statement)
+
+
+def confirm_in_session(member: PanelMember, statement_version: str) -> PanelMember:
+    """A resident who opened their page with a letter's code confirms their place there.
+    Raises DomainError when the statement they read is not the current one."""
+    statement = current_statement()
+    if statement_version != statement.version:
+        raise DomainError(_l("The text about your data has changed. Please read it again."))
+    return _make_member(member, statement)
+
+
+def _make_member(member: PanelMember, statement: ConsentStatement) -> PanelMember:
+    if active_consent(member) is None:
+        channel = ConsentChannel.SURVEY if member.source == Source.SURVEY else \
+            ConsentChannel.ONLINE
+        record_consent(member, channel, statement)
+    if member.status != MemberStatus.MEMBER:
+        member.status = MemberStatus.MEMBER.value
+        member.confirmed_at = utcnow()
+        send_member_mail(member, _l("Welcome to the wijkpanel"), "welcome")
+    db.session.flush()
+    return member
+
+
+# --- the resident's own page --------------------------------------------------------------
+
+def member_by_access_link(token: str) -> PanelMember:
+    """The member a personal page link belongs to. Raises DomainError when it expired."""
+    return _link(token, LinkPurpose.ACCESS).member
+
+
+def member_by_short_code(code: str) -> PanelMember:
+    """The member with this short code (from a letter). Raises DomainError."""
+    cleaned = normalise_short_code(code)
+    member = None
+    if len(cleaned) == 8:
+        member = db.session.scalars(select(PanelMember).where(
+            PanelMember.short_code_hash == hash_token(cleaned))).first()
+    if member is None or member.status == MemberStatus.LEFT:
+        raise DomainError(_l("This code is not correct. Check the code in your letter."))
+    return member
+
+
+def request_access_link(email: str) -> None:
+    """Email a personal page link (or a new confirmation link) to a known address.
+
+    Does the same visible thing for unknown and invalid addresses: nothing is revealed.
+    """
+    try:
+        address = normalise_email(email)
+    except DomainError:
+        return
+    member = db.session.scalars(select(PanelMember).where(PanelMember.email == address)).first()
+    if member is None or member.status == MemberStatus.LEFT:
+        return
+    if member.status == MemberStatus.MEMBER:
+        send_member_mail(member, _l("Your link to your own page"), "access_link")
+    else:
+        send_confirmation(member)
+
+
+def get_member(member_id: int | None) -> PanelMember | None:
+    """The member of a resident's session, or None when gone."""
+    if member_id is None:
+        return None
+    member = db.session.get(PanelMember, member_id)
+    if member is None or member.status == MemberStatus.LEFT:
+        return None
+    return member
+
+
+@dataclass
+class DetailsChange:
+    name: str
+    email: str
+    phone: str
+    language: str
+    accessibility_needs: str
+    availability: list[str]
+
+
+def update_details(member: PanelMember, change: DetailsChange) -> PanelMember:
+    """A resident changes their own details. Raises DomainError for invalid input."""
+    name = " ".join(change.name.split())
+    if not name:
+        raise DomainError(_l("Fill in your name."))
+    email = normalise_email(change.email) if change.email.strip() else None
+    if email is None and member.email:
+        raise DomainError(_l("Fill in your email address."))
+    if email and email != member.email:
+        taken = db.session.scalars(select(PanelMember.id).where(
+            PanelMember.email == email, PanelMember.id != member.id)).first()
+        if taken is not None:
+            raise DomainError(_l("This email address cannot be used. Choose another one."))
+    member.name = name
+    member.email = email
+    member.phone = validation.phone(change.phone)
+    member.language = change.language if change.language in LANGUAGES else member.language
+    member.accessibility_needs = change.accessibility_needs.strip()[:2000]
+    member.availability = ",".join(s for s in AVAILABILITY_SLOTS if s in change.availability)
+    db.session.flush()
+    return member
+
+
+def leave(member: PanelMember) -> None:
+    """Leave the panel at once: consent is withdrawn, personal links stop working, queued
+    mail is dropped and every personal detail is erased. The member's wijk and dates stay,
+    so aggregate counts remain true."""
+    now = utcnow()
+    if member.email:
+        mail.forget_address(member.email)
+    for consent in member.consents:
+        consent.withdrawn_at = consent.withdrawn_at or now
+    db.session.execute(delete(MemberLink).where(MemberLink.member_id == member.id))
+    if member.respondent_id:
+        member.respondent_key = respondent_key(member.respondent_id)
+    member.status = MemberStatus.LEFT.value
+    member.left_at = now
+    member.respondent_id = None
+    member.name = ""
+    member.email = None
+    member.phone = member.postcode = member.house_number = member.street = member.city = ""
+    member.accessibility_needs = member.availability = ""
+    member.short_code_hash = None
+    db.session.flush()
+
+
+def member_by_leave_link(token: str) -> PanelMember:
+    """The member of a leave link from an email. Raises DomainError."""
+    return _link(token, LinkPurpose.LEAVE).member
+
+
+def my_data(member: PanelMember) -> dict[str, Any]:
+    """Everything the platform holds about ``member``, for the resident's download."""
+    return {
+        "member": {
+            "name": member.name, "email": member.email, "phone": member.phone,
+            "postcode": member.postcode, "house_number": member.house_number,
+            "street": member.street, "city": member.city, "language": member.language,
+            "wijk": {"code": member.neighbourhood.code, "name": member.neighbourhood.name},
+            "status": member.status, "source": member.source,
+            "respondent_id": member.respondent_id,
+            "accessibility_needs": member.accessibility_needs,
+            "availability": member.availability_slots,
+            "created_at": member.created_at.isoformat(),
+            "confirmed_at": member.confirmed_at.isoformat() if member.confirmed_at else None,
+        },
+        "consents": [
+            {"statement_version": c.statement.version, "channel": c.channel,
+             "given_at": c.given_at.isoformat(),
+             "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+             "statement_text": c.statement.text(member.language)}
+            for c in member.consents
+        ],
+    }

@@ -1,0 +1,477 @@
+"""Joining online, confirming, the resident's own page (/mijn), and the staff pages about
+panel members, letters and the survey import."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectChoice
+
+from panel.areas import services as area_services
+from panel.auth.models import Role
+from panel.auth.permissions import require_role
+from panel.db import db
+from panel.errors import DomainError
+from panel.exports import csv_bytes
+from panel.extensions import csrf, limiter
+from panel.security import no_store
+from panel.signups import forms, importer, services, staff
+from panel.signups.models import MemberStatus, Source
+
+bp = Blueprint("signups", __name__)
+
+RESIDENT = "resident_id"
+STATUS_LABELS = {
+    MemberStatus.PENDING.value: _l("Waiting for email confirmation"),
+    MemberStatus.INVITED.value: _l("Invited"),
+    MemberStatus.MEMBER.value: _l("Member"),
+    MemberStatus.LEFT.value: _l("Left"),
+}
+SOURCE_LABELS = {
+    Source.SURVEY.value: _l("Safety survey"),
+    Source.ONLINE.value: _l("Joined online"),
+    Source.STAFF.value: _l("Registered by staff"),
+}
+CHANNEL_LABELS = {
+    "survey": _l("Safety survey, confirmed online"),
+    "online": _l("Online form, confirmed by email"),
+    "paper": _l("On paper"),
+    "phone": _l("By phone"),
+}
+
+
+def _wijk_choices(empty_label: str) -> list[SelectChoice]:
+    choices = [SelectChoice("", empty_label)]
+    for area in area_services.public_overview():
+        choices += [SelectChoice(n.code, n.name, optgroup=area.name) for n in area.neighbourhoods]
+    return choices
+
+
+def _sign_in_resident(member_id: int) -> None:
+    session[RESIDENT] = member_id
+
+
+def _resident():  # type: ignore[no-untyped-def]
+    return services.get_member(session.get(RESIDENT))
+
+
+def _labels() -> dict[str, object]:
+    return {"status_labels": STATUS_LABELS, "source_labels": SOURCE_LABELS,
+            "channel_labels": CHANNEL_LABELS, "availability_labels": forms.AVAILABILITY_LABELS}
+
+
+# --- joining ------------------------------------------------------------------------------
+
+@bp.route("/aanmelden", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 30 per hour", methods=["POST"])
+def join() -> str | BaseResponse:
+    form = forms.JoinForm()
+    form.neighbourhood.choices = _wijk_choices(_("Choose your wijk"))
+    try:
+        statement = services.current_statement()
+    except DomainError as exc:
+        return render_template("signups/unavailable.html", message=exc.message), 503
+    if request.method == "GET":
+        form.statement_version.data = statement.version
+    show_wijk = bool(form.neighbourhood.data)
+    if form.validate_on_submit():
+        try:
+            services.join(services.JoinRequest(
+                name=form.name.data or "", email=form.email.data or "",
+                phone=form.phone.data or "", postcode=form.postcode.data or "",
+                house_number=form.house_number.data or "",
+                neighbourhood_code=form.neighbourhood.data or "",
+                language=form.language.data or "nl",
+                statement_version=form.statement_version.data or ""))
+        except services.PostcodeUnknown as exc:
+            db.session.rollback()
+            show_wijk = True
+            form.neighbourhood.errors = [exc.message]
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            form.statement_version.data = statement.version
+        else:
+            db.session.commit()
+            return redirect(url_for("signups.join_sent"))
+    return render_template("signups/join.html", form=form, statement=statement,
+                           show_wijk=show_wijk)
+
+
+@bp.get("/aanmelden/verstuurd")
+def join_sent() -> str:
+    return render_template("signups/join_sent.html")
+
+
+@bp.route("/aanmelden/bevestigen/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def confirm(token: str) -> BaseResponse | tuple[str, int] | str:
+    try:
+        member = services.confirmation_member(token)
+        statement = services.current_statement()
+    except DomainError as exc:
+        return render_template("signups/link_gone.html", message=exc.message), 410
+    form = forms.ConfirmForm()
+    if request.method == "GET":
+        form.statement_version.data = statement.version
+    if form.validate_on_submit():
+        try:
+            member = services.confirm(token, form.statement_version.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            return render_template("signups/link_gone.html", message=exc.message), 410
+        db.session.commit()
+        _sign_in_resident(member.id)
+        flash(_("Thank you. You are now in the wijkpanel of %(wijk)s.",
+                wijk=member.neighbourhood.name), "success")
+        return redirect(url_for("signups.my_page"))
+    return no_store(make_response(render_template(
+        "signups/confirm.html", form=form, member=member, statement=statement,
+        language=member.language)))
+
+
+# --- the resident's own page --------------------------------------------------------------
+
+@bp.get("/mijn/link/<token>")
+def open_link(token: str) -> BaseResponse | tuple[str, int]:
+    try:
+        member = services.member_by_access_link(token)
+    except DomainError as exc:
+        return render_template("signups/link_gone.html", message=exc.message), 410
+    _sign_in_resident(member.id)
+    return redirect(url_for("signups.my_page"))
+
+
+@bp.route("/mijn", methods=["GET", "POST"])
+def my_page() -> BaseResponse:
+    member = _resident()
+    if member is None:
+        return no_store(make_response(render_template(
+            "signups/my_login.html", form=forms.RequestLinkForm())))
+    form = forms.DetailsForm(obj=member)
+    if request.method == "GET":
+        form.availability.data = member.availability_slots
+    if form.validate_on_submit():
+        try:
+            services.update_details(member, services.DetailsChange(
+                name=form.name.data or "", email=form.email.data or "",
+                phone=form.phone.data or "", language=form.language.data or member.language,
+                accessibility_needs=form.accessibility_needs.data or "",
+                availability=form.availability.data or []))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Your details are saved."), "success")
+            return redirect(url_for("signups.my_page"))
+    confirm_form = forms.ConfirmForm(statement_version=services.current_statement().version) \
+        if member.status != MemberStatus.MEMBER else None
+    return no_store(make_response(render_template(
+        "signups/my_page.html", member=member, form=form, confirm_form=confirm_form,
+        consent=services.active_consent(member),
+        statement=services.current_statement(), **_labels())))
+
+
+@bp.post("/mijn/bevestigen")
+def confirm_in_session() -> BaseResponse:
+    member = _resident()
+    if member is None:
+        return redirect(url_for("signups.my_page"))
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_in_session(member, form.statement_version.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Thank you. You are now in the wijkpanel of %(wijk)s.",
+                    wijk=member.neighbourhood.name), "success")
+    return redirect(url_for("signups.my_page"))
+
+
+@bp.post("/mijn/link")
+@limiter.limit("5 per minute; 20 per hour")
+def request_link() -> str | BaseResponse:
+    form = forms.RequestLinkForm()
+    if not form.validate_on_submit():
+        return no_store(make_response(render_template("signups/my_login.html", form=form)))
+    services.request_access_link(form.email.data or "")
+    db.session.commit()
+    return redirect(url_for("signups.link_sent"))
+
+
+@bp.get("/mijn/link-verstuurd")
+def link_sent() -> str:
+    return render_template("signups/link_sent.html")
+
+
+@bp.route("/code", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+def code() -> str | BaseResponse:
+    form = forms.CodeForm()
+    if form.validate_on_submit():
+        try:
+            member = services.member_by_short_code(form.code.data or "")
+        except DomainError as exc:
+            form.code.errors = [exc.message]
+        else:
+            _sign_in_resident(member.id)
+            return redirect(url_for("signups.my_page"))
+    return render_template("signups/code.html", form=form)
+
+
+@bp.get("/code/<code>")
+@limiter.limit("10 per minute; 50 per hour")
+def code_link(code: str) -> BaseResponse | tuple[str, int]:
+    try:
+        member = services.member_by_short_code(code)
+    except DomainError as exc:
+        return render_template("signups/link_gone.html", message=exc.message), 410
+    _sign_in_resident(member.id)
+    return redirect(url_for("signups.my_page"))
+
+
+@bp.get("/mijn/gegevens.<fmt>")
+def my_data(fmt: str) -> BaseResponse:
+    member = _resident()
+    if member is None:
+        return redirect(url_for("signups.my_page"))
+    data = services.my_data(member)
+    if fmt == "json":
+        body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+        mimetype = "application/json"
+    elif fmt == "csv":
+        rows = [("gegevens", key, "" if value is None else str(value))
+                for key, value in data["member"].items()]
+        rows += [("toestemming", f"{c['statement_version']} {c['channel']}",
+                  f"{c['given_at']} - {c['withdrawn_at'] or ''}") for c in data["consents"]]
+        body = csv_bytes(("soort", "veld", "waarde"), rows)
+        mimetype = "text/csv"
+    else:
+        return redirect(url_for("signups.my_page"))
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=mijn-gegevens.{fmt}"
+    return no_store(response)
+
+
+@bp.route("/mijn/afmelden", methods=["GET", "POST"])
+def leave() -> str | BaseResponse:
+    member = _resident()
+    if member is None:
+        return redirect(url_for("signups.my_page"))
+    form = forms.ActionForm()
+    if form.validate_on_submit():
+        services.leave(member)
+        db.session.commit()
+        session.pop(RESIDENT, None)
+        return redirect(url_for("signups.left"))
+    return no_store(make_response(render_template("signups/leave.html", form=form,
+                                                  member=member)))
+
+
+@bp.route("/afmelden/<token>", methods=["GET", "POST"])
+@csrf.exempt  # one-click unsubscribe (RFC 8058) posts without a form; the token is the key
+def leave_by_link(token: str) -> str | BaseResponse | tuple[str, int]:
+    try:
+        member = services.member_by_leave_link(token)
+    except DomainError as exc:
+        return render_template("signups/link_gone.html", message=exc.message), 410
+    if request.method == "POST":
+        services.leave(member)
+        db.session.commit()
+        session.pop(RESIDENT, None)
+        return redirect(url_for("signups.left"))
+    return no_store(make_response(render_template("signups/leave.html", form=None,
+                                                  member=member, token=token)))
+
+
+@bp.get("/afgemeld")
+def left() -> str:
+    return render_template("signups/left.html")
+
+
+@bp.post("/mijn/uitloggen")
+def resident_logout() -> BaseResponse:
+    session.pop(RESIDENT, None)
+    flash(_("You have closed your page."), "success")
+    return redirect(url_for("site.home"))
+
+
+# --- staff --------------------------------------------------------------------------------
+
+def _member_filter(form: forms.MemberFilterForm) -> staff.MemberFilter:
+    return staff.MemberFilter(query=form.q.data or "", neighbourhood_code=form.wijk.data or "",
+                              status=form.status.data or "", source=form.source.data or "",
+                              page=request.args.get("pagina", 1, type=int) or 1)
+
+
+def _filter_form() -> forms.MemberFilterForm:
+    form = forms.MemberFilterForm(request.args)
+    form.wijk.choices = _wijk_choices(_("All wijken"))
+    form.status.choices = [SelectChoice("", _("All"))] + [
+        SelectChoice(k, str(v)) for k, v in STATUS_LABELS.items()]
+    form.source.choices = [SelectChoice("", _("All"))] + [
+        SelectChoice(k, str(v)) for k, v in SOURCE_LABELS.items()]
+    return form
+
+
+@bp.get("/beheer/leden")
+@login_required
+def members() -> str:
+    counts = staff.counts_per_wijk(current_user)
+    if current_user.role == Role.CLERK:
+        return render_template("signups/member_counts.html", counts=counts, **_labels())
+    form = _filter_form()
+    result = staff.list_members(current_user, _member_filter(form))
+    return no_store(make_response(render_template(
+        "signups/members.html", form=form, result=result, counts=counts,
+        args={k: v for k, v in request.args.items() if k != "pagina"}, **_labels())))
+
+
+@bp.get("/beheer/leden/export.<fmt>")
+@login_required
+def export_members(fmt: str) -> BaseResponse:
+    form = _filter_form()
+    body = staff.export_members(current_user, _member_filter(form), fmt)
+    mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                if fmt == "xlsx" else "text/csv")
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = \
+        f"attachment; filename=panelleden.{'xlsx' if fmt == 'xlsx' else 'csv'}"
+    return no_store(response)
+
+
+@bp.route("/beheer/leden/nieuw", methods=["GET", "POST"])
+@login_required
+def register() -> str | BaseResponse:
+    require_role(current_user, Role.ADMIN, Role.TEAM)
+    form = forms.RegisterForm()
+    form.wijk.choices = [c for c in _wijk_choices(_("Choose a wijk"))]
+    if form.validate_on_submit():
+        try:
+            member = staff.register(current_user, staff.Registration(
+                name=form.name.data or "", email=form.email.data or "",
+                phone=form.phone.data or "", street=form.street.data or "",
+                house_number=form.house_number.data or "", postcode=form.postcode.data or "",
+                city=form.city.data or "", neighbourhood_code=form.wijk.data or "",
+                language=form.language.data or "nl", channel=form.channel.data or "paper"))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The resident is now a panel member."), "success")
+            return redirect(url_for("signups.member", member_id=member.id))
+    return render_template("signups/register.html", form=form)
+
+
+@bp.get("/beheer/leden/<int:member_id>")
+@login_required
+def member(member_id: int) -> BaseResponse:
+    item = staff.get_member_for(current_user, member_id)
+    return no_store(make_response(render_template(
+        "signups/member.html", member=item, confirm_form=forms.StaffConfirmForm(),
+        action_form=forms.ActionForm(), **_labels())))
+
+
+@bp.post("/beheer/leden/<int:member_id>/bevestigen")
+@login_required
+def staff_confirm(member_id: int) -> BaseResponse:
+    form = forms.StaffConfirmForm()
+    if form.validate_on_submit():
+        try:
+            staff.confirm_for(current_user, member_id, form.channel.data or "phone")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The place is confirmed."), "success")
+    return redirect(url_for("signups.member", member_id=member_id))
+
+
+@bp.post("/beheer/leden/<int:member_id>/afmelden")
+@login_required
+def staff_remove(member_id: int) -> BaseResponse:
+    if forms.ActionForm().validate_on_submit():
+        staff.remove_for(current_user, member_id)
+        db.session.commit()
+        flash(_("The resident has been taken off the panel. Their data is erased."), "success")
+    return redirect(url_for("signups.members"))
+
+
+@bp.post("/beheer/leden/brieven")
+@login_required
+def letters() -> BaseResponse:
+    ids = [int(v) for v in request.form.getlist("member") if v.isdigit()]
+    if not forms.ActionForm().validate_on_submit():
+        return redirect(url_for("signups.members"))
+    try:
+        body = staff.letters_for(current_user, ids)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("signups.members"))
+    db.session.commit()
+    response = Response(body, mimetype="application/vnd.openxmlformats-officedocument."
+                                        "wordprocessingml.document")
+    response.headers["Content-Disposition"] = "attachment; filename=brieven-wijkpanel.docx"
+    return no_store(response)
+
+
+@bp.route("/beheer/import", methods=["GET", "POST"])
+@login_required
+def import_upload() -> str | BaseResponse:
+    require_role(current_user, Role.ADMIN, Role.TEAM)
+    form = forms.UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            record = importer.store_upload(current_user, upload.read(), upload.filename or "")
+        except DomainError as exc:
+            db.session.rollback()
+            form.file.errors = [exc.message]
+        else:
+            db.session.commit()
+            return redirect(url_for("signups.import_review", record_id=record.id))
+    return render_template("signups/import_upload.html", form=form)
+
+
+@bp.route("/beheer/import/<int:record_id>", methods=["GET", "POST"])
+@login_required
+def import_review(record_id: int) -> str | BaseResponse:
+    record = importer.get_upload(current_user, record_id)
+    headers = importer.headers_of(record)
+    detected = importer.detect_mapping(importer.read_table(record.content or b"",
+                                                           record.filename))
+    mapping = {name: (request.form.get(f"map-{name}") if request.method == "POST"
+                      else detected.get(name)) or None for name in importer.FIELDS}
+    mapping = {k: (v if v in headers else None) for k, v in mapping.items()}
+    form = forms.ActionForm()
+    report = None
+    if request.method == "GET" or form.validate_on_submit():
+        dry_run = request.method == "GET" or request.form.get("dry_run") != "0"
+        report = importer.run_upload(current_user, record, mapping, dry_run=dry_run)
+        db.session.commit()
+    return no_store(make_response(render_template(
+        "signups/import_review.html", record=record, headers=headers, mapping=mapping,
+        report=report, form=form, field_labels=importer.FIELD_LABELS,
+        status_labels=importer.STATUS_LABELS)))
