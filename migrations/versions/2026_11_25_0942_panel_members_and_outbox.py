@@ -5,10 +5,10 @@ Revises: 4f7c102376ad
 Create Date: 2026-11-25 09:42:43.403265
 """
 
-from alembic import op
 import sqlalchemy as sa
-import panel.db
+from alembic import op
 
+import panel.db
 
 revision = 'acbbb4ae28aa'
 down_revision = '4f7c102376ad'

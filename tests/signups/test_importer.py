@@ -138,7 +138,8 @@ def test_xlsx(world):
 
 
 def test_other_headers_need_a_mapping(world):
-    data = "Resp;Volledig;Mailadres;Pc;Nr;Wijk;Wil meedoen?\nR1;Anna;anna@example.org;;;WK036101;Ja\n"
+    data = ("Resp;Volledig;Mailadres;Pc;Nr;Wijk;Wil meedoen?\n"
+            "R1;Anna;anna@example.org;;;WK036101;Ja\n")
     report = run(data)
     assert report.missing == ["panel_answer"] and count() == 0
     mapping = {"respondent_id": "resp", "name": "volledig", "email": "mailadres",
