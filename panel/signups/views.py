@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
 from panel.areas import services as area_services
-from panel.auth.models import Role
+from panel.auth.models import Role, User
 from panel.auth.permissions import require_role
 from panel.db import db
 from panel.errors import DomainError
@@ -55,9 +55,12 @@ CHANNEL_LABELS = {
 }
 
 
-def _wijk_choices(empty_label: str) -> list[SelectChoice]:
+def _wijk_choices(empty_label: str, staff_member: User | None = None) -> list[SelectChoice]:
+    """Wijken grouped by gebied; for a staff member only those of their own gebieden."""
     choices = [SelectChoice("", empty_label)]
-    for area in area_services.public_overview():
+    areas = area_services.areas_for(staff_member) if staff_member is not None \
+        else area_services.public_overview()
+    for area in areas:
         choices += [SelectChoice(n.code, n.name, optgroup=area.name) for n in area.neighbourhoods]
     return choices
 
@@ -325,7 +328,7 @@ def _member_filter(form: forms.MemberFilterForm) -> staff.MemberFilter:
 
 def _filter_form() -> forms.MemberFilterForm:
     form = forms.MemberFilterForm(request.args)
-    form.wijk.choices = _wijk_choices(_("All wijken"))
+    form.wijk.choices = _wijk_choices(_("All wijken"), current_user)
     form.status.choices = [SelectChoice("", _("All"))] + [
         SelectChoice(k, str(v)) for k, v in STATUS_LABELS.items()]
     form.source.choices = [SelectChoice("", _("All"))] + [
@@ -364,7 +367,7 @@ def export_members(fmt: str) -> BaseResponse:
 def register() -> str | BaseResponse:
     require_role(current_user, Role.ADMIN, Role.TEAM)
     form = forms.RegisterForm()
-    form.wijk.choices = [c for c in _wijk_choices(_("Choose a wijk"))]
+    form.wijk.choices = _wijk_choices(_("Choose a wijk"), current_user)
     if form.validate_on_submit():
         try:
             member = staff.register(current_user, staff.Registration(
