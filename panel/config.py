@@ -71,7 +71,7 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "PANEL_SMTP_PASSWORD": env.get("PANEL_SMTP_PASSWORD", ""),
         "PANEL_SMTP_STARTTLS": _bool(env.get("PANEL_SMTP_STARTTLS", "true")),
         "PANEL_OUTBOX_PATH": str(instance_path / "outbox"),
-        "PANEL_MUNICIPALITY_PHONE": env.get("PANEL_MUNICIPALITY_PHONE", "14 072"),
+        "PANEL_MUNICIPALITY_PHONE": env.get("PANEL_MUNICIPALITY_PHONE", ""),
         "PANEL_PASSWORD_LINK_HOURS": 48,
         "RATELIMIT_STORAGE_URI": env.get("PANEL_RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -117,3 +117,13 @@ class StaffConfirmForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField(_l("Survey export (CSV or XLSX)"),
                      validators=[FileRequired(_l("Choose a file."))])
+
+
+class StatementForm(FlaskForm):
+    version = StringField(_l("Version"), description=_l("For example 2027-1. Each version "
+                                                        "can be published once."),
+                          validators=[DataRequired(_l("Fill in a version.")), Length(max=20)])
+    text_nl = TextAreaField(_l("Text in Dutch"), description=_l("One idea per line."),
+                            validators=[DataRequired(_l("Fill in the Dutch text."))])
+    text_en = TextAreaField(_l("Text in English"), description=_l("One idea per line."),
+                            validators=[DataRequired(_l("Fill in the English text."))])

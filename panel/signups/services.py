@@ -424,3 +424,19 @@ def my_data(member: PanelMember) -> dict[str, Any]:
             for c in member.consents
         ],
     }
+
+
+def publish_statement(version: str, text_nl: str, text_en: str) -> ConsentStatement:
+    """Publish a new consent statement. New sign-ups agree to it from now on; earlier
+    consents keep pointing at the version that was agreed to. Raises DomainError."""
+    version = version.strip()
+    if not version or not text_nl.strip() or not text_en.strip():
+        raise DomainError(_l("Fill in the version and both texts."))
+    if db.session.scalars(select(ConsentStatement.id).where(
+            ConsentStatement.version == version)).first() is not None:
+        raise DomainError(_l("This version already exists. Choose a new version."))
+    statement = ConsentStatement(version=version, text_nl=text_nl.strip(),
+                                 text_en=text_en.strip(), published_at=utcnow())
+    db.session.add(statement)
+    db.session.flush()
+    return statement

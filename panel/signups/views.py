@@ -478,3 +478,26 @@ def import_review(record_id: int) -> str | BaseResponse:
         "signups/import_review.html", record=record, headers=headers, mapping=mapping,
         report=report, form=form, field_labels=importer.FIELD_LABELS,
         status_labels=importer.STATUS_LABELS)))
+
+
+@bp.route("/beheer/toestemming", methods=["GET", "POST"])
+@login_required
+def statement() -> str | BaseResponse:
+    require_role(current_user, Role.ADMIN)
+    form = forms.StatementForm()
+    if form.validate_on_submit():
+        try:
+            services.publish_statement(form.version.data or "", form.text_nl.data or "",
+                                       form.text_en.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The new text is published. New sign-ups agree to it."), "success")
+            return redirect(url_for("signups.statement"))
+    try:
+        current = services.current_statement()
+    except DomainError:
+        current = None
+    return render_template("signups/statement.html", form=form, current=current)
