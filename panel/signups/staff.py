@@ -187,6 +187,31 @@ def register(user: User, reg: Registration) -> PanelMember:
     return member
 
 
+def update_member(user: User, member_id: int, reg: Registration) -> PanelMember:
+    """Staff change a resident's details at the resident's request (by phone or post).
+    Raises DomainError for invalid input, NotFound outside the user's gebieden."""
+    member = get_member_for(user, member_id)
+    if member.status == MemberStatus.LEFT:
+        raise DomainError(_l("This resident has left the panel."))
+    wijk = _check_wijk_for(user, reg.neighbourhood_code)
+    name = " ".join(reg.name.split())
+    if not name:
+        raise DomainError(_l("Fill in the name."))
+    email = services.normalise_email(reg.email) if reg.email.strip() else None
+    if email and db.session.scalars(select(PanelMember.id).where(
+            PanelMember.email == email, PanelMember.id != member.id)).first() is not None:
+        raise DomainError(_l("There is already a panel member with this email address."))
+    member.name, member.email, member.neighbourhood = name, email, wijk
+    member.phone = validation.phone(reg.phone)
+    member.postcode = validation.postcode(reg.postcode) if reg.postcode.strip() else ""
+    member.house_number = validation.house_number(reg.house_number) \
+        if reg.house_number.strip() else ""
+    member.street, member.city = reg.street.strip(), reg.city.strip()
+    member.language = reg.language if reg.language in services.LANGUAGES else member.language
+    db.session.flush()
+    return member
+
+
 def confirm_for(user: User, member_id: int, channel: str) -> PanelMember:
     """Staff confirm an invited resident who said yes by phone or by post (with consent)."""
     member = get_member_for(user, member_id)

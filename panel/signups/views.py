@@ -395,6 +395,35 @@ def member(member_id: int) -> BaseResponse:
         action_form=forms.ActionForm(), **_labels())))
 
 
+@bp.route("/beheer/leden/<int:member_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit_member(member_id: int) -> str | BaseResponse:
+    item = staff.get_member_for(current_user, member_id)
+    form = forms.RegisterForm(obj=item)
+    del form.channel
+    form.wijk.choices = _wijk_choices(_("Choose a wijk"), current_user)
+    if request.method == "GET":
+        form.wijk.data = item.neighbourhood.code
+        form.email.data = item.email or ""
+    if form.validate_on_submit():
+        try:
+            staff.update_member(current_user, member_id, staff.Registration(
+                name=form.name.data or "", email=form.email.data or "",
+                phone=form.phone.data or "", street=form.street.data or "",
+                house_number=form.house_number.data or "", postcode=form.postcode.data or "",
+                city=form.city.data or "", neighbourhood_code=form.wijk.data or "",
+                language=form.language.data or "nl", channel=""))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("signups.member", member_id=member_id))
+    return no_store(make_response(render_template("signups/register.html", form=form,
+                                                  member=item)))
+
+
 @bp.post("/beheer/leden/<int:member_id>/bevestigen")
 @login_required
 def staff_confirm(member_id: int) -> BaseResponse:

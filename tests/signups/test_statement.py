@@ -37,3 +37,28 @@ def test_joining_is_closed_without_a_statement(client, session):
     response = client.get("/aanmelden")
     assert response.status_code == 503
     assert "Aanmelden kan nog niet" in response.get_data(as_text=True)
+
+
+def test_staff_change_a_residents_details_within_their_gebieden(client, world, session):
+    from panel.db import db
+    from panel.signups.models import PanelMember
+
+    mine = factories.member(world.mare, email="a@example.org")
+    theirs = factories.member(world.vrooner, email="b@example.org")
+    session.commit()
+    mine_id, theirs_id = mine.id, theirs.id
+    factories.login(client, "noord@example.org")
+    form = client.get(f"/beheer/leden/{mine_id}/bewerken").get_data(as_text=True)
+    assert 'value="a@example.org"' in form
+    response = client.post(f"/beheer/leden/{mine_id}/bewerken", data={
+        "name": "Anna Nieuw", "email": "", "phone": "072 123 45 67", "street": "Dorpsstraat",
+        "house_number": "3", "postcode": "1801 AA", "city": "Alkmaar", "wijk": "WK036101",
+        "language": "en"})
+    assert response.status_code == 302
+    changed = db.session.get(PanelMember, mine_id)
+    assert (changed.name, changed.email, changed.postcode, changed.language) == \
+        ("Anna Nieuw", None, "1801AA", "en")
+    assert client.get(f"/beheer/leden/{theirs_id}/bewerken").status_code == 404
+    moved = client.post(f"/beheer/leden/{mine_id}/bewerken", data={
+        "name": "Anna", "wijk": "WK036104", "language": "nl"})
+    assert "hoort niet bij uw gebieden" in moved.get_data(as_text=True)
