@@ -61,4 +61,6 @@ def test_staff_change_a_residents_details_within_their_gebieden(client, world, s
     assert client.get(f"/beheer/leden/{theirs_id}/bewerken").status_code == 404
     moved = client.post(f"/beheer/leden/{mine_id}/bewerken", data={
         "name": "Anna", "wijk": "WK036104", "language": "nl"})
-    assert "hoort niet bij uw gebieden" in moved.get_data(as_text=True)
+    assert moved.status_code == 200 and "utrecht-form-field-error-message" in \
+        moved.get_data(as_text=True)
+    assert db.session.get(PanelMember, mine_id).neighbourhood.code == "WK036101"
