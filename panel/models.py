@@ -4,6 +4,15 @@ for tests). Nothing else belongs here."""
 from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.auth.models import PasswordLink, User, user_area
 from panel.mail.models import OutboxMessage
+from panel.meetings.models import (
+    Invitation,
+    Meeting,
+    PollSlot,
+    PollVote,
+    Reply,
+    meeting_neighbourhood,
+    meeting_staff,
+)
 from panel.signups.models import (
     Consent,
     ConsentStatement,
@@ -13,6 +22,7 @@ from panel.signups.models import (
     Postcode,
 )
 
-__all__ = ["Area", "Consent", "ConsentStatement", "District", "ImportRecord", "MemberLink",
-           "Municipality", "Neighbourhood", "OutboxMessage", "PanelMember", "PasswordLink",
-           "Postcode", "User", "user_area"]
+__all__ = ["Area", "Consent", "ConsentStatement", "District", "ImportRecord", "Invitation",
+           "Meeting", "MemberLink", "Municipality", "Neighbourhood", "OutboxMessage",
+           "PanelMember", "PasswordLink", "PollSlot", "PollVote", "Postcode", "Reply", "User",
+           "meeting_neighbourhood", "meeting_staff", "user_area"]

@@ -29,6 +29,8 @@ class OutboxMessage(db.Model):
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
     headers: Mapped[str] = mapped_column(Text, default="{}")  # JSON object of extra headers
+    # JSON list of {"filename", "content_type", "data" (base64)}: e.g. a calendar invitation
+    attachments: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     language: Mapped[str] = mapped_column(String(5), default="nl")
     status: Mapped[str] = mapped_column(String(10), default=MailStatus.QUEUED.value, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,173 @@
+"""Meetings, their date polls, invitations and replies."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, \
+    UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from panel.areas.models import Area, Neighbourhood
+from panel.auth.models import User
+from panel.db import UTCDateTime, db, utcnow
+from panel.signups.models import PanelMember
+
+
+class MeetingKind(enum.StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+class MeetingStatus(enum.StrEnum):
+    POLL = "poll"  # the date is being chosen with a poll among the panel members
+    DRAFT = "draft"  # planned, not yet open for replies
+    OPEN = "open"  # open for replies; shown publicly
+    CANCELLED = "cancelled"
+
+
+class ReplyStatus(enum.StrEnum):
+    ATTENDING = "attending"  # said yes and has a place
+    WAITING = "waiting"  # said yes, on the waitlist
+    DECLINED = "declined"  # said no (or withdrew)
+    WALK_IN = "walk_in"  # came without replying (entered at attendance)
+
+
+meeting_neighbourhood = Table(
+    "meeting_neighbourhood",
+    db.metadata,
+    Column("meeting_id", ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    Column("neighbourhood_id", ForeignKey("neighbourhood.id", ondelete="CASCADE"),
+           primary_key=True),
+)
+
+meeting_staff = Table(
+    "meeting_staff",
+    db.metadata,
+    Column("meeting_id", ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def _new_uid() -> str:
+    return f"{uuid.uuid4()}@wijkpanel"
+
+
+class Meeting(db.Model):
+    """A bijeenkomst of a gebied's panel, for one or more of its wijken."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(10), default=MeetingKind.IN_PERSON.value)
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    accessibility: Mapped[str] = mapped_column(Text, default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(Integer, default=30)
+    # Places taken, changed only by a conditional UPDATE so two replies can never both take
+    # the last place (see services.reply).
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default=MeetingStatus.DRAFT.value, index=True)
+    uid: Mapped[str] = mapped_column(String(100), unique=True, default=_new_uid)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)  # iCalendar SEQUENCE
+    report: Mapped[str] = mapped_column(Text, default="")
+    extra_attendees: Mapped[int] = mapped_column(Integer, default=0)  # present, not on the list
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    area: Mapped[Area] = relationship()
+    neighbourhoods: Mapped[list[Neighbourhood]] = relationship(
+        secondary=meeting_neighbourhood, order_by=Neighbourhood.name)
+    team: Mapped[list[User]] = relationship(secondary=meeting_staff, order_by=User.name)
+    slots: Mapped[list[PollSlot]] = relationship(back_populates="meeting",
+                                                 order_by="PollSlot.starts_at",
+                                                 cascade="all, delete-orphan")
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.capacity - self.seats_taken)
+
+
+class PollSlot(db.Model):
+    """A candidate date and time in a meeting's date poll."""
+
+    __tablename__ = "poll_slot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
+                                            index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="slots")
+
+
+class PollVote(db.Model):
+    """A panel member says a candidate slot suits them."""
+
+    __tablename__ = "poll_vote"
+    __table_args__ = (UniqueConstraint("slot_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("poll_slot.id", ondelete="CASCADE"),
+                                         index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("panel_member.id", ondelete="CASCADE"),
+                                           index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invitation(db.Model):
+    """A panel member was invited to a meeting (or to its date poll)."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
+                                            index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("panel_member.id", ondelete="CASCADE"),
+                                           index=True)
+    channel: Mapped[str] = mapped_column(String(10), default="email")  # email or letter
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the reply link
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    poll_only: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    meeting: Mapped[Meeting] = relationship()
+    member: Mapped[PanelMember] = relationship()
+
+
+class Reply(db.Model):
+    """A member's answer to a meeting, with the place or waitlist spot it gives them."""
+
+    __tablename__ = "reply"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
+                                            index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("panel_member.id", ondelete="CASCADE"),
+                                           index=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    replied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Waitlist order: the moment the member asked for a place.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    entered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL"))  # reply taken by phone or post
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attended: Mapped[bool | None] = mapped_column(Boolean)
+
+    meeting: Mapped[Meeting] = relationship()
+    member: Mapped[PanelMember] = relationship()
