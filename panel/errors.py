@@ -22,14 +22,24 @@ class DomainError(Exception):
         self.message = message
 
 
-class PermissionDenied(DomainError):
+class AccessError(Exception):
+    """The request touches something the user may not see or do. Deliberately not a
+    DomainError: views that flash domain errors must let these through to the 403/404
+    pages."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class PermissionDenied(AccessError):
     """The user may not do this (shown as 403)."""
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or _l("You are not allowed to do this."))
 
 
-class NotFound(DomainError):
+class NotFound(AccessError):
     """The object does not exist, or the user may not know that it exists (shown as 404)."""
 
     def __init__(self, message: str | None = None) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 from sqlalchemy.orm import scoped_session
@@ -73,6 +73,21 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         with flask_app.app_context():
             db.session.rollback()
             _empty_all_tables()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_globals_per_request(app: Flask) -> Iterator[None]:
+    """The ``session`` fixture keeps an app context open and the test client reuses it for
+    every request, so ``g`` (where Flask-Login keeps the user and Flask-WTF the CSRF token)
+    would carry over between requests and clients. A real server starts every request with
+    an empty ``g``; so do the tests."""
+
+    def forget(sender: Flask, **extra: object) -> None:
+        vars(g._get_current_object()).clear()
+
+    request_started.connect(forget, app, weak=False)
+    yield
+    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

@@ -10,15 +10,20 @@ lines name the row id and the status only.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import os
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.headerregistry import ContentTypeHeader
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, NoReturn
@@ -47,6 +52,7 @@ _RESERVED_HEADERS = frozenset({
 })
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,76}$")
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+_ATTACHMENT_NAME = re.compile(r"^[^\x00-\x1f\x7f/\\\"]{1,100}$")
 
 
 @dataclass
@@ -96,8 +102,53 @@ def _check_headers(headers: dict[str, str] | None) -> dict[str, str]:
     return checked
 
 
+def _content_type(value: str) -> ContentTypeHeader:
+    """``value`` parsed as a Content-Type header; ValueError when it is not a clean one."""
+    if "\r" in value or "\n" in value:
+        raise ValueError("attachment content type contains a line break")
+    header = default_policy.header_factory("Content-Type", value)
+    if not isinstance(header, ContentTypeHeader) or header.defects \
+            or f"{header.maintype}/{header.subtype}" != value.split(";", 1)[0].strip().lower():
+        raise ValueError(f"not a usable attachment content type: {value!r}")
+    return header
+
+
+def _normalise_content_type(value: str) -> str:
+    """The content type as given, plus ``charset=UTF-8`` for text without a charset.
+
+    ``"text/calendar; method=REQUEST"`` becomes ``"text/calendar; method=REQUEST;
+    charset=UTF-8"``: text attachments are sent as UTF-8 bytes.
+    """
+    if "\r" in value or "\n" in value:
+        raise ValueError("attachment content type contains a line break")
+    value = " ".join(value.split())
+    header = _content_type(value)
+    if header.maintype == "text" and "charset" not in header.params:
+        value = f"{value.rstrip('; ')}; charset=UTF-8"
+    return value
+
+
+def _check_attachments(
+        attachments: Sequence[tuple[str, str, bytes]] | None) -> list[dict[str, str]]:
+    """The attachments as JSON-ready dicts (data in base64), checked."""
+    checked: list[dict[str, str]] = []
+    for filename, content_type, content in attachments or ():
+        if not isinstance(filename, str) or not _ATTACHMENT_NAME.match(filename) \
+                or filename.strip(" .") == "":
+            raise ValueError(f"not a usable attachment file name: {filename!r}")
+        if not isinstance(content, bytes | bytearray):
+            raise TypeError("attachment content must be bytes")
+        checked.append({
+            "filename": filename,
+            "content_type": _normalise_content_type(str(content_type)),
+            "data": base64.b64encode(bytes(content)).decode("ascii"),
+        })
+    return checked
+
+
 def queue(to: str, subject: str, template: str, context: dict[str, Any],
-          language: str = "nl", headers: dict[str, str] | None = None) -> OutboxMessage:
+          language: str = "nl", headers: dict[str, str] | None = None, *,
+          attachments: Sequence[tuple[str, str, bytes]] | None = None) -> OutboxMessage:
     """Render ``templates/emails/{template}.html`` and ``.txt`` in ``language`` and put the
     message in the outbox (status queued, due now).
 
@@ -105,15 +156,21 @@ def queue(to: str, subject: str, template: str, context: dict[str, Any],
     The templates get ``context`` plus ``language`` and ``subject``; they extend
     ``emails/_layout``, which shows a leave link when ``leave_url`` is given and a link to the
     resident's own page when ``page_url`` is given (absolute URLs, made by the caller).
-    ``headers`` are extra headers such as ``List-Unsubscribe``. Works in a request and
-    without one (command line). Adds and flushes, never commits: the message is sent only
-    when the caller's transaction commits. Raises ValueError for a malformed address or
-    header (a programming error, not a user error).
+    ``headers`` are extra headers such as ``List-Unsubscribe``. ``attachments`` are
+    ``(filename, content type, content)`` tuples, e.g. ``("uitnodiging.ics",
+    "text/calendar; method=REQUEST", event_ics(meeting, "REQUEST"))``; the content type is
+    kept as given, with ``charset=UTF-8`` added to a text type without a charset, and the
+    content is stored in base64 (``forget_address`` deletes it with the message). Works in
+    a request and without one (command line). Adds and flushes, never commits: the message
+    is sent only when the caller's transaction commits. Raises ValueError for a malformed address,
+    header, attachment file name or content type, TypeError for content that is not bytes
+    (programming errors, not user errors).
     """
     to = to.strip()
     if not to or "@" not in to or any(c.isspace() for c in to) or len(to) > 254:
         raise ValueError("not a usable email address")
     extra = _check_headers(headers)
+    files = _check_attachments(attachments)
     with force_locale(language):
         subject_text = " ".join(str(subject).split())[:SUBJECT_LENGTH]
         values = {**context, "language": language, "subject": subject_text}
@@ -121,8 +178,9 @@ def queue(to: str, subject: str, template: str, context: dict[str, Any],
         text_body = render_template(f"emails/{template}.txt", **values).strip() + "\n"
     message = OutboxMessage(
         to_address=to, subject=subject_text, text_body=text_body, html_body=html_body,
-        headers=json.dumps(extra, ensure_ascii=False), language=language,
-        status=MailStatus.QUEUED.value, attempts=0, next_attempt_at=utcnow(), last_error="",
+        headers=json.dumps(extra, ensure_ascii=False), attachments=json.dumps(files),
+        language=language, status=MailStatus.QUEUED.value, attempts=0,
+        next_attempt_at=utcnow(), last_error="",
     )
     db.session.add(message)
     db.session.flush()
@@ -139,9 +197,26 @@ def _message_id_domain() -> str:
     return host or "localhost"
 
 
+def _stored_attachments(message: OutboxMessage) -> list[tuple[str, ContentTypeHeader, bytes]]:
+    """The row's attachments: file name, parsed content type, content. ValueError when the
+    stored JSON is not what ``queue`` writes."""
+    try:
+        items = json.loads(message.attachments or "[]")
+        if not isinstance(items, list):
+            raise ValueError("attachments must be a JSON list")
+        return [(str(item["filename"]), _content_type(str(item["content_type"])),
+                 base64.b64decode(item["data"], validate=True)) for item in items]
+    except (KeyError, TypeError, binascii.Error) as exc:
+        raise ValueError(f"unusable stored attachments: {type(exc).__name__}") from exc
+
+
 def build_message(message: OutboxMessage) -> EmailMessage:
     """The email for an outbox row: From, To, Subject, Date, Message-ID, Content-Language,
     the extra headers, and a multipart/alternative body (plain text first, then HTML).
+    With attachments the message is multipart/mixed: that body first, then each attachment
+    (base64, ``Content-Disposition: attachment`` with its file name, its stored content type
+    and parameters, e.g. ``text/calendar; method=REQUEST; charset=UTF-8``). Raises
+    ValueError for unusable stored headers or attachments.
 
     The Message-ID is made once (with the host of PANEL_BASE_URL as domain) and stored on
     the row, so a retry carries the same Message-ID. Does not flush or commit.
@@ -152,6 +227,10 @@ def build_message(message: OutboxMessage) -> EmailMessage:
     # The body first: set_content and add_alternative move Content-* headers into the parts.
     email.set_content(message.text_body, cte="quoted-printable")
     email.add_alternative(message.html_body, subtype="html", cte="quoted-printable")
+    for filename, content_type, content in _stored_attachments(message):
+        params = {key: str(value) for key, value in content_type.params.items()}
+        email.add_attachment(content, maintype=content_type.maintype,
+                             subtype=content_type.subtype, filename=filename, params=params)
     email["From"] = current_app.config["PANEL_MAIL_FROM"]
     email["To"] = message.to_address
     email["Subject"] = message.subject

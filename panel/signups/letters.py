@@ -21,11 +21,11 @@ from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from flask import current_app, has_app_context
-from flask_babel import force_locale, format_date, get_timezone
+from flask_babel import force_locale, format_date, format_datetime, get_timezone
 from flask_babel import gettext as _
 
-LetterKind = Literal["invitation", "access"]
-LETTER_KINDS: tuple[str, ...] = ("invitation", "access")
+LetterKind = Literal["invitation", "access", "meeting"]
+LETTER_KINDS: tuple[str, ...] = ("invitation", "access", "meeting")
 
 QR_WIDTH = Cm(4)
 FONT_NAME = "Arial"
@@ -40,7 +40,9 @@ class Letter:
     """What one letter needs: the address, the language, the code and where it leads.
 
     ``kind`` is ``"invitation"`` (the resident said yes in the safety survey and should
-    confirm the place) or ``"access"`` (the personal code for the resident's own page).
+    confirm the place), ``"access"`` (the personal code for the resident's own page) or
+    ``"meeting"`` (an invitation to a meeting; ``url`` is then the reply page and the
+    ``meeting_*`` fields say what, when and where).
     ``url`` is the absolute address behind the QR code (it contains the code);
     ``code_url`` is the address where the resident can type the code.
     """
@@ -56,6 +58,10 @@ class Letter:
     url: str
     code_url: str
     kind: LetterKind
+    meeting_title: str = ""
+    meeting_starts: datetime | None = None
+    meeting_place: str = ""
+    meeting_accessibility: str = ""
 
 
 def format_postcode(postcode: str) -> str:
@@ -135,6 +141,8 @@ def _add_letter(document: DocumentObject, letter: Letter, municipality_name: str
 
     if letter.kind == "invitation":
         document.add_heading(_("Confirm your place in the wijkpanel"), level=1)
+    elif letter.kind == "meeting":
+        document.add_heading(_("Invitation: %(title)s", title=letter.meeting_title), level=1)
     else:
         document.add_heading(_("Your personal code for the wijkpanel"), level=1)
 
@@ -146,6 +154,18 @@ def _add_letter(document: DocumentObject, letter: Letter, municipality_name: str
                                  "wijkpanel of %(wijk)s.", wijk=letter.wijk_name))
         document.add_paragraph(_("Thank you!"))
         document.add_paragraph(_("Please confirm your place."))
+    elif letter.kind == "meeting":
+        document.add_paragraph(_("We invite you to a meeting of the wijkpanel of %(wijk)s.",
+                                 wijk=letter.wijk_name))
+        if letter.meeting_starts is not None:
+            document.add_paragraph(_("When: %(when)s",
+                                     when=format_datetime(letter.meeting_starts, "full")))
+        if letter.meeting_place:
+            document.add_paragraph(_("Where: %(place)s", place=letter.meeting_place))
+        if letter.meeting_accessibility:
+            document.add_paragraph(letter.meeting_accessibility)
+        document.add_paragraph(_("Please tell us if you are coming. The number of places is "
+                                 "limited."))
     else:
         document.add_paragraph(_("This is your personal code for the wijkpanel of %(wijk)s.",
                                  wijk=letter.wijk_name))

@@ -140,6 +140,7 @@ def normalise_short_code(code: str) -> str:
 # --- mail ---------------------------------------------------------------------------------
 
 def send_member_mail(member: PanelMember, subject: Any, template: str,
+                     attachments: list[tuple[str, str, bytes]] | None = None,
                      **context: Any) -> None:
     """Queue an email to ``member`` with a personal page link and a working leave link
     (also as ``List-Unsubscribe`` headers). Does nothing for members without email."""
@@ -155,6 +156,7 @@ def send_member_mail(member: PanelMember, subject: Any, template: str,
         language=member.language,
         headers={"List-Unsubscribe": f"<{leave_url}>",
                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        **({"attachments": attachments} if attachments else {}),
     )
 
 

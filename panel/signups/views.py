@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -30,12 +29,11 @@ from panel.errors import DomainError
 from panel.exports import csv_bytes
 from panel.extensions import csrf, limiter
 from panel.security import no_store
-from panel.signups import forms, importer, services, staff
+from panel.signups import forms, importer, residents, services, staff
 from panel.signups.models import MemberStatus, Source
 
 bp = Blueprint("signups", __name__)
 
-RESIDENT = "resident_id"
 STATUS_LABELS = {
     MemberStatus.PENDING.value: _l("Waiting for email confirmation"),
     MemberStatus.INVITED.value: _l("Invited"),
@@ -65,12 +63,6 @@ def _wijk_choices(empty_label: str, staff_member: User | None = None) -> list[Se
     return choices
 
 
-def _sign_in_resident(member_id: int) -> None:
-    session[RESIDENT] = member_id
-
-
-def _resident():  # type: ignore[no-untyped-def]
-    return services.get_member(session.get(RESIDENT))
 
 
 def _labels() -> dict[str, object]:
@@ -132,14 +124,18 @@ def confirm(token: str) -> BaseResponse | tuple[str, int] | str:
     form = forms.ConfirmForm()
     if request.method == "GET":
         form.statement_version.data = statement.version
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.statement_version.data != statement.version:
+        # A new statement was published while the page was open: show it, ask again.
+        flash(_("The text about your data has changed. Please read it again."), "error")
+        form.statement_version.data = statement.version
+    elif form.validate_on_submit():
         try:
             member = services.confirm(token, form.statement_version.data or "")
         except DomainError as exc:
             db.session.rollback()
             return render_template("signups/link_gone.html", message=exc.message), 410
         db.session.commit()
-        _sign_in_resident(member.id)
+        residents.sign_in(member.id)
         flash(_("Thank you. You are now in the wijkpanel of %(wijk)s.",
                 wijk=member.neighbourhood.name), "success")
         return redirect(url_for("signups.my_page"))
@@ -156,13 +152,13 @@ def open_link(token: str) -> BaseResponse | tuple[str, int]:
         member = services.member_by_access_link(token)
     except DomainError as exc:
         return render_template("signups/link_gone.html", message=exc.message), 410
-    _sign_in_resident(member.id)
+    residents.sign_in(member.id)
     return redirect(url_for("signups.my_page"))
 
 
 @bp.route("/mijn", methods=["GET", "POST"])
 def my_page() -> BaseResponse:
-    member = _resident()
+    member = residents.current_member()
     if member is None:
         return no_store(make_response(render_template(
             "signups/my_login.html", form=forms.RequestLinkForm())))
@@ -193,7 +189,7 @@ def my_page() -> BaseResponse:
 
 @bp.post("/mijn/bevestigen")
 def confirm_in_session() -> BaseResponse:
-    member = _resident()
+    member = residents.current_member()
     if member is None:
         return redirect(url_for("signups.my_page"))
     form = forms.ConfirmForm()
@@ -236,7 +232,7 @@ def code() -> str | BaseResponse:
         except DomainError as exc:
             form.code.errors = [exc.message]
         else:
-            _sign_in_resident(member.id)
+            residents.sign_in(member.id)
             return redirect(url_for("signups.my_page"))
     return render_template("signups/code.html", form=form)
 
@@ -248,13 +244,13 @@ def code_link(code: str) -> BaseResponse | tuple[str, int]:
         member = services.member_by_short_code(code)
     except DomainError as exc:
         return render_template("signups/link_gone.html", message=exc.message), 410
-    _sign_in_resident(member.id)
+    residents.sign_in(member.id)
     return redirect(url_for("signups.my_page"))
 
 
 @bp.get("/mijn/gegevens.<fmt>")
 def my_data(fmt: str) -> BaseResponse:
-    member = _resident()
+    member = residents.current_member()
     if member is None:
         return redirect(url_for("signups.my_page"))
     data = services.my_data(member)
@@ -277,14 +273,14 @@ def my_data(fmt: str) -> BaseResponse:
 
 @bp.route("/mijn/afmelden", methods=["GET", "POST"])
 def leave() -> str | BaseResponse:
-    member = _resident()
+    member = residents.current_member()
     if member is None:
         return redirect(url_for("signups.my_page"))
     form = forms.ActionForm()
     if form.validate_on_submit():
         services.leave(member)
         db.session.commit()
-        session.pop(RESIDENT, None)
+        residents.sign_out()
         return redirect(url_for("signups.left"))
     return no_store(make_response(render_template("signups/leave.html", form=form,
                                                   member=member)))
@@ -300,7 +296,7 @@ def leave_by_link(token: str) -> str | BaseResponse | tuple[str, int]:
     if request.method == "POST":
         services.leave(member)
         db.session.commit()
-        session.pop(RESIDENT, None)
+        residents.sign_out()
         return redirect(url_for("signups.left"))
     return no_store(make_response(render_template("signups/leave.html", form=None,
                                                   member=member, token=token)))
@@ -313,7 +309,7 @@ def left() -> str:
 
 @bp.post("/mijn/uitloggen")
 def resident_logout() -> BaseResponse:
-    session.pop(RESIDENT, None)
+    residents.sign_out()
     flash(_("You have closed your page."), "success")
     return redirect(url_for("site.home"))
 

@@ -7,13 +7,12 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
 from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
 from docx import Document
-from flask import Flask, g, request_started
+from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -27,21 +26,6 @@ from tests.signups.conftest import link_in, outbox
 EMAIL = "piet@example.org"
 VERSION = "2026-1"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_globals_per_request(app: Flask) -> Iterator[None]:
-    """The ``session`` fixture keeps one app context open, and the test client reuses it for
-    every request, so ``g`` (where Flask-Login keeps the user and Flask-WTF the CSRF token)
-    would carry over from one request, or one client, to the next. A real server starts
-    every request with an empty ``g``; so do these tests."""
-
-    def forget(sender: Flask, **extra: object) -> None:
-        vars(g._get_current_object()).clear()
-
-    request_started.connect(forget, app, weak=False)
-    yield
-    request_started.disconnect(forget, app)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -172,7 +156,7 @@ def test_known_and_unknown_emails_get_byte_identical_responses(app, world):
     # Behind the identical pages, the member got mail about the membership, the strangers
     # who asked for a link got nothing, and the new people got a confirmation link.
     sent = [m.to_address for m in outbox()[mails_before:]]
-    assert sorted(set(sent)) == [EMAIL, "new@example.org", "other@example.org"]
+    assert set(sent) == {EMAIL, "new@example.org", "other@example.org"}
     assert sent.count(EMAIL) == 5
 
 
@@ -267,6 +251,26 @@ def test_an_unknown_confirmation_link_is_gone(client, world):
                            data={"statement_version": VERSION})
     assert response.status_code == 410
     assert "Deze link werkt niet meer" in text(response)
+
+
+def test_a_new_statement_published_while_confirming_asks_to_read_it_again(client, world):
+    client.post("/aanmelden", data=join_data())
+    path = confirm_path()
+    assert "Versie 2026-1" in text(client.get(path))
+    services.publish_statement("2026-2", "Nieuwe tekst over uw gegevens.", "New text.")
+    db.session.commit()
+
+    response = client.post(path, data={"statement_version": VERSION})  # read the old text
+    page = text(response)
+    assert response.status_code == 200
+    assert "De tekst over uw gegevens is veranderd. Lees hem opnieuw." in page
+    assert "Nieuwe tekst over uw gegevens." in page and "Versie 2026-2" in page
+    assert "Deze link werkt niet meer" not in page  # the link still works
+    assert member_with(EMAIL).status == "pending"
+
+    response = client.post(path, data={"statement_version": "2026-2"})
+    assert response.headers["Location"] == "/mijn"
+    assert member_with(EMAIL).status == "member"
 
 
 # --- the resident's own page --------------------------------------------------------------
@@ -577,12 +581,13 @@ def test_staff_register_a_resident_who_agreed_on_paper(app, world):
 
 def test_the_team_cannot_register_a_resident_in_another_gebied(app, world):
     team = staff_client(app, "noord@example.org")
+    assert "Vroonermeer" not in text(team.get("/beheer/leden/nieuw"))  # not offered
     response = team.post("/beheer/leden/nieuw", data={
-        "name": "Zus Zuid", "email": "zus@example.org", "phone": "", "street": "",
-        "house_number": "", "postcode": "", "city": "", "wijk": "WK036104",
+        "name": "Zus Zuid", "email": "zus@example.org", "phone": "072 555 12 34",
+        "street": "", "house_number": "", "postcode": "", "city": "", "wijk": "WK036104",
         "language": "nl", "channel": "phone"})
     assert response.status_code == 200
-    assert "Deze wijk hoort niet bij uw gebieden." in text(response)
+    assert 'id="wijk-error"' in text(response)
     assert member_count() == 0
 
 
@@ -617,6 +622,23 @@ def test_staff_take_a_resident_off_the_panel_and_the_data_is_erased(app, people)
         ("left", "", None, "", "")
     assert team.post(f"/beheer/leden/{people.zeno.id}/afmelden").status_code == 404
     assert db.session.get(PanelMember, people.zeno.id).name == "Zeno Zuidema"
+
+
+def test_the_clerk_cannot_act_on_members(app, people):
+    clerk = staff_client(app, "clerk@example.org")
+    responses = {
+        "letters": clerk.post("/beheer/leden/brieven", data={"member": [str(people.anna.id)]}),
+        "confirm": clerk.post(f"/beheer/leden/{people.bram.id}/bevestigen",
+                              data={"channel": "phone"}),
+        "remove": clerk.post(f"/beheer/leden/{people.anna.id}/afmelden"),
+        "register": clerk.post("/beheer/leden/nieuw", data={
+            "name": "Cor", "phone": "072 555 12 34", "wijk": "WK036101", "channel": "paper"}),
+        "import": clerk.get("/beheer/import"),
+    }
+    assert {name: r.status_code for name, r in responses.items()} == dict.fromkeys(responses, 403)
+    assert member_count() == 3
+    assert db.session.get(PanelMember, people.bram.id).status == "invited"
+    assert db.session.get(PanelMember, people.anna.id).short_code_hash is None
 
 
 # --- staff: the survey import -------------------------------------------------------------

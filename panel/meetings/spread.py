@@ -1,0 +1,328 @@
+"""Suggest which panel members to invite to which meeting of a gebied.
+
+A gebied often plans several meetings at once, each for some of its wijken and at a certain
+moment (a weekday evening, a Saturday morning, …). ``suggest`` spreads the members who have
+not been invited yet over those meetings: only to a meeting for their own wijk, preferably
+at a moment they said suits them, never more than the places left. It is a pure function
+on small value objects; ``suggest_for_area`` loads those from the database for one gebied.
+The result is a suggestion for the area team, nothing is invited or changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select
+from sqlalchemy.orm import selectinload
+
+from panel.areas.models import Area, Neighbourhood
+from panel.auth.models import User
+from panel.auth.permissions import may_manage_area, visible_areas
+from panel.db import db, utcnow
+from panel.errors import NotFound
+from panel.meetings.models import Invitation, Meeting, MeetingStatus, Reply
+from panel.signups.models import MemberStatus, PanelMember
+
+LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
+SUNDAY = "sunday"  # the moment of a Sunday meeting: no stated availability names it
+
+# Why a member is unplaced, or placed at a moment they did not state.
+NO_MEETING = "no-meeting"  # no upcoming meeting for their wijk
+NO_PLACE = "no-place"  # the meetings for their wijk have no place left for them
+OTHER_MOMENT = "other-moment"  # placed, but at a moment that is not in their availability
+
+REASON_LABELS = {
+    NO_MEETING: _l("There is no meeting for this wijk."),
+    NO_PLACE: _l("The meetings for this wijk are full."),
+    OTHER_MOMENT: _l("This moment is not one the resident chose."),
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A panel member who could be invited: their wijk and the moments that suit them.
+
+    An empty ``availability`` means the member did not say; every moment suits them.
+    """
+
+    member_id: int
+    neighbourhood_id: int
+    availability: frozenset[str] = frozenset()
+
+    def fits(self, moment: str) -> bool:
+        """True when ``moment`` is one of the member's moments (or they named none)."""
+        return not self.availability or moment in self.availability
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A meeting to fill: the wijken it is for, its moment (an availability token, see
+    ``moment_of``) and the number of places left."""
+
+    meeting_id: int
+    neighbourhood_ids: frozenset[int]
+    moment: str
+    places: int
+
+
+@dataclass
+class Suggestion:
+    """Who to invite where.
+
+    ``assignments`` maps every meeting id to the ids of the members suggested for it (sorted);
+    ``unplaced`` lists the members who got no meeting (sorted); ``reasons`` maps a member id
+    to ``NO_MEETING`` or ``NO_PLACE`` for each unplaced member, and to ``OTHER_MOMENT`` for a
+    placed member whose meeting is not at a moment they stated. ``REASON_LABELS`` has a
+    translated text for each reason.
+    """
+
+    assignments: dict[int, list[int]] = field(default_factory=dict)
+    unplaced: list[int] = field(default_factory=list)
+    reasons: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def placed(self) -> int:
+        """How many members were given a meeting."""
+        return sum(len(ids) for ids in self.assignments.values())
+
+
+def moment_of(starts_at: datetime) -> str:
+    """The availability token for a meeting starting at ``starts_at`` (an aware datetime),
+    judged in Europe/Amsterdam time.
+
+    Monday to Friday: before 12:00 ``weekday-morning``, 12:00–17:59 ``weekday-afternoon``,
+    from 18:00 ``weekday-evening``. Saturday: before 12:00 ``saturday-morning``, later
+    ``saturday-afternoon``. Sunday: ``sunday``, which suits only members who named no
+    moments. Raises ValueError for a naive datetime.
+    """
+    if starts_at.tzinfo is None:
+        raise ValueError("naive datetimes are not accepted; pass an aware datetime")
+    local = starts_at.astimezone(LOCAL_ZONE)
+    weekday = local.weekday()
+    if weekday == 6:
+        return SUNDAY
+    if weekday == 5:
+        return "saturday-morning" if local.hour < 12 else "saturday-afternoon"
+    if local.hour < 12:
+        return "weekday-morning"
+    if local.hour < 18:
+        return "weekday-afternoon"
+    return "weekday-evening"
+
+
+def suggest(members: Sequence[Candidate], meetings: Sequence[Slot]) -> Suggestion:
+    """Spread ``members`` over ``meetings``. The rule, in order of importance:
+
+    1. A member only goes to a meeting for their own wijk, and a meeting gets no more
+       members than its places.
+    2. As many members as possible get a meeting. Nobody is left out when some way of
+       dividing the places would give them one: a member with few options is not pushed
+       out by a member who could just as well go to another meeting.
+    3. Among those ways, as many members as possible go to a meeting at a moment that
+       suits them (members who named no moments fit every meeting). A member is placed at
+       another moment only when no fitting meeting has room for them; ``reasons`` then says
+       ``OTHER_MOMENT``, so the area team can ask first.
+    4. Among those ways, the places are spread: each next member goes to the meeting with
+       the most free places left, so no meeting stays nearly empty while another is full.
+    5. Ties are broken by id (lower meeting ids first, lower member ids first), so the same
+       input always gives the same suggestion, whatever its order.
+
+    This is a minimum-cost maximum flow over groups of members with the same options, small
+    enough for a request: the size grows with the number of meetings and wijken, hardly with
+    the number of members. Raises ValueError when a member or meeting id occurs twice.
+    """
+    candidates = sorted(members, key=lambda c: c.member_id)
+    slots = sorted(meetings, key=lambda s: s.meeting_id)
+    _check_unique([c.member_id for c in candidates], "member")
+    _check_unique([s.meeting_id for s in slots], "meeting")
+    suggestion = Suggestion(assignments={slot.meeting_id: [] for slot in slots})
+
+    # Members with the same options are interchangeable: group them, key -> member ids.
+    groups: dict[tuple[tuple[int, bool], ...], list[int]] = {}
+    for candidate in candidates:
+        options = tuple((index, candidate.fits(slot.moment)) for index, slot in enumerate(slots)
+                        if candidate.neighbourhood_id in slot.neighbourhood_ids)
+        if not options:
+            suggestion.unplaced.append(candidate.member_id)
+            suggestion.reasons[candidate.member_id] = NO_MEETING
+            continue
+        groups.setdefault(options, []).append(candidate.member_id)
+
+    flows = _spread_groups(list(groups), [len(ids) for ids in groups.values()],
+                           [max(0, slot.places) for slot in slots])
+    for (options, member_ids), per_slot in zip(groups.items(), flows, strict=True):
+        fits = dict(options)
+        queue = iter(member_ids)  # lower member ids get a place first
+        for index, amount in sorted(per_slot.items()):
+            for _ in range(amount):
+                member_id = next(queue)
+                suggestion.assignments[slots[index].meeting_id].append(member_id)
+                if not fits[index]:
+                    suggestion.reasons[member_id] = OTHER_MOMENT
+        for member_id in queue:
+            suggestion.unplaced.append(member_id)
+            suggestion.reasons[member_id] = NO_PLACE
+
+    for ids in suggestion.assignments.values():
+        ids.sort()
+    suggestion.unplaced.sort()
+    return suggestion
+
+
+def _check_unique(ids: list[int], what: str) -> None:
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"a {what} id occurs more than once")
+
+
+def _spread_groups(groups: list[tuple[tuple[int, bool], ...]], sizes: list[int],
+                   places: list[int]) -> list[dict[int, int]]:
+    """How many members of each group go to each slot (index -> count), following the rule
+    of ``suggest``: a minimum-cost maximum flow.
+
+    Nodes: source, one per group, one per slot, sink. Source -> group has the group's size;
+    group -> slot costs ``mismatch`` when the slot's moment does not fit, else 0; slot -> sink
+    has one edge per place, the k-th place of a slot with p places costing k - p, so the
+    emptiest meeting is cheapest (convex costs: places are taken in order). ``mismatch`` is
+    larger than any possible total of place costs, so fitting moments always win over
+    spreading. Successive shortest paths (Bellman-Ford, edges in a fixed order) then give
+    the most members placed at the lowest cost.
+    """
+    source, first_group = 0, 1
+    first_slot = first_group + len(groups)
+    sink = first_slot + len(places)
+    graph = _Graph(sink + 1)
+    mismatch = 1 + sum(p * p for p in places)
+    links: list[list[tuple[int, int]]] = []  # per group: (slot index, edge index)
+    for number, (options, size) in enumerate(zip(groups, sizes, strict=True)):
+        node = first_group + number
+        graph.add(source, node, size, 0)
+        links.append([(index, graph.add(node, first_slot + index, size, 0 if fits else mismatch))
+                      for index, fits in options])
+    wanted = [0] * len(places)
+    for options, size in zip(groups, sizes, strict=True):
+        for index, _fits in options:
+            wanted[index] += size
+    for index, count in enumerate(places):
+        for k in range(1, min(count, wanted[index]) + 1):
+            graph.add(first_slot + index, sink, 1, k - count)
+    graph.min_cost_max_flow(source, sink)
+    return [{index: graph.flow(first_group + number, edge) for index, edge in group_links
+             if graph.flow(first_group + number, edge)}
+            for number, group_links in enumerate(links)]
+
+
+class _Graph:
+    """A small flow network for ``_spread_groups``; edges are [to, capacity, cost, reverse]."""
+
+    def __init__(self, size: int) -> None:
+        self.edges: list[list[list[int]]] = [[] for _ in range(size)]
+        self.capacity: dict[tuple[int, int], int] = {}
+
+    def add(self, start: int, end: int, capacity: int, cost: int) -> int:
+        """Add an edge and its residual twin; returns the edge's index in ``start``'s list."""
+        self.edges[start].append([end, capacity, cost, len(self.edges[end])])
+        self.edges[end].append([start, 0, -cost, len(self.edges[start]) - 1])
+        index = len(self.edges[start]) - 1
+        self.capacity[(start, index)] = capacity
+        return index
+
+    def flow(self, start: int, index: int) -> int:
+        """The flow sent over edge ``index`` of node ``start``."""
+        return self.capacity[(start, index)] - self.edges[start][index][1]
+
+    def min_cost_max_flow(self, source: int, sink: int) -> None:
+        """Augment along a cheapest path until none is left (the graph has no negative
+        cycle at the start: it has no cycle at all)."""
+        size = len(self.edges)
+        while True:
+            cost: list[int | None] = [None] * size
+            previous: list[tuple[int, int] | None] = [None] * size
+            cost[source] = 0
+            for _ in range(size):
+                changed = False
+                for node in range(size):
+                    here = cost[node]
+                    if here is None:
+                        continue
+                    for index, (end, capacity, edge_cost, _reverse) in enumerate(self.edges[node]):
+                        there = cost[end]
+                        if capacity > 0 and (there is None or here + edge_cost < there):
+                            cost[end] = here + edge_cost
+                            previous[end] = (node, index)
+                            changed = True
+                if not changed:
+                    break
+            if cost[sink] is None:
+                return
+            amount, node = None, sink
+            while node != source:
+                step = previous[node]
+                assert step is not None
+                start, index = step
+                capacity = self.edges[start][index][1]
+                amount = capacity if amount is None else min(amount, capacity)
+                node = start
+            assert amount
+            node = sink
+            while node != source:
+                step = previous[node]
+                assert step is not None
+                start, index = step
+                edge = self.edges[start][index]
+                edge[1] -= amount
+                self.edges[node][edge[3]][1] += amount
+                node = start
+
+
+# --- loading from the database ---------------------------------------------------------------
+
+
+def suggest_for_area(user: User, area_code: str, now: datetime | None = None) -> Suggestion:
+    """A suggestion for the upcoming meetings of gebied ``area_code``.
+
+    Meetings: those of the gebied with status open or draft that start after ``now``, with
+    ``capacity - seats_taken`` places. Members: panel members (status member) of the
+    gebied's wijken who have no invitation and no reply for any of those meetings.
+    Only administrators and members of the gebied's area team may ask; anyone else gets
+    NotFound, also when the gebied does not exist (PermissionDenied for no active account).
+    Reads only; changes nothing.
+    """
+    now = now or utcnow()
+    area = db.session.scalars(visible_areas(user).where(Area.code == area_code)).first()
+    if area is None or not may_manage_area(user, area):
+        raise NotFound()
+
+    meetings = list(db.session.scalars(
+        select(Meeting)
+        .where(Meeting.area_id == area.id,
+               Meeting.status.in_((MeetingStatus.OPEN.value, MeetingStatus.DRAFT.value)),
+               Meeting.starts_at.is_not(None), Meeting.starts_at > now)
+        .options(selectinload(Meeting.neighbourhoods))
+        .order_by(Meeting.id)
+    ))
+    slots = [Slot(meeting_id=meeting.id,
+                  neighbourhood_ids=frozenset(n.id for n in meeting.neighbourhoods),
+                  moment=moment_of(meeting.starts_at), places=meeting.places_left)
+             for meeting in meetings if meeting.starts_at is not None]
+    meeting_ids = [slot.meeting_id for slot in slots]
+
+    invited = exists().where(Invitation.member_id == PanelMember.id,
+                             Invitation.meeting_id.in_(meeting_ids))
+    replied = exists().where(Reply.member_id == PanelMember.id,
+                             Reply.meeting_id.in_(meeting_ids))
+    rows = db.session.execute(
+        select(PanelMember.id, PanelMember.neighbourhood_id, PanelMember.availability)
+        .join(Neighbourhood, PanelMember.neighbourhood_id == Neighbourhood.id)
+        .where(Neighbourhood.area_id == area.id,
+               PanelMember.status == MemberStatus.MEMBER.value,
+               ~invited, ~replied)
+        .order_by(PanelMember.id)
+    ).all()
+    candidates = [Candidate(member_id=row.id, neighbourhood_id=row.neighbourhood_id,
+                            availability=frozenset(s for s in row.availability.split(",") if s))
+                  for row in rows]
+    return suggest(candidates, slots)

@@ -1,0 +1,361 @@
+"""Public meeting pages, calendar files, replying by link, polls, and the staff pages for
+planning, inviting and keeping attendance."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectChoice
+
+from panel.areas import services as area_services
+from panel.db import db, utcnow
+from panel.errors import DomainError
+from panel.extensions import limiter
+from panel.meetings import calendar, forms, services
+from panel.meetings.models import Meeting, MeetingStatus
+from panel.meetings.times import to_local
+from panel.security import no_store
+from panel.signups import letters, residents
+from panel.urls import absolute_url
+
+bp = Blueprint("meetings", __name__)
+
+STATUS_LABELS = {
+    "poll": _l("Choosing a date"), "draft": _l("Planned, not open yet"),
+    "open": _l("Open for replies"), "cancelled": _l("Cancelled"),
+}
+REPLY_LABELS = {
+    "attending": _l("Coming"), "waiting": _l("On the waitlist"), "declined": _l("Not coming"),
+    "walk_in": _l("Came without replying"),
+}
+
+
+def _labels() -> dict[str, object]:
+    return {"status_labels": STATUS_LABELS, "reply_labels": REPLY_LABELS,
+            "kind_labels": forms.KIND_LABELS}
+
+
+def _ics_response(body: bytes, filename: str) -> BaseResponse:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    return response
+
+
+# --- public -------------------------------------------------------------------------------
+
+@bp.get("/bijeenkomsten")
+def public_list() -> str:
+    meetings = services.upcoming_public()
+    by_area: dict[str, list[Meeting]] = {}
+    for meeting in meetings:
+        by_area.setdefault(meeting.area.name, []).append(meeting)
+    return render_template("meetings/public_list.html", by_area=by_area,
+                           areas=area_services.public_overview(), **_labels())
+
+
+@bp.get("/bijeenkomsten/<int:meeting_id>")
+def public_detail(meeting_id: int) -> str:
+    return render_template("meetings/public_detail.html",
+                           meeting=services.public_meeting(meeting_id), **_labels())
+
+
+@bp.get("/bijeenkomsten/<int:meeting_id>.ics")
+def meeting_ics(meeting_id: int) -> BaseResponse:
+    meeting = services.public_meeting(meeting_id)
+    method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "PUBLISH"
+    base = current_app.config["PANEL_BASE_URL"]
+    return _ics_response(calendar.event_ics(meeting, method=method, base_url=base),
+                         f"bijeenkomst-{meeting.id}.ics")
+
+
+@bp.get("/gebieden/<code>/agenda.ics")
+def area_ics(code: str) -> BaseResponse:
+    area, meetings = services.area_calendar(code)
+    name = _("Wijkpanel meetings %(area)s", area=area.name)
+    return _ics_response(calendar.feed_ics(meetings, name,
+                                           base_url=current_app.config["PANEL_BASE_URL"]),
+                         f"wijkpanel-{area.code}.ics")
+
+
+# --- replying by personal link ------------------------------------------------------------
+
+@bp.route("/antwoord/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def reply(token: str) -> BaseResponse | tuple[str, int]:
+    try:
+        invitation = services.invitation_by_token(token)
+    except DomainError as exc:
+        return render_template("meetings/reply_closed.html", message=exc.message), 410
+    meeting, member = invitation.meeting, invitation.member
+    form = forms.ActionForm()
+    if form.validate_on_submit():
+        coming = request.form.get("answer") == "yes"
+        try:
+            row = services.reply(meeting, member, coming)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            residents.sign_in(member.id)
+            if row.status == "attending":
+                flash(_("Thank you. You have a place. See you there!"), "success")
+            elif row.status == "waiting":
+                flash(_("Thank you. The meeting is full. You are on the waitlist."), "info")
+            else:
+                flash(_("Thank you for letting us know. You are not coming."), "success")
+        return redirect(url_for("meetings.reply", token=token))
+    row = services.current_reply(meeting, member)
+    closed = meeting.status != MeetingStatus.OPEN or meeting.starts_at is None or \
+        meeting.starts_at <= utcnow()
+    return no_store(make_response(render_template(
+        "meetings/reply.html", meeting=meeting, member=member, reply=row, form=form,
+        closed=closed, position=services.waiting_position(row) if row else None,
+        suggested=request.args.get("keuze"), **_labels())))
+
+
+@bp.route("/mijn/peiling/<int:meeting_id>", methods=["GET", "POST"])
+def poll_vote(meeting_id: int) -> BaseResponse:
+    member = residents.current_member()
+    if member is None:
+        return redirect(url_for("signups.my_page"))
+    meeting, marked = services.poll_for_member(member, meeting_id)
+    form = forms.ActionForm()
+    if form.validate_on_submit():
+        chosen = {int(v) for v in request.form.getlist("slot") if v.isdigit()}
+        services.vote(member, meeting_id, chosen)
+        db.session.commit()
+        flash(_("Thank you. We have saved which dates suit you."), "success")
+        return redirect(url_for("meetings.poll_vote", meeting_id=meeting_id))
+    return no_store(make_response(render_template(
+        "meetings/poll_vote.html", meeting=meeting, marked=marked, form=form)))
+
+
+# --- staff --------------------------------------------------------------------------------
+
+def _meeting_form(area, meeting: Meeting | None = None) -> forms.MeetingForm:  # type: ignore[no-untyped-def]
+    form = forms.MeetingForm(obj=meeting)
+    form.wijken.choices = [SelectChoice(n.code, n.name) for n in area.neighbourhoods]
+    form.team.choices = [SelectChoice(str(u.id), u.name or u.email)
+                         for u in services.team_of(area)]
+    if meeting is not None and request.method == "GET":
+        form.wijken.data = [n.code for n in meeting.neighbourhoods]
+        form.team.data = [str(u.id) for u in meeting.team]
+        if meeting.starts_at and meeting.ends_at:
+            form.day.data = to_local(meeting.starts_at).date()
+            form.start.data = to_local(meeting.starts_at).time()
+            form.end.data = to_local(meeting.ends_at).time()
+    return form
+
+
+def _data(form: forms.MeetingForm) -> services.MeetingData:
+    return services.MeetingData(
+        title=form.title.data or "", description=form.description.data or "",
+        agenda=form.agenda.data or "", kind=form.kind.data or "in_person",
+        venue=form.venue.data or "", address=form.address.data or "",
+        accessibility=form.accessibility.data or "", online_url=form.online_url.data or "",
+        day=form.day.data, start=form.start.data, end=form.end.data,
+        capacity=form.capacity.data or 0, neighbourhood_codes=form.wijken.data or [],
+        team_ids=[int(v) for v in form.team.data or [] if str(v).isdigit()])
+
+
+@bp.get("/beheer/bijeenkomsten")
+@login_required
+def staff_list() -> str:
+    return render_template("meetings/staff_list.html", meetings=services.list_for(current_user),
+                           areas=area_services.areas_for(current_user), **_labels())
+
+
+@bp.route("/beheer/gebieden/<code>/bijeenkomsten/nieuw", methods=["GET", "POST"])
+@login_required
+def create(code: str) -> str | BaseResponse:
+    area = services.managed_area(current_user, code)
+    form = _meeting_form(area)
+    poll = forms.PollSlotsForm(prefix="poll")
+    use_poll = request.values.get("datum") == "peiling"
+    warnings: list[str] = []
+    if form.validate_on_submit():
+        try:
+            if use_poll and poll.validate():
+                slots = [services.SlotData(day, start, end) for day, start, end in (
+                    (poll.day1.data, poll.start1.data, poll.end1.data),
+                    (poll.day2.data, poll.start2.data, poll.end2.data),
+                    (poll.day3.data, poll.start3.data, poll.end3.data)) if day and start and end]
+                meeting = services.start_poll(current_user, code, _data(form), slots)
+            else:
+                meeting, warnings = services.create(current_user, code, _data(form),
+                                                    bool(form.accept_warnings.data))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            if meeting is not None:
+                db.session.commit()
+                flash(_("The meeting is saved."), "success")
+                return redirect(url_for("meetings.staff_detail", meeting_id=meeting.id))
+    return render_template("meetings/form.html", form=form, poll=poll, use_poll=use_poll,
+                           area=area, meeting=None, warnings=warnings)
+
+
+@bp.route("/beheer/bijeenkomsten/<int:meeting_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit(meeting_id: int) -> str | BaseResponse:
+    meeting = services.managed(current_user, meeting_id)
+    form = _meeting_form(meeting.area, meeting)
+    warnings: list[str] = []
+    if form.validate_on_submit():
+        try:
+            saved, warnings = services.update_meeting(current_user, meeting_id, _data(form),
+                                                      bool(form.accept_warnings.data))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            if saved is not None:
+                db.session.commit()
+                flash(_("The meeting is saved."), "success")
+                return redirect(url_for("meetings.staff_detail", meeting_id=meeting_id))
+            db.session.rollback()
+    return render_template("meetings/form.html", form=form, poll=None, use_poll=False,
+                           area=meeting.area, meeting=meeting, warnings=warnings)
+
+
+@bp.get("/beheer/bijeenkomsten/<int:meeting_id>")
+@login_required
+def staff_detail(meeting_id: int) -> BaseResponse:
+    meeting = services.get_for(current_user, meeting_id)
+    manage = current_user.role != "clerk"
+    context = {"meeting": meeting, "counts": services.reply_counts(meeting),
+               "present": services.present_count(meeting), "form": forms.ActionForm(),
+               "manage": manage}
+    if manage and meeting.status == MeetingStatus.POLL:
+        context["poll"] = services.poll_counts(current_user, meeting_id)
+    if manage:
+        context["rows"] = services.attendance_rows(current_user, meeting_id)
+    return no_store(make_response(render_template("meetings/staff_detail.html", **context,
+                                                  **_labels())))
+
+
+def _act(action, success: str, meeting_id: int) -> BaseResponse:  # type: ignore[no-untyped-def]
+    if forms.ActionForm().validate_on_submit():
+        try:
+            result = action()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(success if not callable(success) else success(result), "success")
+    return redirect(url_for("meetings.staff_detail", meeting_id=meeting_id))
+
+
+@bp.post("/beheer/bijeenkomsten/<int:meeting_id>/openen")
+@login_required
+def open_meeting(meeting_id: int) -> BaseResponse:
+    return _act(lambda: services.open_for_replies(current_user, meeting_id),
+                _("The meeting is open for replies."), meeting_id)
+
+
+@bp.post("/beheer/bijeenkomsten/<int:meeting_id>/annuleren")
+@login_required
+def cancel_meeting(meeting_id: int) -> BaseResponse:
+    return _act(lambda: services.cancel(current_user, meeting_id),
+                _("The meeting is cancelled. Everyone who was coming gets an email."),
+                meeting_id)
+
+
+@bp.post("/beheer/bijeenkomsten/<int:meeting_id>/uitnodigen")
+@login_required
+def invite(meeting_id: int) -> BaseResponse:
+    return _act(lambda: services.invite(current_user, meeting_id),
+                lambda report: _("%(emailed)s invitations sent by email, %(letters)s need a "
+                                 "letter, %(already)s were invited before.",
+                                 emailed=report.emailed, letters=report.letters,
+                                 already=report.already), meeting_id)
+
+
+@bp.post("/beheer/bijeenkomsten/<int:meeting_id>/peiling")
+@login_required
+def invite_poll(meeting_id: int) -> BaseResponse:
+    return _act(lambda: services.invite_to_poll(current_user, meeting_id),
+                lambda report: _("%(emailed)s residents were asked by email which date suits "
+                                 "them.", emailed=report.emailed), meeting_id)
+
+
+@bp.post("/beheer/bijeenkomsten/<int:meeting_id>/datum/<int:slot_id>")
+@login_required
+def choose_slot(meeting_id: int, slot_id: int) -> BaseResponse:
+    return _act(lambda: services.choose_slot(current_user, meeting_id, slot_id),
+                _("The date is chosen. Open the meeting for replies when you are ready."),
+                meeting_id)
+
+
+@bp.post("/beheer/bijeenkomsten/<int:meeting_id>/antwoord/<int:member_id>")
+@login_required
+def staff_reply(meeting_id: int, member_id: int) -> BaseResponse:
+    coming = request.form.get("answer") == "yes"
+    return _act(lambda: services.staff_reply(current_user, meeting_id, member_id, coming),
+                _("The reply is saved."), meeting_id)
+
+
+@bp.post("/beheer/bijeenkomsten/<int:meeting_id>/brieven")
+@login_required
+def invitation_letters(meeting_id: int) -> BaseResponse:
+    meeting = services.managed(current_user, meeting_id)
+    if not forms.ActionForm().validate_on_submit():
+        return redirect(url_for("meetings.staff_detail", meeting_id=meeting_id))
+    recipients = services.letter_recipients(current_user, meeting_id)
+    if not recipients:
+        flash(_("Everyone invited has an email address. No letters are needed."), "info")
+        return redirect(url_for("meetings.staff_detail", meeting_id=meeting_id))
+    items = [services.meeting_letter(member, meeting, absolute_url("meetings.reply", token=token))
+             for member, token in recipients]
+    municipality = area_services.get_municipality()
+    body = letters.build_letters_docx(items, municipality.name if municipality else "",
+                                      current_app.config.get("PANEL_MUNICIPALITY_PHONE", ""))
+    db.session.commit()
+    response = Response(body, mimetype="application/vnd.openxmlformats-officedocument."
+                                        "wordprocessingml.document")
+    response.headers["Content-Disposition"] = \
+        f"attachment; filename=uitnodigingen-{meeting.id}.docx"
+    return no_store(response)
+
+
+@bp.route("/beheer/bijeenkomsten/<int:meeting_id>/aanwezigheid", methods=["GET", "POST"])
+@login_required
+def attendance(meeting_id: int) -> str | BaseResponse:
+    meeting = services.managed(current_user, meeting_id)
+    rows = services.attendance_rows(current_user, meeting_id)
+    walk_ins = services.walk_in_candidates(current_user, meeting_id)
+    form = forms.AttendanceForm(obj=meeting)
+    form.present.choices = [SelectChoice(r.member.id, r.member.name) for r in rows] + \
+        [SelectChoice(m.id, m.name) for m in walk_ins]
+    if request.method == "GET":
+        form.present.data = [r.member.id for r in rows if r.reply and r.reply.attended]
+    if form.validate_on_submit():
+        try:
+            services.record_attendance(current_user, meeting_id, set(form.present.data or []),
+                                       form.extra_attendees.data or 0, form.report.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Attendance and report are saved."), "success")
+            return redirect(url_for("meetings.staff_detail", meeting_id=meeting_id))
+    return no_store(make_response(render_template(
+        "meetings/attendance.html", meeting=meeting, form=form, rows=rows, walk_ins=walk_ins,
+        **_labels())))
