@@ -20,6 +20,8 @@ from panel.errors import register_error_handlers
 from panel.extensions import babel, csrf, limiter, login_manager
 from panel.i18n import register_template_helpers, select_locale
 from panel.mail import cli as mail_cli
+from panel.meetings import cli as meetings_cli
+from panel.meetings import views as meetings_views
 from panel.migrations import register_commands as register_migration_commands
 from panel.signups import cli as signups_cli
 from panel.signups import views as signups_views
@@ -54,9 +56,10 @@ def create_app(test_config: dict[str, Any] | None = None,
     register_error_handlers(app)
     register_template_helpers(app)
     register_context(app)
-    for blueprint in (site_views.bp, auth_views.bp, areas_views.bp, signups_views.bp):
+    for blueprint in (site_views.bp, auth_views.bp, areas_views.bp, signups_views.bp,
+                      meetings_views.bp):
         app.register_blueprint(blueprint)
     register_migration_commands(app)
-    for module in (areas_cli, auth_cli, demo_cli, mail_cli, signups_cli):
+    for module in (areas_cli, auth_cli, demo_cli, mail_cli, meetings_cli, signups_cli):
         module.register_commands(app)
     return app

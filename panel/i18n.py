@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, g, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
@@ -37,6 +37,15 @@ def register_template_helpers(app: Flask) -> None:
     @app.template_filter("date")
     def _date(value: datetime | None, fmt: str = "long") -> str:
         return format_date(value, fmt) if value else ""
+
+    @app.template_filter("moment")
+    def _moment(value: datetime | None) -> str:
+        """``dinsdag 12 januari 2027, 19:30``: a date and a clock time, easy to read."""
+        return f"{format_date(value, 'full')}, {format_time(value, 'HH:mm')}" if value else ""
+
+    @app.template_filter("time_only")
+    def _time_only(value: datetime | None) -> str:
+        return format_time(value, "HH:mm") if value else ""
 
     @app.template_filter("number")
     def _number(value: float | int | None) -> str:

@@ -17,6 +17,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from panel.widgets import MultiCheckboxField
 
+STATUS_LABELS = {
+    "poll": _l("Choosing a date"), "draft": _l("Planned, not open yet"),
+    "open": _l("Open for replies"), "cancelled": _l("Cancelled"),
+}
+REPLY_LABELS = {
+    "attending": _l("Coming"), "waiting": _l("On the waitlist"), "declined": _l("Not coming"),
+    "walk_in": _l("Came without replying"),
+}
 KIND_LABELS = {
     "in_person": _l("In person"),
     "online": _l("Online"),

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from panel.areas.models import Area, Neighbourhood
@@ -271,10 +274,14 @@ def cancel(user: User, meeting_id: int) -> Meeting:
 
 # --- mail ---------------------------------------------------------------------------------
 
-def ics_attachment(meeting: Meeting, method: str) -> tuple[str, str, bytes]:
+def ics_attachment(meeting: Meeting, method: str, language: str = "nl") -> \
+        tuple[str, str, bytes]:
+    """The meeting as a calendar file for an email, in the recipient's language."""
     base = absolute_url("site.home").rstrip("/")
-    return ("uitnodiging.ics", ICS_TYPE.format(method=method),
-            calendar.event_ics(meeting, method=method, base_url=base))
+    with force_locale(language):
+        body = calendar.event_ics(meeting, method=method, base_url=base,
+                                  organizer=current_app.config["PANEL_MAIL_FROM"])
+    return ("uitnodiging.ics", ICS_TYPE.format(method=method), body)
 
 
 def _reply_url(invitation_token: str) -> str:
@@ -286,11 +293,11 @@ def _notify(meeting: Meeting, template: str, subject: object, method: str) -> No
     replies = db.session.scalars(select(Reply).where(
         Reply.meeting_id == meeting.id,
         Reply.status.in_([ReplyStatus.ATTENDING.value, ReplyStatus.WAITING.value])))
-    attachment = ics_attachment(meeting, method)
     for item in replies:
         if item.member.status == MemberStatus.MEMBER:
             send_member_mail(item.member, subject, template, meeting=meeting,
-                             attachments=[attachment])
+                             attachments=[ics_attachment(meeting, method,
+                                                         item.member.language)])
 
 
 # --- invitations --------------------------------------------------------------------------
@@ -318,7 +325,6 @@ def invite(user: User, meeting_id: int, member_ids: Sequence[int] | None = None)
     invited = set(db.session.scalars(select(Invitation.member_id).where(
         Invitation.meeting_id == meeting.id, Invitation.poll_only.is_(False))))
     report = InviteReport()
-    attachment = ics_attachment(meeting, "REQUEST")
     for member in db.session.scalars(query.order_by(PanelMember.id)):
         if member.id in invited:
             report.already += 1
@@ -327,7 +333,8 @@ def invite(user: User, meeting_id: int, member_ids: Sequence[int] | None = None)
         if member.email:
             send_member_mail(member, _l("Invitation: %(title)s", title=meeting.title),
                              "meeting_invitation", meeting=meeting,
-                             reply_url=_reply_url(token), attachments=[attachment])
+                             reply_url=_reply_url(token),
+                             attachments=[ics_attachment(meeting, "REQUEST", member.language)])
             report.emailed += 1
         else:
             report.letters += 1
@@ -356,6 +363,16 @@ def invitation_by_token(token: str) -> Invitation:
         Invitation.token_hash == hash_token(token))).first()
     if invitation is None or invitation.member.status != MemberStatus.MEMBER:
         raise DomainError(REPLY_GONE)
+    return invitation
+
+
+def invitation_for(member: PanelMember, meeting_id: int) -> Invitation:
+    """A signed-in resident's invitation to a meeting. Raises NotFound."""
+    invitation = db.session.scalars(select(Invitation).where(
+        Invitation.meeting_id == meeting_id, Invitation.member_id == member.id,
+        Invitation.poll_only.is_(False))).first()
+    if invitation is None:
+        raise NotFound()
     return invitation
 
 
@@ -388,18 +405,17 @@ def _release_seat(meeting_id: int) -> None:
 
 
 def _reply_row(meeting: Meeting, member: PanelMember) -> Reply:
-    existing = db.session.scalars(select(Reply).where(
-        Reply.meeting_id == meeting.id, Reply.member_id == member.id)).first()
-    if existing is not None:
-        return existing
-    row = Reply(meeting_id=meeting.id, member_id=member.id, status=ReplyStatus.DECLINED.value)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:  # the same member's other click got there first
-        return db.session.scalars(select(Reply).where(
-            Reply.meeting_id == meeting.id, Reply.member_id == member.id)).one()
-    return row
+    """The member's reply row, created when missing. Two clicks at once create one row:
+    the insert skips a row that already exists (no savepoint needed)."""
+    values = {"meeting_id": meeting.id, "member_id": member.id,
+              "status": ReplyStatus.DECLINED.value, "replied_at": utcnow()}
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(Reply).values(**values).on_conflict_do_nothing(
+        index_elements=["meeting_id", "member_id"]))
+    return db.session.scalars(select(Reply).where(
+        Reply.meeting_id == meeting.id, Reply.member_id == member.id)
+        .execution_options(populate_existing=True)).one()
 
 
 def reply(meeting: Meeting, member: PanelMember, coming: bool,
@@ -457,7 +473,8 @@ def promote_waiting(meeting: Meeting) -> list[Reply]:
             send_member_mail(candidate.member, _l("You have a place: %(title)s",
                                                   title=meeting.title),
                              "meeting_place", meeting=meeting,
-                             attachments=[ics_attachment(meeting, "REQUEST")])
+                             attachments=[ics_attachment(meeting, "REQUEST",
+                                                         candidate.member.language)])
     db.session.expire(meeting, ["seats_taken"])
     return promoted
 
@@ -618,8 +635,9 @@ def my_meetings(member: PanelMember, now: datetime | None = None) -> list[MyMeet
     """The meetings a resident was invited to, upcoming first, with their reply."""
     now = now or utcnow()
     invitations = db.session.scalars(
-        select(Invitation).join(Meeting).where(Invitation.member_id == member.id,
-                                               Meeting.status != MeetingStatus.DRAFT.value)
+        select(Invitation).join(Meeting).where(
+            Invitation.member_id == member.id, Meeting.status != MeetingStatus.DRAFT.value,
+            or_(Meeting.starts_at.is_(None), Meeting.starts_at > now - timedelta(days=60)))
         .order_by(Meeting.starts_at.desc()))
     result = []
     for invitation in invitations:

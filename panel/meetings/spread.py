@@ -10,6 +10,7 @@ The result is a suggestion for the area team, nothing is invited or changed.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,7 +39,7 @@ OTHER_MOMENT = "other-moment"  # placed, but at a moment that is not in their av
 REASON_LABELS = {
     NO_MEETING: _l("There is no meeting for this wijk."),
     NO_PLACE: _l("The meetings for this wijk are full."),
-    OTHER_MOMENT: _l("This moment is not one the resident chose."),
+    OTHER_MOMENT: _l("The resident did not choose this moment."),
 }
 
 
@@ -124,12 +125,13 @@ def suggest(members: Sequence[Candidate], meetings: Sequence[Slot]) -> Suggestio
        out by a member who could just as well go to another meeting.
     3. Among those ways, as many members as possible go to a meeting at a moment that
        suits them (members who named no moments fit every meeting). A member is placed at
-       another moment only when no fitting meeting has room for them; ``reasons`` then says
-       ``OTHER_MOMENT``, so the area team can ask first.
-    4. Among those ways, the places are spread: each next member goes to the meeting with
-       the most free places left, so no meeting stays nearly empty while another is full.
-    5. Ties are broken by id (lower meeting ids first, lower member ids first), so the same
-       input always gives the same suggestion, whatever its order.
+       another moment only when the fitting meetings have no room left for them;
+       ``reasons`` then says ``OTHER_MOMENT``, so the area team can ask first.
+    4. Among those ways, the places are spread: the free places left are as even as
+       possible, as if each next member went to the meeting with the most free places.
+    5. Ties are settled in a fixed way (by meeting and member ids; among members with the
+       same options, lower ids get a place, and a fitting one, first), so the same input
+       always gives the same suggestion, whatever its order.
 
     This is a minimum-cost maximum flow over groups of members with the same options, small
     enough for a request: the size grows with the number of meetings and wijken, hardly with
@@ -156,8 +158,9 @@ def suggest(members: Sequence[Candidate], meetings: Sequence[Slot]) -> Suggestio
                            [max(0, slot.places) for slot in slots])
     for (options, member_ids), per_slot in zip(groups.items(), flows, strict=True):
         fits = dict(options)
-        queue = iter(member_ids)  # lower member ids get a place first
-        for index, amount in sorted(per_slot.items()):
+        queue = iter(member_ids)  # lower member ids first, fitting meetings first
+        for index, amount in sorted(per_slot.items(), key=lambda item: (not fits[item[0]],
+                                                                          item[0])):
             for _ in range(amount):
                 member_id = next(queue)
                 suggestion.assignments[slots[index].meeting_id].append(member_id)
@@ -183,13 +186,13 @@ def _spread_groups(groups: list[tuple[tuple[int, bool], ...]], sizes: list[int],
     """How many members of each group go to each slot (index -> count), following the rule
     of ``suggest``: a minimum-cost maximum flow.
 
-    Nodes: source, one per group, one per slot, sink. Source -> group has the group's size;
-    group -> slot costs ``mismatch`` when the slot's moment does not fit, else 0; slot -> sink
-    has one edge per place, the k-th place of a slot with p places costing k - p, so the
-    emptiest meeting is cheapest (convex costs: places are taken in order). ``mismatch`` is
-    larger than any possible total of place costs, so fitting moments always win over
-    spreading. Successive shortest paths (Bellman-Ford, edges in a fixed order) then give
-    the most members placed at the lowest cost.
+    Nodes: source, one per group, one per slot, sink. Source -> group carries the group's
+    size; group -> slot costs ``mismatch`` when the slot's moment does not fit, else 0;
+    slot -> sink carries the slot's places, the k-th place of a slot with p places costing
+    k - p, so the emptiest meeting is the cheapest. ``mismatch`` is larger than any possible
+    total of place costs, so fitting moments always win over spreading. Sending one member
+    at a time along a cheapest path until no path is left gives the most members placed at
+    the lowest cost (successive shortest paths).
     """
     source, first_group = 0, 1
     first_slot = first_group + len(groups)
@@ -202,13 +205,9 @@ def _spread_groups(groups: list[tuple[tuple[int, bool], ...]], sizes: list[int],
         graph.add(source, node, size, 0)
         links.append([(index, graph.add(node, first_slot + index, size, 0 if fits else mismatch))
                       for index, fits in options])
-    wanted = [0] * len(places)
-    for options, size in zip(groups, sizes, strict=True):
-        for index, _fits in options:
-            wanted[index] += size
     for index, count in enumerate(places):
-        for k in range(1, min(count, wanted[index]) + 1):
-            graph.add(first_slot + index, sink, 1, k - count)
+        if count > 0:
+            graph.add(first_slot + index, sink, count, 1 - count, step=1)
     graph.min_cost_max_flow(source, sink)
     return [{index: graph.flow(first_group + number, edge) for index, edge in group_links
              if graph.flow(first_group + number, edge)}
@@ -216,16 +215,22 @@ def _spread_groups(groups: list[tuple[tuple[int, bool], ...]], sizes: list[int],
 
 
 class _Graph:
-    """A small flow network for ``_spread_groups``; edges are [to, capacity, cost, reverse]."""
+    """A small flow network for ``_spread_groups``.
+
+    An edge is ``[to, capacity left, cost of the next unit, index of its twin in to's list,
+    step]``. An edge with a step models rising costs (the places of a meeting): every unit
+    sent over it or its twin makes the next unit that way ``step`` dearer and the other way
+    ``step`` cheaper, so the twin always refunds exactly the cost of the last unit sent.
+    """
 
     def __init__(self, size: int) -> None:
         self.edges: list[list[list[int]]] = [[] for _ in range(size)]
         self.capacity: dict[tuple[int, int], int] = {}
 
-    def add(self, start: int, end: int, capacity: int, cost: int) -> int:
+    def add(self, start: int, end: int, capacity: int, cost: int, step: int = 0) -> int:
         """Add an edge and its residual twin; returns the edge's index in ``start``'s list."""
-        self.edges[start].append([end, capacity, cost, len(self.edges[end])])
-        self.edges[end].append([start, 0, -cost, len(self.edges[start]) - 1])
+        self.edges[start].append([end, capacity, cost, len(self.edges[end]), step])
+        self.edges[end].append([start, 0, step - cost, len(self.edges[start]) - 1, step])
         index = len(self.edges[start]) - 1
         self.capacity[(start, index)] = capacity
         return index
@@ -234,48 +239,47 @@ class _Graph:
         """The flow sent over edge ``index`` of node ``start``."""
         return self.capacity[(start, index)] - self.edges[start][index][1]
 
+    def _cheapest_path(self, source: int, sink: int) -> list[tuple[int, int]] | None:
+        """The edges (node, index) of a cheapest path with room left, or None. Bellman-Ford
+        with a queue (negative costs, but never a negative cycle), in a fixed order."""
+        cost: list[int | None] = [None] * len(self.edges)
+        previous: list[tuple[int, int] | None] = [None] * len(self.edges)
+        waiting = [False] * len(self.edges)
+        cost[source], waiting[source] = 0, True
+        queue = deque([source])
+        while queue:
+            node = queue.popleft()
+            waiting[node] = False
+            here = cost[node]
+            assert here is not None
+            for index, (end, capacity, edge_cost, _twin, _step) in enumerate(self.edges[node]):
+                there = cost[end]
+                if capacity > 0 and (there is None or here + edge_cost < there):
+                    cost[end], previous[end] = here + edge_cost, (node, index)
+                    if not waiting[end]:
+                        waiting[end] = True
+                        queue.append(end)
+        if cost[sink] is None:
+            return None
+        path, node = [], sink
+        while node != source:
+            step = previous[node]
+            assert step is not None
+            path.append(step)
+            node = step[0]
+        return path
+
     def min_cost_max_flow(self, source: int, sink: int) -> None:
-        """Augment along a cheapest path until none is left (the graph has no negative
-        cycle at the start: it has no cycle at all)."""
-        size = len(self.edges)
-        while True:
-            cost: list[int | None] = [None] * size
-            previous: list[tuple[int, int] | None] = [None] * size
-            cost[source] = 0
-            for _ in range(size):
-                changed = False
-                for node in range(size):
-                    here = cost[node]
-                    if here is None:
-                        continue
-                    for index, (end, capacity, edge_cost, _reverse) in enumerate(self.edges[node]):
-                        there = cost[end]
-                        if capacity > 0 and (there is None or here + edge_cost < there):
-                            cost[end] = here + edge_cost
-                            previous[end] = (node, index)
-                            changed = True
-                if not changed:
-                    break
-            if cost[sink] is None:
-                return
-            amount, node = None, sink
-            while node != source:
-                step = previous[node]
-                assert step is not None
-                start, index = step
-                capacity = self.edges[start][index][1]
-                amount = capacity if amount is None else min(amount, capacity)
-                node = start
-            assert amount
-            node = sink
-            while node != source:
-                step = previous[node]
-                assert step is not None
-                start, index = step
-                edge = self.edges[start][index]
-                edge[1] -= amount
-                self.edges[node][edge[3]][1] += amount
-                node = start
+        """Send one unit at a time along a cheapest path until no path is left. The network
+        starts without any cycle, so it never has a negative one."""
+        while (path := self._cheapest_path(source, sink)) is not None:
+            for node, index in path:
+                edge = self.edges[node][index]
+                twin = self.edges[edge[0]][edge[3]]
+                edge[1] -= 1
+                twin[1] += 1
+                edge[2] += edge[4]  # the next unit the same way costs more,
+                twin[2] -= edge[4]  # and sending it back refunds the unit just sent
 
 
 # --- loading from the database ---------------------------------------------------------------
@@ -286,7 +290,8 @@ def suggest_for_area(user: User, area_code: str, now: datetime | None = None) ->
 
     Meetings: those of the gebied with status open or draft that start after ``now``, with
     ``capacity - seats_taken`` places. Members: panel members (status member) of the
-    gebied's wijken who have no invitation and no reply for any of those meetings.
+    gebied's wijken who have no invitation (an invitation to a date poll only does not
+    count, as in ``services.invite``) and no reply for any of those meetings.
     Only administrators and members of the gebied's area team may ask; anyone else gets
     NotFound, also when the gebied does not exist (PermissionDenied for no active account).
     Reads only; changes nothing.
@@ -311,7 +316,8 @@ def suggest_for_area(user: User, area_code: str, now: datetime | None = None) ->
     meeting_ids = [slot.meeting_id for slot in slots]
 
     invited = exists().where(Invitation.member_id == PanelMember.id,
-                             Invitation.meeting_id.in_(meeting_ids))
+                             Invitation.meeting_id.in_(meeting_ids),
+                             Invitation.poll_only.is_(False))
     replied = exists().where(Reply.member_id == PanelMember.id,
                              Reply.meeting_id.in_(meeting_ids))
     rows = db.session.execute(

@@ -15,8 +15,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
@@ -25,26 +25,18 @@ from panel.db import db, utcnow
 from panel.errors import DomainError
 from panel.extensions import limiter
 from panel.meetings import calendar, forms, services
-from panel.meetings.models import Meeting, MeetingStatus
+from panel.meetings import spread as spread_suggestion
+from panel.meetings.models import Invitation, Meeting, MeetingStatus
 from panel.meetings.times import to_local
 from panel.security import no_store
 from panel.signups import letters, residents
+from panel.signups.models import PanelMember
 from panel.urls import absolute_url
 
 bp = Blueprint("meetings", __name__)
 
-STATUS_LABELS = {
-    "poll": _l("Choosing a date"), "draft": _l("Planned, not open yet"),
-    "open": _l("Open for replies"), "cancelled": _l("Cancelled"),
-}
-REPLY_LABELS = {
-    "attending": _l("Coming"), "waiting": _l("On the waitlist"), "declined": _l("Not coming"),
-    "walk_in": _l("Came without replying"),
-}
-
-
 def _labels() -> dict[str, object]:
-    return {"status_labels": STATUS_LABELS, "reply_labels": REPLY_LABELS,
+    return {"status_labels": forms.STATUS_LABELS, "reply_labels": forms.REPLY_LABELS,
             "kind_labels": forms.KIND_LABELS}
 
 
@@ -99,6 +91,20 @@ def reply(token: str) -> BaseResponse | tuple[str, int]:
         invitation = services.invitation_by_token(token)
     except DomainError as exc:
         return render_template("meetings/reply_closed.html", message=exc.message), 410
+    return _reply_page(invitation, url_for("meetings.reply", token=token))
+
+
+@bp.route("/mijn/bijeenkomsten/<int:meeting_id>", methods=["GET", "POST"])
+def my_reply(meeting_id: int) -> BaseResponse:
+    member = residents.current_member()
+    if member is None:
+        return redirect(url_for("signups.my_page"))
+    invitation = services.invitation_for(member, meeting_id)
+    return _reply_page(invitation, url_for("meetings.my_reply", meeting_id=meeting_id))
+
+
+def _reply_page(invitation: Invitation, here: str) -> BaseResponse:
+    """Show a meeting to an invited resident and take their yes or no."""
     meeting, member = invitation.meeting, invitation.member
     form = forms.ActionForm()
     if form.validate_on_submit():
@@ -117,7 +123,7 @@ def reply(token: str) -> BaseResponse | tuple[str, int]:
                 flash(_("Thank you. The meeting is full. You are on the waitlist."), "info")
             else:
                 flash(_("Thank you for letting us know. You are not coming."), "success")
-        return redirect(url_for("meetings.reply", token=token))
+        return redirect(here)
     row = services.current_reply(meeting, member)
     closed = meeting.status != MeetingStatus.OPEN or meeting.starts_at is None or \
         meeting.starts_at <= utcnow()
@@ -359,3 +365,34 @@ def attendance(meeting_id: int) -> str | BaseResponse:
     return no_store(make_response(render_template(
         "meetings/attendance.html", meeting=meeting, form=form, rows=rows, walk_ins=walk_ins,
         **_labels())))
+
+
+@bp.route("/beheer/gebieden/<code>/spreiding", methods=["GET", "POST"])
+@login_required
+def spread(code: str) -> str | BaseResponse:
+    """Suggest which members to invite to which upcoming meeting of the gebied, and invite
+    them on request."""
+    area = services.managed_area(current_user, code)
+    suggestion = spread_suggestion.suggest_for_area(current_user, code)
+    form = forms.ActionForm()
+    if form.validate_on_submit():
+        total = 0
+        try:
+            for meeting_id, member_ids in suggestion.assignments.items():
+                if member_ids:
+                    total += services.invite(current_user, meeting_id, member_ids).emailed
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(emailed)s invitations sent by email.", emailed=total), "success")
+            return redirect(url_for("meetings.staff_list"))
+    meetings = {m.id: m for m in db.session.scalars(
+        select(Meeting).where(Meeting.id.in_(list(suggestion.assignments))))}
+    members = {m.id: m for m in db.session.scalars(select(PanelMember).where(
+        PanelMember.id.in_([i for ids in suggestion.assignments.values() for i in ids]
+                           + suggestion.unplaced)))}
+    return no_store(make_response(render_template(
+        "meetings/spread.html", area=area, suggestion=suggestion, meetings=meetings,
+        members=members, form=form, reason_labels=spread_suggestion.REASON_LABELS)))

@@ -21,7 +21,7 @@ from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from flask import current_app, has_app_context
-from flask_babel import force_locale, format_date, format_datetime, get_timezone
+from flask_babel import force_locale, format_date, format_time, get_timezone
 from flask_babel import gettext as _
 
 LetterKind = Literal["invitation", "access", "meeting"]
@@ -158,8 +158,9 @@ def _add_letter(document: DocumentObject, letter: Letter, municipality_name: str
         document.add_paragraph(_("We invite you to a meeting of the wijkpanel of %(wijk)s.",
                                  wijk=letter.wijk_name))
         if letter.meeting_starts is not None:
-            document.add_paragraph(_("When: %(when)s",
-                                     when=format_datetime(letter.meeting_starts, "full")))
+            when = f"{format_date(letter.meeting_starts, 'full')}, " \
+                f"{format_time(letter.meeting_starts, 'HH:mm')}"
+            document.add_paragraph(_("When: %(when)s", when=when))
         if letter.meeting_place:
             document.add_paragraph(_("Where: %(place)s", place=letter.meeting_place))
         if letter.meeting_accessibility:

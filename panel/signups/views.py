@@ -28,6 +28,8 @@ from panel.db import db
 from panel.errors import DomainError
 from panel.exports import csv_bytes
 from panel.extensions import csrf, limiter
+from panel.meetings import services as meeting_services
+from panel.meetings.forms import REPLY_LABELS
 from panel.security import no_store
 from panel.signups import forms, importer, residents, services, staff
 from panel.signups.models import MemberStatus, Source
@@ -184,6 +186,7 @@ def my_page() -> BaseResponse:
     return no_store(make_response(render_template(
         "signups/my_page.html", member=member, form=form, confirm_form=confirm_form,
         consent=services.active_consent(member),
+        meetings=meeting_services.my_meetings(member), reply_labels=REPLY_LABELS,
         statement=services.current_statement(), **_labels())))
 
 

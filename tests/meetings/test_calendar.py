@@ -188,12 +188,12 @@ def test_in_person_online_and_hybrid_places_and_descriptions(session):
 
     event = only_event(parse(event_ics(online, base_url=BASE_URL)))
     assert str(event["LOCATION"]) == link
-    assert str(event["DESCRIPTION"]).endswith(f"Join online: {link}")
+    assert str(event["DESCRIPTION"]).endswith(f"Online meedoen: {link}")
     assert str(event["URL"]) == f"{BASE_URL}/bijeenkomsten/{online.id}"
 
     event = only_event(parse(event_ics(hybrid)))
     assert str(event["LOCATION"]) == "Buurthuis De Mare, Marelaan 1, 1801 AA Alkmaar"
-    assert str(event["DESCRIPTION"]).endswith(f"Join online: {link}")
+    assert str(event["DESCRIPTION"]).endswith(f"Online meedoen: {link}")
 
 
 def test_text_with_commas_semicolons_and_line_breaks_survives(session):
