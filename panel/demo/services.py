@@ -8,6 +8,7 @@ are made up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -17,6 +18,9 @@ from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.auth.models import Role, User
 from panel.db import db, utcnow
 from panel.errors import DomainError
+from panel.meetings.models import Invitation, Meeting, MeetingStatus, Reply, ReplyStatus
+from panel.meetings.times import to_local, to_utc
+from panel.security import new_token
 from panel.signups.models import (
     Consent,
     ConsentChannel,
@@ -121,10 +125,14 @@ def seed_demo() -> Municipality:
     db.session.add(statement)
     _seed_postcodes_and_members(statement)
     password_hash = generate_password_hash(DEMO_PASSWORD)
+    users = []
     for account in DEMO_ACCOUNTS:
-        db.session.add(User(email=account.email, name=account.name, role=account.role.value,
-                            password_hash=password_hash,
-                            areas=[areas[c] for c in account.areas]))
+        user = User(email=account.email, name=account.name, role=account.role.value,
+                    password_hash=password_hash, areas=[areas[c] for c in account.areas])
+        users.append(user)
+        db.session.add(user)
+    db.session.flush()
+    _seed_meetings(list(areas.values()))
     db.session.flush()
     return municipality
 
@@ -143,7 +151,7 @@ def _seed_postcodes_and_members(statement: ConsentStatement) -> None:
     db.session.add_all(postcodes)
     now = utcnow()
     for number in range(DEMO_MEMBERS):
-        entry = postcodes[(number * 7) % len(postcodes)]
+        entry = postcodes[number % len(postcodes)]
         first, last = FIRST_NAMES[number % len(FIRST_NAMES)], LAST_NAMES[number % len(LAST_NAMES)]
         has_email = number % 9 != 4
         status = MemberStatus.INVITED if number % 5 == 3 else MemberStatus.MEMBER
@@ -162,3 +170,73 @@ def _seed_postcodes_and_members(statement: ConsentStatement) -> None:
             db.session.add(Consent(member=member, statement=statement, given_at=now,
                                    channel=(ConsentChannel.SURVEY if member.source == "survey"
                                             else ConsentChannel.ONLINE).value))
+
+
+# (gebied code, title, days from today, venue) — eight meetings over five gebieden, as in
+# the source documents; the first three already took place.
+DEMO_MEETINGS = [
+    ("noord", "Wijkpanel De Mare: eerste bijeenkomst", -45, "Buurthuis De Mare"),
+    ("west", "Wijkpanel Overdie: eerste bijeenkomst", -38, "Wijkcentrum Overdie"),
+    ("centrum", "Wijkpanel Binnenstad", -20, "Stadskantoor, zaal 2"),
+    ("noord", "Wijkpanel De Mare: wat hebben we gedaan?", 12, "Buurthuis De Mare"),
+    ("west", "Wijkpanel Overdie: jeugd en verkeer", 16, "Wijkcentrum Overdie"),
+    ("oost", "Wijkpanel Oost", 21, "Buurtcentrum Huiswaard"),
+    ("zuid", "Wijkpanel Zuid", 26, "Wijkcentrum Vroonermeer"),
+    ("centrum", "Wijkpanel Binnenstad: uitgaan en overlast", 33, "Stadskantoor, zaal 2"),
+]
+
+
+def _seed_meetings(areas: list[Area]) -> None:
+    """Eight meetings with invitations and replies; past ones with attendance and a report."""
+    by_code = {a.code: a for a in areas}
+    today = to_local(utcnow()).date()
+    for code, title, days, venue in DEMO_MEETINGS:
+        area = by_code[code]
+        day = today + timedelta(days=days)
+        meeting = Meeting(
+            area=area, title=title, kind="in_person", venue=venue,
+            address=f"{venue.split(',')[0]}plein 1, Alkmaar", capacity=12,
+            accessibility="Rolstoeltoegankelijk. Er is een ringleiding.",
+            description="Het gebiedsteam laat de uitkomsten van de veiligheidsmonitor zien.\n"
+                        "Daarna praten we over wat u ziet in uw wijk.",
+            agenda="Welkom en kennismaking met het gebiedsteam\n"
+                   "Uitkomsten van de veiligheidsmonitor voor uw wijk\n"
+                   "Wat vindt u belangrijk?\nAfspraken en hoe we u op de hoogte houden",
+            starts_at=to_utc(day, time(19, 30)), ends_at=to_utc(day, time(21, 0)),
+            status=MeetingStatus.OPEN.value, neighbourhoods=list(area.neighbourhoods))
+        db.session.add(meeting)
+        db.session.flush()
+        members = list(db.session.scalars(
+            select(PanelMember).where(
+                PanelMember.status == MemberStatus.MEMBER.value,
+                PanelMember.neighbourhood_id.in_([n.id for n in area.neighbourhoods]))
+            .order_by(PanelMember.id)))
+        past = days < 0
+        for index, member in enumerate(members):
+            _token, token_hash = new_token()
+            db.session.add(Invitation(meeting_id=meeting.id, member_id=member.id,
+                                      token_hash=token_hash,
+                                      channel="email" if member.email else "letter"))
+            if index % 3 == 2:
+                continue  # no reply (yet)
+            coming = index % 4 != 3
+            status = ReplyStatus.DECLINED
+            if coming and meeting.seats_taken < meeting.capacity:
+                status = ReplyStatus.ATTENDING
+                meeting.seats_taken += 1
+            elif coming:
+                status = ReplyStatus.WAITING
+            db.session.add(Reply(
+                meeting_id=meeting.id, member_id=member.id, status=status.value,
+                replied_at=meeting.starts_at - timedelta(days=7, minutes=index),
+                waiting_since=meeting.starts_at - timedelta(days=7, minutes=index)
+                if status == ReplyStatus.WAITING else None,
+                attended=(index % 5 != 4) if past and status == ReplyStatus.ATTENDING
+                else None))
+        if past:
+            meeting.extra_attendees = 2
+            meeting.closed_at = meeting.ends_at
+            meeting.report = ("Het gebiedsteam liet de cijfers van de wijk zien.\n"
+                              "Bewoners noemden hardrijden, jongeren bij het winkelcentrum "
+                              "en drugsoverlast bij het park.\n"
+                              "Het team komt terug met acties.")
