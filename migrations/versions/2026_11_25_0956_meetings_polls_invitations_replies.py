@@ -5,10 +5,10 @@ Revises: acbbb4ae28aa
 Create Date: 2026-11-25 09:56:39.221995
 """
 
-from alembic import op
 import sqlalchemy as sa
-import panel.db
+from alembic import op
 
+import panel.db
 
 revision = '6d82936b7782'
 down_revision = 'acbbb4ae28aa'
