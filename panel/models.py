@@ -13,6 +13,7 @@ from panel.meetings.models import (
     meeting_neighbourhood,
     meeting_staff,
 )
+from panel.results.models import Edition, Indicator, Result
 from panel.signups.models import (
     Consent,
     ConsentStatement,
@@ -22,7 +23,8 @@ from panel.signups.models import (
     Postcode,
 )
 
-__all__ = ["Area", "Consent", "ConsentStatement", "District", "ImportRecord", "Invitation",
+__all__ = ["Area", "Consent", "ConsentStatement", "District", "Edition", "ImportRecord",
+           "Indicator", "Invitation", "Result",
            "Meeting", "MemberLink", "Municipality", "Neighbourhood", "OutboxMessage",
            "PanelMember", "PasswordLink", "PollSlot", "PollVote", "Postcode", "Reply", "User",
            "meeting_neighbourhood", "meeting_staff", "user_area"]

@@ -1,0 +1,1 @@
+"""Survey results (Veiligheidsmonitor) per wijk: indicators, editions, comparisons, charts."""
