@@ -23,6 +23,8 @@ from panel.mail import cli as mail_cli
 from panel.meetings import cli as meetings_cli
 from panel.meetings import views as meetings_views
 from panel.migrations import register_commands as register_migration_commands
+from panel.results import cli as results_cli
+from panel.results import views as results_views
 from panel.signups import cli as signups_cli
 from panel.signups import views as signups_views
 from panel.site import views as site_views
@@ -57,9 +59,10 @@ def create_app(test_config: dict[str, Any] | None = None,
     register_template_helpers(app)
     register_context(app)
     for blueprint in (site_views.bp, auth_views.bp, areas_views.bp, signups_views.bp,
-                      meetings_views.bp):
+                      meetings_views.bp, results_views.bp):
         app.register_blueprint(blueprint)
     register_migration_commands(app)
-    for module in (areas_cli, auth_cli, demo_cli, mail_cli, meetings_cli, signups_cli):
+    for module in (areas_cli, auth_cli, demo_cli, mail_cli, meetings_cli, results_cli,
+                   signups_cli):
         module.register_commands(app)
     return app

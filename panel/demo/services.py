@@ -7,6 +7,8 @@ are made up.
 
 from __future__ import annotations
 
+import math
+import random
 from dataclasses import dataclass
 from datetime import time, timedelta
 
@@ -20,6 +22,7 @@ from panel.db import db, utcnow
 from panel.errors import DomainError
 from panel.meetings.models import Invitation, Meeting, MeetingStatus, Reply, ReplyStatus
 from panel.meetings.times import to_local, to_utc
+from panel.results.models import Edition, Indicator, Result
 from panel.security import new_token
 from panel.signups.models import (
     Consent,
@@ -133,6 +136,7 @@ def seed_demo() -> Municipality:
         db.session.add(user)
     db.session.flush()
     _seed_meetings(list(areas.values()))
+    _seed_results(municipality, list(areas.values()))
     db.session.flush()
     return municipality
 
@@ -240,3 +244,88 @@ def _seed_meetings(areas: list[Area]) -> None:
                               "Bewoners noemden hardrijden, jongeren bij het winkelcentrum "
                               "en drugsoverlast bij het park.\n"
                               "Het team komt terug met acties.")
+
+
+# code, Dutch name, English name, unit, higher is better, theme, municipality 2021, 2023
+DEMO_INDICATORS = [
+    ("onveilig_ooit", "Voelt zich wel eens onveilig in de eigen buurt",
+     "Ever feels unsafe in their own neighbourhood", "percentage", False, "Veiligheidsgevoel",
+     34.0, 32.0),
+    ("cijfer_leefbaarheid", "Rapportcijfer voor de leefbaarheid van de buurt",
+     "Report mark for the liveability of the neighbourhood", "mark", True, "Leefbaarheid",
+     7.3, 7.6),
+    ("cijfer_veiligheid", "Rapportcijfer voor de veiligheid van de buurt",
+     "Report mark for the safety of the neighbourhood", "mark", True, "Veiligheidsgevoel",
+     6.9, 7.0),
+    ("overlast_hardrijden", "Ervaart overlast van te hard rijden",
+     "Experiences nuisance from speeding", "percentage", False, "Verkeer", 41.0, 43.0),
+    ("overlast_parkeren", "Ervaart overlast van parkeren",
+     "Experiences nuisance from parking", "percentage", False, "Verkeer", 33.0, 35.0),
+    ("overlast_jongeren", "Ervaart overlast van groepen jongeren",
+     "Experiences nuisance from groups of young people", "percentage", False,
+     "Jeugdoverlast", 17.0, 14.0),
+    ("overlast_drugs", "Ervaart overlast van drugsgebruik of drugshandel",
+     "Experiences nuisance from drug use or dealing", "percentage", False,
+     "Drugs en ondermijning", 12.0, 15.0),
+    ("overlast_buren", "Ervaart overlast van buren",
+     "Experiences nuisance from neighbours", "percentage", False, "Leefbaarheid", 9.0, 10.0),
+]
+DEMO_EXPLANATIONS = {
+    "percentage": ("Het deel van de inwoners dat dit zegt, in procenten.",
+                   "The share of residents who say so, as a percentage."),
+    "mark": ("Het gemiddelde rapportcijfer, van 1 tot 10.",
+             "The average report mark, from 1 to 10."),
+}
+DEMO_SMALL_WIJK = "WK036109"  # Koedijk: too few respondents, so its figures stay hidden
+
+
+def _interval(unit: str, value: float, respondents: int) -> tuple[float, float]:
+    if unit == "percentage":
+        p = value / 100
+        half = 1.96 * math.sqrt(max(p * (1 - p), 0.0025) / respondents) * 100
+        return round(max(0.0, value - half), 1), round(min(100.0, value + half), 1)
+    half = 1.96 * 1.3 / math.sqrt(respondents)
+    return round(max(1.0, value - half), 1), round(min(10.0, value + half), 1)
+
+
+def _seed_results(municipality: Municipality, areas: list[Area]) -> None:
+    """Two published editions (2021, 2023) and a 2025 edition still unpublished."""
+    indicators = []
+    for position, (code, name_nl, name_en, unit, better, theme, _a, _b) in \
+            enumerate(DEMO_INDICATORS):
+        indicator = Indicator(code=code, name_nl=name_nl, name_en=name_en, unit=unit,
+                              higher_is_better=better, theme=theme, position=position,
+                              explanation_nl=DEMO_EXPLANATIONS[unit][0],
+                              explanation_en=DEMO_EXPLANATIONS[unit][1])
+        indicators.append(indicator)
+        db.session.add(indicator)
+    editions = {year: Edition(year=year, published=year < 2025,
+                              published_at=utcnow() if year < 2025 else None)
+                for year in (2021, 2023, 2025)}
+    db.session.add_all(editions.values())
+    db.session.flush()
+    wijken = [n for area in areas for n in area.neighbourhoods]
+    for year, edition in editions.items():
+        for indicator, spec in zip(indicators, DEMO_INDICATORS, strict=True):
+            base = spec[6] if year == 2021 else spec[7]
+            if year == 2025:
+                base = spec[7] + (1.0 if indicator.unit == "percentage" else 0.1)
+            _add_result(edition, indicator, "municipality", municipality.code, base, 2400)
+            for wijk in wijken:
+                rng = random.Random(f"{wijk.code}-{indicator.code}-{year}")  # noqa: S311
+                spread = 9.0 if indicator.unit == "percentage" else 0.6
+                value = base + rng.uniform(-spread, spread)
+                respondents = 18 if wijk.code == DEMO_SMALL_WIJK else rng.randint(60, 240)
+                _add_result(edition, indicator, "neighbourhood", wijk.code, value, respondents)
+
+
+def _add_result(edition: Edition, indicator: Indicator, level: str, code: str, value: float,
+                respondents: int) -> None:
+    if indicator.unit == "percentage":
+        value = round(min(100.0, max(0.0, value)), 1)
+    else:
+        value = round(min(10.0, max(1.0, value)), 1)
+    low, high = _interval(indicator.unit, value, respondents)
+    db.session.add(Result(edition_id=edition.id, indicator_id=indicator.id, area_level=level,
+                          area_code=code, value=value, respondents=respondents, ci_low=low,
+                          ci_high=high))

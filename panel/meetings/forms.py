@@ -78,7 +78,10 @@ class ActionForm(FlaskForm):
 
 
 class AttendanceForm(FlaskForm):
-    present = MultiCheckboxField(_l("Who was there?"), choices=[], coerce=int)
+    # The service checks who may be marked (404 otherwise), so a member who left meanwhile
+    # does not silently lose the whole list.
+    present = MultiCheckboxField(_l("Who was there?"), choices=[], coerce=int,
+                                 validate_choice=False)
     extra_attendees = IntegerField(_l("Other people present (not on the list)"), default=0,
                                    validators=[Optional(), NumberRange(min=0, max=1000)])
     report = TextAreaField(_l("Short report: what was discussed?"),

@@ -40,7 +40,7 @@ from panel.meetings.times import to_utc
 from panel.security import hash_token, new_token
 from panel.signups import letters
 from panel.signups.models import MemberStatus, PanelMember
-from panel.signups.services import new_short_code, send_member_mail
+from panel.signups.services import member_leaving, new_short_code, send_member_mail
 from panel.urls import absolute_url
 
 MAX_CAPACITY = 1000
@@ -447,6 +447,18 @@ def reply(meeting: Meeting, member: PanelMember, coming: bool,
     db.session.flush()
     db.session.expire(meeting, ["seats_taken"])
     return row
+
+
+@member_leaving.connect
+def _give_back_places(member: PanelMember, **_: object) -> None:
+    """A member who leaves the panel gives back their places in meetings that are still to
+    come; the first people waiting move up."""
+    rows = db.session.scalars(select(Reply).join(Meeting).where(
+        Reply.member_id == member.id, Meeting.status == MeetingStatus.OPEN.value,
+        Meeting.starts_at > utcnow(),
+        Reply.status.in_([ReplyStatus.ATTENDING.value, ReplyStatus.WAITING.value])))
+    for row in list(rows):
+        reply(row.meeting, member, False)
 
 
 def promote_waiting(meeting: Meeting) -> list[Reply]:

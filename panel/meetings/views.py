@@ -376,18 +376,19 @@ def spread(code: str) -> str | BaseResponse:
     suggestion = spread_suggestion.suggest_for_area(current_user, code)
     form = forms.ActionForm()
     if form.validate_on_submit():
-        total = 0
-        try:
-            for meeting_id, member_ids in suggestion.assignments.items():
-                if member_ids:
-                    total += services.invite(current_user, meeting_id, member_ids).emailed
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("%(emailed)s invitations sent by email.", emailed=total), "success")
-            return redirect(url_for("meetings.staff_list"))
+        total, skipped = 0, []
+        for meeting_id, member_ids in suggestion.assignments.items():
+            meeting = services.managed(current_user, meeting_id)
+            if meeting.status != MeetingStatus.OPEN:
+                skipped.append(meeting.title)
+            elif member_ids:
+                total += services.invite(current_user, meeting_id, member_ids).emailed
+        db.session.commit()
+        flash(_("%(emailed)s invitations sent by email.", emailed=total), "success")
+        if skipped:
+            flash(_("Not open yet, so nobody was invited: %(titles)s.",
+                    titles=", ".join(skipped)), "info")
+        return redirect(url_for("meetings.staff_list"))
     meetings = {m.id: m for m in db.session.scalars(
         select(Meeting).where(Meeting.id.in_(list(suggestion.assignments))))}
     members = {m.id: m for m in db.session.scalars(select(PanelMember).where(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from blinker import Namespace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
@@ -50,6 +51,11 @@ AVAILABILITY_SLOTS = (
 )
 
 LINK_GONE = _l("This link no longer works. It was already used or it has expired.")
+
+# Sent with the member just before their data is erased, so other domains can let go of
+# what the member held (a meeting place goes to the waitlist) without this module knowing
+# about them.
+member_leaving = Namespace().signal("member-leaving")
 
 
 class PostcodeUnknown(DomainError):
@@ -380,6 +386,7 @@ def leave(member: PanelMember) -> None:
     mail is dropped and every personal detail is erased. The member's wijk and dates stay,
     so aggregate counts remain true."""
     now = utcnow()
+    member_leaving.send(member)
     if member.email:
         mail.forget_address(member.email)
     for consent in member.consents:

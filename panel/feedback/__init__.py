@@ -1,0 +1,1 @@
+"""What residents raise, what the area team does with it, and showing it back."""
