@@ -5,10 +5,10 @@ Revises: 6d82936b7782
 Create Date: 2026-11-25 10:12:14.643957
 """
 
-from alembic import op
 import sqlalchemy as sa
-import panel.db
+from alembic import op
 
+import panel.db
 
 revision = '4681167fb772'
 down_revision = '6d82936b7782'
