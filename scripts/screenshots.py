@@ -11,7 +11,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = [("home.png", "/", 1280), ("home-phone.png", "/", 360)]
+SHOTS = [("home.png", "/", 1280), ("home-phone.png", "/", 360),
+         ("wijk.png", "/wijken/WK036101", 1280)]
 
 
 def main(base_url: str) -> None:

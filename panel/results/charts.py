@@ -23,10 +23,10 @@ from markupsafe import Markup
 __all__ = ["Bar", "bar_chart", "describe_bars", "HIGHLIGHT_COLOUR", "BAR_COLOUR", "TEXT_COLOUR"]
 
 # Colours, all checked against a white background (WCAG 2.1: 3:1 for graphics, 4.5:1 for text).
-HIGHLIGHT_COLOUR = "#00529b"  # 7.9:1, the wijk being looked at
+HIGHLIGHT_COLOUR = "#00529b"  # 7.8:1, the wijk being looked at
 BAR_COLOUR = "#6e6e6e"  # 5.1:1, the areas it is compared with
 TEXT_COLOUR = "#1a1a1a"  # 17.4:1
-NOTE_COLOUR = "#4b4b4b"  # 8.9:1, "too few respondents" and the like
+NOTE_COLOUR = "#4b4b4b"  # 8.7:1, "too few respondents" and the like
 GRID_COLOUR = "#d0d0d0"  # decoration only, the values are written out next to the bars
 HALO_COLOUR = "#ffffff"  # outline that keeps the whisker visible on a dark bar
 
@@ -114,7 +114,8 @@ def bar_chart(
     # Columns: labels | gap | plot area | values written at the end of the bars.
     label_width = max([LABEL_MIN] + [_label_width(_clean(bar.label), bar.highlight)
                                      for bar in bars])
-    value_texts = [value_format(bar.value) if _has_value(bar) else "" for bar in bars]
+    value_texts = [_clean(value_format(bar.value)) if _has_value(bar) and bar.value is not None
+                   else "" for bar in bars]
     value_width = min(VALUE_MAX, max([VALUE_MIN] + [
         _text_width(text, FONT_SIZE, bold=True) + GAP for text in value_texts]))
     plot_x = label_width + GAP

@@ -77,7 +77,7 @@
     }
     busy = true;
     var focusSelector = null;
-    if (link && root.contains(document.activeElement)) {
+    if (link && document.activeElement === link) {  /* keep focus on "Next" for the next press */
       focusSelector = link.matches('a[rel~="prev"]') ? 'a[rel~="prev"]'
         : link.matches('a[rel~="next"]') ? 'a[rel~="next"]'
         : link.matches("a[data-first]") ? "a[data-first]" : "a[data-last]";

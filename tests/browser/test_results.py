@@ -1,0 +1,61 @@
+"""Residents read the survey results of their wijk; the team presents them at a meeting."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from panel.demo.services import seed_demo
+from tests.browser.conftest import check_accessibility, visit
+
+
+@pytest.fixture
+def demo(session) -> None:
+    seed_demo()
+    session.commit()
+
+
+def test_wijk_results_and_presentation(page: Page, demo):
+    visit(page, "/wijken")
+    page.get_by_role("link", name="De Mare").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Veiligheid in De Mare")
+    expect(page.locator("svg[role=img]").first).to_be_visible()
+    expect(page.get_by_role("table").first).to_contain_text("Gemeente 2023")
+    check_accessibility(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.get_by_role("link", name="2021").click()
+    expect(page.get_by_text("veiligheidsmonitor 2021")).to_be_visible()
+    check_accessibility(page)
+
+    page.goto("/wijken/WK036101")
+    page.get_by_role("link", name="Presentatie", exact=True).click()
+    expect(page.get_by_text("1 van 8")).to_be_visible()
+    check_accessibility(page)
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_text("2 van 8")).to_be_visible()
+    page.get_by_role("link", name="Volgende").click()
+    expect(page.get_by_text("3 van 8")).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 1000})  # the projector in the meeting
+    page.keyboard.press("End")
+    expect(page.get_by_text("8 van 8")).to_be_visible()
+    page.keyboard.press("ArrowLeft")
+    expect(page.get_by_text("7 van 8")).to_be_visible()
+    expect(page.get_by_role("button", name="Volledig scherm")).to_be_visible()
+    check_accessibility(page)
+
+
+def test_small_wijk_shows_no_figures(page: Page, demo):
+    visit(page, "/wijken/WK036109")
+    expect(page.get_by_role("cell", name="te weinig deelnemers").first).to_be_visible()
+    check_accessibility(page)
+
+
+def test_presentation_works_without_javascript(browser, live_server, demo):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/wijken/WK036101/presentatie")
+    page.get_by_role("link", name="Volgende").click()
+    expect(page.get_by_text("2 van 8")).to_be_visible()
+    expect(page.get_by_role("button", name="Volledig scherm")).to_have_count(0)
+    context.close()
