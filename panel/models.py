@@ -3,6 +3,16 @@ for tests). Nothing else belongs here."""
 
 from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.auth.models import PasswordLink, User, user_area
+from panel.feedback.models import (
+    Action,
+    ActionUpdate,
+    Evaluation,
+    FeedbackItem,
+    Notification,
+    Theme,
+    action_item,
+    action_meeting,
+)
 from panel.mail.models import OutboxMessage
 from panel.meetings.models import (
     Invitation,
@@ -23,7 +33,8 @@ from panel.signups.models import (
     Postcode,
 )
 
-__all__ = ["Area", "Consent", "ConsentStatement", "District", "Edition", "ImportRecord",
+__all__ = ["Action", "ActionUpdate", "Evaluation", "FeedbackItem", "Notification", "Theme",
+           "action_item", "action_meeting", "Area", "Consent", "ConsentStatement", "District", "Edition", "ImportRecord",
            "Indicator", "Invitation", "Result",
            "Meeting", "MemberLink", "Municipality", "Neighbourhood", "OutboxMessage",
            "PanelMember", "PasswordLink", "PollSlot", "PollVote", "Postcode", "Reply", "User",
