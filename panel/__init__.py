@@ -18,6 +18,7 @@ from panel.db import db as database
 from panel.demo import cli as demo_cli
 from panel.errors import register_error_handlers
 from panel.extensions import babel, csrf, limiter, login_manager
+from panel.feedback import views as feedback_views
 from panel.i18n import register_template_helpers, select_locale
 from panel.mail import cli as mail_cli
 from panel.meetings import cli as meetings_cli
@@ -59,7 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     register_template_helpers(app)
     register_context(app)
     for blueprint in (site_views.bp, auth_views.bp, areas_views.bp, signups_views.bp,
-                      meetings_views.bp, results_views.bp):
+                      meetings_views.bp, results_views.bp, feedback_views.bp):
         app.register_blueprint(blueprint)
     register_migration_commands(app)
     for module in (areas_cli, auth_cli, demo_cli, mail_cli, meetings_cli, results_cli,

@@ -33,9 +33,9 @@ from panel.signups.models import (
     Postcode,
 )
 
-__all__ = ["Action", "ActionUpdate", "Evaluation", "FeedbackItem", "Notification", "Theme",
-           "action_item", "action_meeting", "Area", "Consent", "ConsentStatement", "District", "Edition", "ImportRecord",
-           "Indicator", "Invitation", "Result",
-           "Meeting", "MemberLink", "Municipality", "Neighbourhood", "OutboxMessage",
-           "PanelMember", "PasswordLink", "PollSlot", "PollVote", "Postcode", "Reply", "User",
-           "meeting_neighbourhood", "meeting_staff", "user_area"]
+__all__ = ["Action", "ActionUpdate", "Area", "Consent", "ConsentStatement", "District", "Edition",
+           "Evaluation", "FeedbackItem", "ImportRecord", "Indicator", "Invitation", "Meeting",
+           "MemberLink", "Municipality", "Neighbourhood", "Notification", "OutboxMessage",
+           "PanelMember", "PasswordLink", "PollSlot", "PollVote", "Postcode", "Reply", "Result",
+           "Theme", "User", "action_item", "action_meeting", "meeting_neighbourhood",
+           "meeting_staff", "user_area"]

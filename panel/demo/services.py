@@ -20,6 +20,8 @@ from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.auth.models import Role, User
 from panel.db import db, utcnow
 from panel.errors import DomainError
+from panel.feedback.models import Action, ActionUpdate, FeedbackItem, Theme
+from panel.feedback.personal_data import looks_personal
 from panel.meetings.models import Invitation, Meeting, MeetingStatus, Reply, ReplyStatus
 from panel.meetings.times import to_local, to_utc
 from panel.results.models import Edition, Indicator, Result
@@ -137,6 +139,7 @@ def seed_demo() -> Municipality:
     db.session.flush()
     _seed_meetings(list(areas.values()))
     _seed_results(municipality, list(areas.values()))
+    _seed_feedback(list(areas.values()))
     db.session.flush()
     return municipality
 
@@ -329,3 +332,62 @@ def _add_result(edition: Edition, indicator: Indicator, level: str, code: str, v
     db.session.add(Result(edition_id=edition.id, indicator_id=indicator.id, area_level=level,
                           area_code=code, value=value, respondents=respondents, ci_low=low,
                           ci_high=high))
+
+
+# The themes of the safety policies in the source documents.
+DEMO_THEMES = [
+    ("drugs", "Drugs en ondermijnende criminaliteit", "Drugs and undermining crime"),
+    ("jeugd", "Jeugdoverlast", "Youth nuisance"),
+    ("verkeer", "Verkeer: hard rijden en parkeren", "Traffic: speeding and parking"),
+    ("cyber", "Cybercrime en online oplichting", "Cybercrime and online fraud"),
+    ("straatintimidatie", "Straatintimidatie", "Street harassment"),
+    ("onbegrepen_gedrag", "Personen met onbegrepen gedrag", "People with confused behaviour"),
+    ("inbraak", "Inbraak en diefstal", "Burglary and theft"),
+    ("leefbaarheid", "Leefbaarheid: schoon, heel en veilig", "Liveability: clean, whole, safe"),
+]
+# theme, wijk name, place, words, checked (published) words or None
+DEMO_FEEDBACK = [
+    ("verkeer", "De Mare", "Marelaan bij de school",
+     "Er wordt 's ochtends veel te hard gereden bij de school.",
+     "Er wordt 's ochtends veel te hard gereden bij de school."),
+    ("jeugd", "De Mare", "bij het winkelcentrum",
+     "Groepen jongeren hangen 's avonds rond en er wordt geschreeuwd.",
+     "Groepen jongeren hangen 's avonds rond bij het winkelcentrum."),
+    ("drugs", "Overdie", "achter de sporthal",
+     "Er wordt gedeald achter de sporthal, vooral in het weekend.", None),
+    ("leefbaarheid", "Overdie", "speeltuin", "De verlichting bij de speeltuin is kapot.",
+     "De verlichting bij de speeltuin is kapot."),
+    ("drugs", "De Mare", "", "Meneer Bakker op nummer 12 verkoopt volgens mij drugs.", None),
+]
+
+
+def _seed_feedback(areas: list[Area]) -> None:
+    """Themes, some feedback (one flagged for personal data) and two actions."""
+    themes = {}
+    for position, (code, name_nl, name_en) in enumerate(DEMO_THEMES):
+        themes[code] = Theme(code=code, name_nl=name_nl, name_en=name_en, position=position)
+        db.session.add(themes[code])
+    wijken = {n.name: n for area in areas for n in area.neighbourhoods}
+    items = []
+    for theme, wijk, place, words, checked in DEMO_FEEDBACK:
+        item = FeedbackItem(neighbourhood=wijken[wijk], theme=themes[theme], place=place,
+                            text=words, source="resident", flagged=looks_personal(words),
+                            review="approved" if checked else "pending",
+                            public_text=checked or "")
+        items.append(item)
+        db.session.add(item)
+    db.session.flush()
+    speeding = Action(area=wijken["De Mare"].area, title="Snelheidscontroles bij de school",
+                      description="De politie controleert vier weken lang 's ochtends.",
+                      owner="Politie en gebiedsteam Noord", status="in_progress", progress=50,
+                      due_date=(utcnow() + timedelta(days=30)).date(), items=[items[0]])
+    speeding.updates.append(ActionUpdate(status_to="planned"))
+    speeding.updates.append(ActionUpdate(status_from="planned", status_to="in_progress",
+                                         progress=50, note="De eerste controles zijn gedaan."))
+    light = Action(area=wijken["Overdie"].area, title="Verlichting speeltuin repareren",
+                   owner="Gemeente, beheer openbare ruimte", status="done", progress=100,
+                   items=[items[3]])
+    light.updates.append(ActionUpdate(status_to="done", progress=100, note="Gerepareerd."))
+    items[0].status = items[3].status = "handling"
+    items[3].status = "done"
+    db.session.add_all([speeding, light])

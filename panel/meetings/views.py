@@ -24,6 +24,7 @@ from panel.areas import services as area_services
 from panel.db import db, utcnow
 from panel.errors import DomainError
 from panel.extensions import limiter
+from panel.feedback import services as feedback_services
 from panel.meetings import calendar, forms, services
 from panel.meetings import spread as spread_suggestion
 from panel.meetings.models import Invitation, Meeting, MeetingStatus
@@ -246,7 +247,7 @@ def staff_detail(meeting_id: int) -> BaseResponse:
     manage = current_user.role != "clerk"
     context = {"meeting": meeting, "counts": services.reply_counts(meeting),
                "present": services.present_count(meeting), "form": forms.ActionForm(),
-               "manage": manage}
+               "manage": manage, "rating": feedback_services.evaluation_summary(meeting)}
     if manage and meeting.status == MeetingStatus.POLL:
         context["poll"] = services.poll_counts(current_user, meeting_id)
     if manage:

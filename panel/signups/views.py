@@ -28,6 +28,7 @@ from panel.db import db
 from panel.errors import DomainError
 from panel.exports import csv_bytes
 from panel.extensions import csrf, limiter
+from panel.feedback import services as feedback_services
 from panel.meetings import services as meeting_services
 from panel.meetings.forms import REPLY_LABELS
 from panel.security import no_store
@@ -187,6 +188,7 @@ def my_page() -> BaseResponse:
         "signups/my_page.html", member=member, form=form, confirm_form=confirm_form,
         consent=services.active_consent(member),
         meetings=meeting_services.my_meetings(member), reply_labels=REPLY_LABELS,
+        evaluations=feedback_services.open_evaluations(member),
         statement=services.current_statement(), **_labels())))
 
 
