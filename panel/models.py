@@ -23,6 +23,14 @@ from panel.meetings.models import (
     meeting_neighbourhood,
     meeting_staff,
 )
+from panel.motions.models import (
+    FollowUpReport,
+    Motion,
+    MotionRequest,
+    motion_area,
+    motion_neighbourhood,
+    motion_theme,
+)
 from panel.results.models import Edition, Indicator, Result
 from panel.signups.models import (
     Consent,
@@ -34,8 +42,9 @@ from panel.signups.models import (
 )
 
 __all__ = ["Action", "ActionUpdate", "Area", "Consent", "ConsentStatement", "District", "Edition",
-           "Evaluation", "FeedbackItem", "ImportRecord", "Indicator", "Invitation", "Meeting",
-           "MemberLink", "Municipality", "Neighbourhood", "Notification", "OutboxMessage",
-           "PanelMember", "PasswordLink", "PollSlot", "PollVote", "Postcode", "Reply", "Result",
-           "Theme", "User", "action_item", "action_meeting", "meeting_neighbourhood",
-           "meeting_staff", "user_area"]
+           "Evaluation", "FeedbackItem", "FollowUpReport", "ImportRecord", "Indicator",
+           "Invitation", "Meeting", "MemberLink", "Motion", "MotionRequest", "Municipality",
+           "Neighbourhood", "Notification", "OutboxMessage", "PanelMember", "PasswordLink",
+           "PollSlot", "PollVote", "Postcode", "Reply", "Result", "Theme", "User", "action_item",
+           "action_meeting", "meeting_neighbourhood", "meeting_staff", "motion_area",
+           "motion_neighbourhood", "motion_theme", "user_area"]

@@ -1,0 +1,1 @@
+"""Council motions, their follow-up reports to the council, and the exports of those."""
