@@ -75,6 +75,7 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "PANEL_PASSWORD_LINK_HOURS": 48,
         "PANEL_REMINDER_HOURS": int(env.get("PANEL_REMINDER_HOURS", "48")),
         "PANEL_MIN_RESPONDENTS": int(env.get("PANEL_MIN_RESPONDENTS", "30")),
+        "PANEL_REPORT_MIN_COUNT": int(env.get("PANEL_REPORT_MIN_COUNT", "5")),
         "RATELIMIT_STORAGE_URI": env.get("PANEL_RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "nl",

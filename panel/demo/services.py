@@ -7,10 +7,11 @@ are made up.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -24,6 +25,7 @@ from panel.feedback.models import Action, ActionUpdate, FeedbackItem, Theme
 from panel.feedback.personal_data import looks_personal
 from panel.meetings.models import Invitation, Meeting, MeetingStatus, Reply, ReplyStatus
 from panel.meetings.times import to_local, to_utc
+from panel.motions.models import FollowUpReport, Motion, MotionRequest
 from panel.results.models import Edition, Indicator, Result
 from panel.security import new_token
 from panel.signups.models import (
@@ -140,6 +142,8 @@ def seed_demo() -> Municipality:
     _seed_meetings(list(areas.values()))
     _seed_results(municipality, list(areas.values()))
     _seed_feedback(list(areas.values()))
+    db.session.flush()
+    _seed_motion(list(areas.values()))
     db.session.flush()
     return municipality
 
@@ -391,3 +395,36 @@ def _seed_feedback(areas: list[Area]) -> None:
     items[0].status = items[3].status = "handling"
     items[3].status = "done"
     db.session.add_all([speeding, light])
+
+
+def _seed_motion(areas: list[Area]) -> None:
+    """The motion of the source documents, with its three requests and a draft report."""
+    wijken = {n.name: n for area in areas for n in area.neighbourhoods}
+    motion = Motion(
+        reference="M2023-003", title="Betrekken inwoners bij veiligheid",
+        adopted_on=date(2023, 1, 26),
+        text="De raad verzoekt het college om inwoners meer en beter, fysiek en digitaal, te "
+             "betrekken bij het verbeteren van de veiligheid en het veiligheidsgevoel, door in "
+             "de wijken te inventariseren waar inwoners veiligheidsproblemen ervaren.",
+        neighbourhoods=[wijken["De Mare"], wijken["Overdie"]],
+        themes=list(db.session.scalars(select(Theme).order_by(Theme.position))))
+    motion.requests = [
+        MotionRequest(position=0, text="Inventariseer per wijk waar inwoners "
+                      "veiligheidsproblemen ervaren; begin in De Mare en Overdie.",
+                      deadline=date(2023, 9, 30), status="completed",
+                      completed_on=date(2023, 9, 15)),
+        MotionRequest(position=1, text="Onderneem actie op basis van de uitkomsten.",
+                      deadline=date(2023, 12, 31), status="open"),
+        MotionRequest(position=2, text="Koppel uiterlijk september 2023 terug welke acties "
+                      "zijn ondernomen.", deadline=date(2023, 9, 30), status="completed",
+                      completed_on=date(2023, 10, 12)),
+    ]
+    today = to_local(utcnow()).date()
+    motion.reports = [FollowUpReport(
+        version=1, period_start=today - timedelta(days=120), period_end=today,
+        narrative=json.dumps([{
+            "title": "Kernboodschap",
+            "body": "In De Mare en Overdie zijn wijkpanels gestart. Bewoners noemden vooral "
+                    "hard rijden, jongeren bij het winkelcentrum en drugsoverlast.",
+        }], ensure_ascii=False))]
+    db.session.add(motion)

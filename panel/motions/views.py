@@ -1,0 +1,194 @@
+"""The motion register, building and finalising follow-up reports, and their exports."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectChoice
+
+from panel.areas import services as area_services
+from panel.auth.permissions import require_role
+from panel.db import db
+from panel.errors import DomainError, NotFound
+from panel.feedback import services as feedback_services
+from panel.i18n import current_language
+from panel.motions import exports, forms, services
+from panel.motions.models import Motion
+
+bp = Blueprint("motions", __name__, url_prefix="/beheer/moties")
+
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+    "json": "application/json",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _motion_form(motion: Motion | None = None) -> forms.MotionForm:
+    form = forms.MotionForm(obj=motion)
+    areas = area_services.public_overview()
+    form.areas.choices = [SelectChoice(a.code, a.name) for a in areas]
+    form.wijken.choices = [SelectChoice(n.code, n.name) for a in areas for n in a.neighbourhoods]
+    language = current_language()
+    form.themes.choices = [SelectChoice(t.code, t.name(language))
+                           for t in feedback_services.themes(True)]
+    if motion is not None and request.method == "GET":
+        form.areas.data = [a.code for a in motion.areas]
+        form.wijken.data = [n.code for n in motion.neighbourhoods]
+        form.themes.data = [t.code for t in motion.themes]
+        for entry, item in zip(form.requests.entries, motion.requests, strict=False):
+            entry.form.text.data, entry.form.deadline.data = item.text, item.deadline
+            entry.form.status.data, entry.form.completed_on.data = item.status, item.completed_on
+    return form
+
+
+def _motion_data(form: forms.MotionForm) -> services.MotionData:
+    return services.MotionData(
+        reference=form.reference.data or "", title=form.title.data or "",
+        adopted_on=form.adopted_on.data, text=form.text.data or "",
+        ori_id=form.ori_id.data or "", area_codes=form.areas.data or [],
+        neighbourhood_codes=form.wijken.data or [], theme_codes=form.themes.data or [],
+        requests=[services.RequestData(e.form.text.data or "", e.form.deadline.data,
+                                       e.form.status.data or "open", e.form.completed_on.data)
+                  for e in form.requests.entries])
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    return render_template("motions/index.html", motions=services.list_motions(current_user),
+                           may_edit=current_user.role in services.EDITORS)
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+@bp.route("/<int:motion_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit(motion_id: int | None = None) -> str | BaseResponse:
+    require_role(current_user, *services.EDITORS)
+    motion = services.get_motion(current_user, motion_id) if motion_id else None
+    form = _motion_form(motion)
+    if form.validate_on_submit():
+        try:
+            saved = services.save_motion(current_user, _motion_data(form), motion_id)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The motion is saved."), "success")
+            return redirect(url_for("motions.detail", motion_id=saved.id))
+    return render_template("motions/form.html", form=form, motion=motion)
+
+
+@bp.route("/<int:motion_id>", methods=["GET", "POST"])
+@login_required
+def detail(motion_id: int) -> str | BaseResponse:
+    motion = services.get_motion(current_user, motion_id)
+    form = forms.ReportStartForm()
+    if form.validate_on_submit():
+        try:
+            report = services.start_report(current_user, motion_id, form.period_start.data,
+                                           form.period_end.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            return redirect(url_for("motions.report", report_id=report.id))
+    return render_template("motions/detail.html", motion=motion, form=form,
+                           may_edit=current_user.role in services.EDITORS,
+                           status_labels=forms.REQUEST_STATUS_LABELS)
+
+
+@bp.route("/rapportages/<int:report_id>", methods=["GET", "POST"])
+@login_required
+def report(report_id: int) -> str | BaseResponse:
+    item = services.get_report(current_user, report_id)
+    form = forms.NarrativeForm()
+    if request.method == "GET":
+        for number, section in enumerate(services.sections(item)[:4], start=1):
+            getattr(form, f"title{number}").data = section["title"]
+            getattr(form, f"body{number}").data = section["body"]
+    if form.validate_on_submit():
+        try:
+            services.save_narrative(current_user, report_id, [
+                (getattr(form, f"title{n}").data or "", getattr(form, f"body{n}").data or "")
+                for n in range(1, 5)])
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The text is saved."), "success")
+            return redirect(url_for("motions.report", report_id=report_id))
+    return render_template("motions/report.html", report=item, content=services.data(item),
+                           tables=exports.tables(services.data(item)), form=form,
+                           action=forms.ActionForm(),
+                           may_edit=current_user.role in services.EDITORS)
+
+
+@bp.post("/rapportages/<int:report_id>/definitief")
+@login_required
+def finalise(report_id: int) -> BaseResponse:
+    if forms.ActionForm().validate_on_submit():
+        services.finalise(current_user, report_id)
+        db.session.commit()
+        flash(_("The report is final. Its figures will not change any more."), "success")
+    return redirect(url_for("motions.report", report_id=report_id))
+
+
+@bp.post("/rapportages/<int:report_id>/nieuwe-versie")
+@login_required
+def new_version(report_id: int) -> BaseResponse:
+    item = services.get_report(current_user, report_id)
+    if not forms.ActionForm().validate_on_submit():
+        return redirect(url_for("motions.report", report_id=report_id))
+    copy = services.start_report(current_user, item.motion_id, item.period_start,
+                                 item.period_end)
+    db.session.commit()
+    flash(_("A new draft version is made."), "success")
+    return redirect(url_for("motions.report", report_id=copy.id))
+
+
+@bp.get("/rapportages/<int:report_id>/afdruk")
+@login_required
+def printable(report_id: int) -> str:
+    item = services.get_report(current_user, report_id)
+    content = services.data(item)
+    municipality = area_services.get_municipality()
+    return render_template("motions/print.html", report=item, content=content,
+                           tables=exports.tables(content),
+                           municipality=municipality)
+
+
+@bp.get("/rapportages/<int:report_id>/export.<fmt>")
+@login_required
+def export(report_id: int, fmt: str) -> BaseResponse:
+    item = services.get_report(current_user, report_id)
+    content = services.data(item)
+    municipality = area_services.get_municipality()
+    makers = {
+        "xlsx": lambda: exports.to_xlsx(content),
+        "zip": lambda: exports.to_csv_zip(content),
+        "json": lambda: exports.to_json(content),
+        "docx": lambda: exports.to_docx(content, municipality.name if municipality else ""),
+    }
+    if fmt not in makers:
+        raise NotFound()
+    response = make_response(Response(makers[fmt](), mimetype=MIMETYPES[fmt]))
+    name = f"{item.motion.reference}-v{item.version}".replace("/", "-")
+    response.headers["Content-Disposition"] = f"attachment; filename=rapportage-{name}.{fmt}"
+    return response
+
