@@ -26,6 +26,7 @@ from panel.meetings import views as meetings_views
 from panel.migrations import register_commands as register_migration_commands
 from panel.results import cli as results_cli
 from panel.results import views as results_views
+from panel.security import add_security_headers
 from panel.signups import cli as signups_cli
 from panel.signups import views as signups_views
 from panel.site import views as site_views
@@ -62,6 +63,8 @@ def create_app(test_config: dict[str, Any] | None = None,
     for blueprint in (site_views.bp, auth_views.bp, areas_views.bp, signups_views.bp,
                       meetings_views.bp, results_views.bp, feedback_views.bp):
         app.register_blueprint(blueprint)
+    production = app.config["PANEL_ENV"] == "production"
+    app.after_request(lambda response: add_security_headers(response, production))
     register_migration_commands(app)
     for module in (areas_cli, auth_cli, demo_cli, mail_cli, meetings_cli, results_cli,
                    signups_cli):

@@ -118,3 +118,22 @@ def test_database_url_comes_from_the_environment(tmp_path: Path):
     settings = load_settings(tmp_path, {"PANEL_DATABASE_URL": "postgresql+psycopg://x/y"})
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://x/y"
     assert load_settings(tmp_path, {})["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
+
+def test_every_page_carries_the_security_headers(client):
+    response = client.get("/")
+    headers = response.headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in headers  # only in production, behind TLS
+
+
+def test_production_adds_hsts(tmp_path, monkeypatch):
+    monkeypatch.setenv("PANEL_ENV", "production")
+    monkeypatch.setenv("PANEL_SECRET_KEY", "k" * 40)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+                     instance_path=tmp_path)
+    response = app.test_client().get("/healthz")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")

@@ -50,12 +50,19 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, live_server: str, csrf_enabled: None) -> Iterator[Page]:
     """A phone-sized page (360 px wide), as many residents will see the site."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 780},
-                                  locale="nl-NL")
-    context.set_default_timeout(10_000)
+    context = new_context(browser, live_server)
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def new_context(browser: Browser, base_url: str, **options):  # type: ignore[no-untyped-def]
+    """A browser context as a resident's phone. The site's Content-Security-Policy forbids
+    inline scripts; ``bypass_csp`` lets the test inject axe-core all the same."""
+    options = {"viewport": {"width": 360, "height": 780}, "locale": "nl-NL", **options}
+    context = browser.new_context(base_url=base_url, bypass_csp=True, **options)
+    context.set_default_timeout(10_000)
+    return context
 
 
 class AxeViolations(AssertionError):

@@ -14,7 +14,7 @@ from panel.demo.services import DEMO_PASSWORD, seed_demo
 from panel.mail.services import deliver_due
 from panel.signups.models import LinkPurpose, PanelMember
 from panel.signups.services import issue_link
-from tests.browser.conftest import check_accessibility, visit
+from tests.browser.conftest import check_accessibility, new_context, visit
 from tests.smtpserver import smtp_server
 
 
@@ -43,7 +43,7 @@ def test_feedback_to_action_to_public_page(page: Page, demo, smtp, app, browser,
         address = member.email
         db.session.commit()
 
-    resident = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 780})
+    resident = new_context(browser, live_server)
     tab = resident.new_page()
     tab.goto(f"/mijn/link/{token}")
     tab.get_by_role("link", name="Vertel het gebiedsteam wat u ziet in uw wijk").click()

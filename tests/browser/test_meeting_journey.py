@@ -15,7 +15,7 @@ from panel.demo.services import DEMO_PASSWORD, seed_demo
 from panel.mail.services import deliver_due
 from panel.meetings.models import Meeting
 from panel.meetings.times import to_local
-from tests.browser.conftest import check_accessibility, visit
+from tests.browser.conftest import check_accessibility, new_context, visit
 from tests.smtpserver import smtp_server
 
 
@@ -85,7 +85,7 @@ def test_plan_invite_reply_waitlist_cancel_promote_attend(page: Page, demo, smtp
         attachments = [part.get_filename() for part in message.iter_attachments()]
         assert "uitnodiging.ics" in attachments
 
-    resident = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 780})
+    resident = new_context(browser, live_server)
     tab = resident.new_page()
     tab.goto(links[first])
     check_accessibility(tab)
@@ -93,7 +93,7 @@ def test_plan_invite_reply_waitlist_cancel_promote_attend(page: Page, demo, smtp
     expect(tab.get_by_text("U heeft een plek.").first).to_be_visible()
     check_accessibility(tab)
 
-    other = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 780})
+    other = new_context(browser, live_server)
     tab2 = other.new_page()
     tab2.goto(links[second])
     tab2.get_by_role("button", name="Ja, ik kom").click()
