@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from panel.api import views as api_views
 from panel.areas import cli as areas_cli
 from panel.areas import views as areas_views
 from panel.auth import cli as auth_cli
@@ -24,6 +25,8 @@ from panel.mail import cli as mail_cli
 from panel.meetings import cli as meetings_cli
 from panel.meetings import views as meetings_views
 from panel.migrations import register_commands as register_migration_commands
+from panel.motions import views as motions_views
+from panel.privacy import cli as privacy_cli
 from panel.results import cli as results_cli
 from panel.results import views as results_views
 from panel.security import add_security_headers
@@ -61,12 +64,13 @@ def create_app(test_config: dict[str, Any] | None = None,
     register_template_helpers(app)
     register_context(app)
     for blueprint in (site_views.bp, auth_views.bp, areas_views.bp, signups_views.bp,
-                      meetings_views.bp, results_views.bp, feedback_views.bp):
+                      meetings_views.bp, results_views.bp, feedback_views.bp,
+                      motions_views.bp, api_views.bp):
         app.register_blueprint(blueprint)
     production = app.config["PANEL_ENV"] == "production"
     app.after_request(lambda response: add_security_headers(response, production))
     register_migration_commands(app)
-    for module in (areas_cli, auth_cli, demo_cli, mail_cli, meetings_cli, results_cli,
-                   signups_cli):
+    for module in (areas_cli, auth_cli, demo_cli, mail_cli, meetings_cli, privacy_cli,
+                   results_cli, signups_cli):
         module.register_commands(app)
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
@@ -46,6 +46,15 @@ def register_template_helpers(app: Flask) -> None:
     @app.template_filter("time_only")
     def _time_only(value: datetime | None) -> str:
         return format_time(value, "HH:mm") if value else ""
+
+    @app.template_filter("cell")
+    def _cell(value: object) -> str:
+        """A table cell: dates in the visitor's language, empty for None."""
+        if value is None:
+            return ""
+        if isinstance(value, date):
+            return format_date(value, "short")
+        return str(value)
 
     @app.template_filter("number")
     def _number(value: float | int | None) -> str:

@@ -76,6 +76,13 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _rate_limits_off() -> None:
+    """The limiter is one object shared by every app a test builds; each test starts with it
+    off (the ``rate_limits`` fixture turns it on)."""
+    limiter.enabled = False
+
+
+@pytest.fixture(autouse=True)
 def _fresh_globals_per_request(app: Flask) -> Iterator[None]:
     """The ``session`` fixture keeps an app context open and the test client reuses it for
     every request, so ``g`` (where Flask-Login keeps the user and Flask-WTF the CSRF token)

@@ -212,9 +212,7 @@ def set_status(user: User, item_id: int, status: str, reason: str = "",
         target = ItemStatus(status)
     except ValueError as exc:
         raise DomainError(_l("Choose a status.")) from exc
-    if target == item.status:
-        return item
-    if target not in TRANSITIONS[ItemStatus(item.status)]:
+    if target != item.status and target not in TRANSITIONS[ItemStatus(item.status)]:
         raise DomainError(_l("This status change is not possible."))
     if target == ItemStatus.DECLINED and not reason.strip():
         raise DomainError(_l("Write the reason why it is not taken up. Residents can read "
@@ -298,11 +296,16 @@ def create_action(user: User, area_code: str, data: ActionData) -> Action:
     action.updates.append(ActionUpdate(status_to=ActionStatus.PLANNED.value, author_id=user.id,
                                        note=""))
     db.session.add(action)
+    _mark_handling(items)
+    db.session.flush()
+    return action
+
+
+def _mark_handling(items: list[FeedbackItem]) -> None:
+    """Items an action answers are being handled (unless already further along)."""
     for item in items:
         if item.status == ItemStatus.NEW:
             item.status = ItemStatus.HANDLING.value
-    db.session.flush()
-    return action
 
 
 def get_action(user: User, action_id: int) -> Action:
@@ -323,6 +326,7 @@ def edit_action(user: User, action_id: int, data: ActionData) -> Action:
     if not data.title.strip():
         raise DomainError(_l("Fill in a title."))
     action.items, action.meetings = _links(action.area, data)
+    _mark_handling(action.items)
     action.title, action.description = data.title.strip(), data.description.strip()
     action.owner, action.due_date = data.owner.strip(), data.due_date
     db.session.flush()
@@ -359,22 +363,29 @@ def notify(entry: ActionUpdate) -> int:
     """Email the residents behind an action's feedback about a status change, once each.
     The notification row is claimed first (``ON CONFLICT DO NOTHING``), so calling this
     again for the same change sends nothing."""
-    members = {item.member_id for item in entry.action.items if item.member_id}
+    # The wijk each resident raised it for (not necessarily the wijk they live in).
+    raised_in = {item.member_id: item.neighbourhood for item in entry.action.items
+                 if item.member_id}
     sent = 0
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     for member in db.session.scalars(select(PanelMember).where(
-            PanelMember.id.in_(members), PanelMember.status == MemberStatus.MEMBER.value)):
+            PanelMember.id.in_(list(raised_in)),
+            PanelMember.status == MemberStatus.MEMBER.value)):
+        # RETURNING tells whether this call made the row (rowcount is not reliable for an
+        # INSERT ... ON CONFLICT on every driver).
         claimed = db.session.execute(insert(Notification).values(
             update_id=entry.id, member_id=member.id, created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["update_id", "member_id"])).rowcount
-        if claimed == 1:
+            .on_conflict_do_nothing(index_elements=["update_id", "member_id"])
+            .returning(Notification.id)).first()
+        if claimed is not None:
+            wijk = raised_in[member.id]
             send_member_mail(member, _l("News about what you raised: %(title)s",
                                         title=entry.action.title), "action_update",
                              action=entry.action, update=entry,
                              status_label=ACTION_STATUS_LABELS[entry.status_to],
-                             feedback_url=absolute_url(
-                                 "feedback.public", code=member.neighbourhood.code))
+                             wijk=wijk.name,
+                             feedback_url=absolute_url("feedback.public", code=wijk.code))
             sent += 1
     db.session.flush()
     return sent

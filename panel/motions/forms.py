@@ -29,7 +29,7 @@ class RequestForm(FlaskForm):
 
     text = TextAreaField(_l("What the motion asks"), validators=[Optional(), Length(max=2000)])
     deadline = DateField(_l("Deadline"), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[
+    status = SelectField(_l("Status"), default="open", choices=[
         SelectChoice(k, v) for k, v in REQUEST_STATUS_LABELS.items()])
     completed_on = DateField(_l("Completed on"), validators=[Optional()])
 

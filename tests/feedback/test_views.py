@@ -254,7 +254,8 @@ def raised(world):  # type: ignore[no-untyped-def]
     young people. In Vroonermeer: one published quote."""
     return {
         "quoted": raise_item(world.anna, "Er wordt hier echt te hard gereden, vooral door "
-                             "die ene auto.", review="approved", public_text=QUOTE),
+                             "die ene auto.", review="approved", public_text=QUOTE,
+                             place="Voor Kanaalweg 12"),
         "secret": raise_item(world.anna, SECRET),
         "hidden": raise_item(world.bram, "Het is gevaarlijk om over te steken.",
                              review="hidden"),
@@ -283,6 +284,7 @@ def test_the_public_page_quotes_only_checked_and_approved_words(client, world, r
     assert "gevaarlijk om over te steken" not in page  # checked: not to be quoted
     assert "winkelcentrum" not in page
     assert "Het park is donker." not in page  # another wijk
+    assert "Kanaalweg 12" not in page  # places are not shown either
     assert "Wat inwoners zeiden" not in theme_section(page, "jeugd")
 
 
@@ -506,6 +508,40 @@ def test_a_done_item_cannot_be_declined(app, world, raised):
     assert fresh_item(item_id).status == "handling"
 
 
+def test_the_team_filters_the_items(app, world, raised):
+    team = staff_client(app, "noord@example.org")
+    page = text(team.get("/beheer/meldingen?thema=jeugd"))
+    assert "winkelcentrum" in page and "Meneer Jansen" not in page
+    page = text(team.get("/beheer/meldingen?controleren=1"))
+    assert "Meneer Jansen" in page
+    assert "gevaarlijk om over te steken" not in page and "winkelcentrum" not in page
+    set_status(team, raised["young"].id, "handling")
+    page = text(team.get("/beheer/meldingen?gebied=noord&status=handling"))
+    assert "winkelcentrum" in page and "Meneer Jansen" not in page
+    assert "Geen verlichting" not in text(team.get("/beheer/meldingen?gebied=zuid"))
+
+
+def test_the_team_corrects_the_reason_of_a_declined_item(app, world, raised):
+    team = staff_client(app, "noord@example.org")
+    item_id = raised["quoted"].id
+    set_status(team, item_id, "declined", reason="Dit is een zaak voor de politie.")
+    response = set_status(team, item_id, "declined",
+                          reason="De weg is al een 30 km-zone. De politie controleert.")
+    assert response.status_code == 302
+    assert fresh_item(item_id).status_reason == \
+        "De weg is al een 30 km-zone. De politie controleert."
+    page = text(app.test_client().get("/terugkoppeling/WK036101"))
+    assert "De politie controleert." in page
+
+
+def test_the_team_corrects_the_partner_an_item_was_passed_to(app, world, raised):
+    team = staff_client(app, "noord@example.org")
+    item_id = raised["quoted"].id
+    set_status(team, item_id, "passed_on", partner="police")
+    assert set_status(team, item_id, "passed_on", partner="housing").status_code == 302
+    assert fresh_item(item_id).partner == "housing"
+
+
 # --- what was raised at a meeting ---------------------------------------------------------
 
 def test_the_team_records_what_the_group_raised_at_a_meeting(app, world, open_meeting):
@@ -543,6 +579,10 @@ def test_a_meeting_of_another_gebied_is_not_found_for_the_team(app, world, zuid_
     assert team.get(path).status_code == 404
     assert team.post(path, data=feedback_form(wijk="WK036104")).status_code == 404
     assert item_count() == 0
+    assert team.post(f"/beheer/bijeenkomsten/{zuid_meeting.id}/evaluatie").status_code == 404
+    clerk = staff_client(app, "clerk@example.org")
+    assert clerk.get(path).status_code == 403
+    assert clerk.post(path, data=feedback_form(wijk="WK036104")).status_code == 403
     admin = staff_client(app, "admin@example.org")
     assert admin.post(path, data=feedback_form(wijk="WK036104")).status_code == 302
     [item] = all_items()
@@ -579,6 +619,29 @@ def test_an_action_cannot_answer_items_of_another_gebied(app, world, raised):
     assert new_action(team, [raised["zuid"].id], area="zuid").status_code == 404
     assert db.session.scalar(select(func.count(Action.id))) == 0
     assert fresh_item(raised["quoted"].id).status == "new"
+
+
+def test_the_team_changes_what_an_action_answers(app, world, raised):
+    team = staff_client(app, "noord@example.org")
+    action = created_action(new_action(team, [raised["quoted"].id]))
+    path = f"/beheer/acties/{action.id}/bewerken"
+    form = text(team.get(path))
+    assert re.search(rf'<input checked[^>]*value="{raised["quoted"].id}"', form)
+    assert 'value="Drempels op de Kanaalweg"' in form
+    response = team.post(path, data={
+        "title": "Drempels en een flitspaal", "description": "", "owner": "",
+        "due_date": "", "items": [str(raised["quoted"].id), str(raised["hidden"].id)]})
+    assert response.headers["Location"] == f"/beheer/acties/{action.id}"
+    action = fresh_action(action.id)
+    assert action.title == "Drempels en een flitspaal" and action.due_date is None
+    assert sorted(i.id for i in action.items) == sorted([raised["quoted"].id,
+                                                         raised["hidden"].id])
+    # like a new action: what it now answers is being handled
+    assert fresh_item(raised["hidden"].id).status == "handling"
+    response = team.post(path, data={"title": "Ook het park", "items": [
+        str(raised["quoted"].id), str(raised["zuid"].id)]})
+    assert response.status_code == 404
+    assert fresh_action(action.id).title == "Drempels en een flitspaal"
 
 
 @pytest.fixture
@@ -737,7 +800,10 @@ def test_the_people_who_came_are_asked_once_to_rate_the_meeting(app, world, open
     assert dutch.subject == f"Hoe was de bijeenkomst? {MEETING}"
     assert f"Dank u wel dat u naar {MEETING} kwam." in dutch.text_body
     assert link_in(dutch, "/afmelden/")
-    team.post(path)
+    response = team.post(path)
+    assert response.headers["Location"] == f"/beheer/bijeenkomsten/{open_meeting.id}"
+    assert "0 aanwezigen is om hun mening gevraagd." in text(
+        team.get(response.headers["Location"]))
     assert len(evaluation_mails()) == 2
     assert db.session.scalar(select(func.count(Evaluation.id))) == 2
 
@@ -791,6 +857,7 @@ def test_a_member_who_was_not_asked_cannot_rate_the_meeting(app, world, open_mee
     assert bram.get(path).status_code == 404
     assert bram.post(path, data={"rating": "1"}).status_code == 404
     assert resident_client(app, world.zeno).get(path).status_code == 404
+    assert resident_client(app, world.ivo).get(path).status_code == 404
     assert app.test_client().get(path).headers["Location"] == "/mijn"
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Evaluation.rating))) == 0

@@ -1,0 +1,178 @@
+"""Read-only queries for the open-data API: public data only, in a stable order, one page at
+a time and with a constant number of queries per page, whatever its size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import selectinload
+
+from panel.api.http import Pagination
+from panel.areas.models import Area, Municipality, Neighbourhood
+from panel.areas.services import get_municipality
+from panel.db import db
+from panel.errors import NotFound
+from panel.feedback import services as feedback_services
+from panel.meetings import services as meeting_services
+from panel.meetings.models import Meeting, MeetingStatus
+from panel.motions import services as motion_services
+from panel.motions.models import FollowUpReport, Motion, ReportStatus
+from panel.results import services as result_services
+from panel.results.models import Indicator
+
+T = TypeVar("T")
+PUBLIC_MEETING_STATUSES = (MeetingStatus.OPEN.value, MeetingStatus.CANCELLED.value)
+MAX_KEY_LENGTH = 40  # the longest code or reference the models store
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list and the size of the whole list."""
+
+    items: list[T]
+    total: int
+
+
+def _page(query: Select[Any], current: Pagination) -> Page[Any]:
+    """Count the whole list, then load one page of it (skipped beyond the last page)."""
+    total = db.session.scalar(select(func.count()).select_from(
+        query.order_by(None).subquery())) or 0
+    if current.offset >= total:
+        return Page([], total)
+    rows = db.session.scalars(query.limit(current.size).offset(current.offset))
+    return Page(list(rows), total)
+
+
+def _key(value: str) -> str:
+    """A code or reference from the URL, or NotFound when it cannot be one (too long or with
+    control characters, which PostgreSQL would refuse)."""
+    if not value or len(value) > MAX_KEY_LENGTH or any(ord(c) < 32 for c in value):
+        raise NotFound()
+    return value
+
+
+# --- areas and indicators -----------------------------------------------------------------
+
+def areas(current: Pagination) -> Page[Area]:
+    """Gebieden by code, with their wijken."""
+    return _page(select(Area).options(selectinload(Area.neighbourhoods))
+                 .order_by(Area.code), current)
+
+
+def area(code: str) -> Area:
+    """One gebied with its wijken. Raises NotFound."""
+    found = db.session.scalars(select(Area).where(Area.code == _key(code))
+                               .options(selectinload(Area.neighbourhoods))).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _wijken() -> Select[tuple[Neighbourhood]]:
+    return select(Neighbourhood).options(selectinload(Neighbourhood.area),
+                                         selectinload(Neighbourhood.districts))
+
+
+def neighbourhoods(current: Pagination) -> Page[Neighbourhood]:
+    """Wijken by code, with their gebied and buurten."""
+    return _page(_wijken().order_by(Neighbourhood.code), current)
+
+
+def neighbourhood(code: str) -> Neighbourhood:
+    """One wijk with its gebied and buurten. Raises NotFound."""
+    found = db.session.scalars(_wijken().where(Neighbourhood.code == _key(code))).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def indicators(current: Pagination) -> Page[Indicator]:
+    """Indicators in the order of the survey report (position, then code)."""
+    return _page(select(Indicator).order_by(Indicator.position, Indicator.code), current)
+
+
+def municipality() -> Municipality | None:
+    return get_municipality()
+
+
+def min_respondents() -> int:
+    """Figures based on fewer respondents are suppressed (``PANEL_MIN_RESPONDENTS``)."""
+    return result_services.min_respondents()
+
+
+def results(code: str, year: int | None) -> result_services.WijkResults:
+    """A wijk's results in a published edition (the newest when ``year`` is None), with
+    small counts suppressed exactly as on the website. Raises NotFound, also for an
+    unpublished edition."""
+    return result_services.wijk_results(_key(code), year, staff=False)
+
+
+def feedback(code: str) -> tuple[Neighbourhood, list[feedback_services.ThemeReport]]:
+    """Per theme: counts, approved quotes and actions for a wijk. Raises NotFound."""
+    return feedback_services.public_report(_key(code))
+
+
+# --- meetings -----------------------------------------------------------------------------
+
+def meetings(current: Pagination) -> Page[Meeting]:
+    """Open and cancelled meetings, by start (meetings without a time last), then id."""
+    query = select(Meeting).where(Meeting.status.in_(PUBLIC_MEETING_STATUSES)).options(
+        selectinload(Meeting.area), selectinload(Meeting.neighbourhoods)).order_by(
+        Meeting.starts_at.is_(None), Meeting.starts_at, Meeting.id)
+    return _page(query, current)
+
+
+def meeting(meeting_id: int) -> Meeting:
+    """One public meeting (open or cancelled). Raises NotFound."""
+    return meeting_services.public_meeting(meeting_id)
+
+
+# --- motions and their final reports ------------------------------------------------------
+
+def _has_final_report() -> Any:
+    return exists().where(FollowUpReport.motion_id == Motion.id,
+                          FollowUpReport.status == ReportStatus.FINAL.value)
+
+
+def motions(current: Pagination) -> Page[Motion]:
+    """Motions with at least one final report, newest adopted first, then by reference."""
+    return _page(select(Motion).where(_has_final_report())
+                 .order_by(Motion.adopted_on.desc(), Motion.reference), current)
+
+
+def motion(reference: str) -> Motion:
+    """A motion that has a final report. Raises NotFound (also when it only has drafts)."""
+    found = db.session.scalars(select(Motion).where(Motion.reference == _key(reference),
+                                                    _has_final_report())).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _final_reports(reference: str) -> Select[tuple[FollowUpReport]]:
+    return select(FollowUpReport).join(FollowUpReport.motion).where(
+        Motion.reference == _key(reference), FollowUpReport.status == ReportStatus.FINAL.value)
+
+
+def reports(reference: str, current: Pagination) -> Page[FollowUpReport]:
+    """The final reports on a motion, by version. Raises NotFound for an unknown motion."""
+    motion(reference)
+    return _page(_final_reports(reference).order_by(FollowUpReport.version), current)
+
+
+def report_data(item: FollowUpReport) -> dict[str, Any]:
+    """The frozen snapshot of a final report."""
+    if item.status != ReportStatus.FINAL:
+        raise NotFound()
+    return motion_services.data(item)
+
+
+def report(reference: str, version: int) -> FollowUpReport:
+    """One final report on a motion. Raises NotFound (also for a draft)."""
+    found = db.session.scalars(_final_reports(reference).where(
+        FollowUpReport.version == version)).first()
+    if found is None:
+        raise NotFound()
+    return found

@@ -1,0 +1,20 @@
+"""Shared bits of the API tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+REFERENCE = "M2026-07"  # the motion with a final report (version 1) and a draft (version 2)
+DRAFT_ONLY = "M2026-09"  # a motion with a draft report only: not public
+BASE = "http://wijkpanel.test"  # PANEL_BASE_URL in the tests
+
+
+def get_json(client: FlaskClient, path: str, status: int = 200, **kwargs: Any) -> Any:
+    """GET ``path`` and return its JSON body, checking the status and the content type."""
+    response = client.get(path, **kwargs)
+    assert response.status_code == status, response.get_data(as_text=True)
+    expected = "application/json" if status < 400 else "application/problem+json"
+    assert response.mimetype == expected, response.mimetype
+    return response.get_json()
