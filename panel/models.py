@@ -2,7 +2,7 @@
 for tests). Nothing else belongs here."""
 
 from panel.areas.models import Area, District, Municipality, Neighbourhood
-from panel.auth.models import PasswordLink, User, user_area
+from panel.auth.models import PasswordLink, RecoveryCode, User, user_area
 from panel.feedback.models import (
     Action,
     ActionUpdate,
@@ -31,6 +31,7 @@ from panel.motions.models import (
     motion_neighbourhood,
     motion_theme,
 )
+from panel.privacy.models import AuditEvent
 from panel.results.models import Edition, Indicator, Result
 from panel.signups.models import (
     Consent,
@@ -41,10 +42,10 @@ from panel.signups.models import (
     Postcode,
 )
 
-__all__ = ["Action", "ActionUpdate", "Area", "Consent", "ConsentStatement", "District", "Edition",
-           "Evaluation", "FeedbackItem", "FollowUpReport", "ImportRecord", "Indicator",
-           "Invitation", "Meeting", "MemberLink", "Motion", "MotionRequest", "Municipality",
-           "Neighbourhood", "Notification", "OutboxMessage", "PanelMember", "PasswordLink",
-           "PollSlot", "PollVote", "Postcode", "Reply", "Result", "Theme", "User", "action_item",
-           "action_meeting", "meeting_neighbourhood", "meeting_staff", "motion_area",
-           "motion_neighbourhood", "motion_theme", "user_area"]
+__all__ = ["Action", "ActionUpdate", "Area", "AuditEvent", "Consent", "ConsentStatement",
+           "District", "Edition", "Evaluation", "FeedbackItem", "FollowUpReport", "ImportRecord",
+           "Indicator", "Invitation", "Meeting", "MemberLink", "Motion", "MotionRequest",
+           "Municipality", "Neighbourhood", "Notification", "OutboxMessage", "PanelMember",
+           "PasswordLink", "PollSlot", "PollVote", "Postcode", "RecoveryCode", "Reply", "Result",
+           "Theme", "User", "action_item", "action_meeting", "meeting_neighbourhood",
+           "meeting_staff", "motion_area", "motion_neighbourhood", "motion_theme", "user_area"]

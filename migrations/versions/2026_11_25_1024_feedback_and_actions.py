@@ -5,10 +5,10 @@ Revises: 4681167fb772
 Create Date: 2026-11-25 10:24:04.392195
 """
 
-from alembic import op
 import sqlalchemy as sa
-import panel.db
+from alembic import op
 
+import panel.db
 
 revision = '2fc2619feeb8'
 down_revision = '4681167fb772'

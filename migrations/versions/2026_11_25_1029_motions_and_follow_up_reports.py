@@ -5,10 +5,10 @@ Revises: 2fc2619feeb8
 Create Date: 2026-11-25 10:29:48.887865
 """
 
-from alembic import op
 import sqlalchemy as sa
-import panel.db
+from alembic import op
 
+import panel.db
 
 revision = 'da580a9727bf'
 down_revision = '2fc2619feeb8'
