@@ -56,3 +56,12 @@ def healthz() -> Response:
     response.mimetype = "text/plain"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/ping")
+def ping() -> Response:
+    """A constant answer without touching the database: the framework's own ceiling, used
+    by the benchmark as the reference for every page."""
+    response = make_response("pong", 200)
+    response.mimetype = "text/plain"
+    return response
