@@ -17,6 +17,7 @@ run: install assets translations
 
 test: install assets translations system-packages
 	$(BIN)/ruff check panel tests migrations
+	$(BIN)/bandit -q -r panel -lll
 	$(BIN)/pytest
 	$(BIN)/pytest --postgresql -m "not browser"
 
@@ -57,6 +58,7 @@ messages: install
 
 lint: install
 	$(BIN)/ruff check panel tests migrations
+	$(BIN)/bandit -q -r panel -lll
 
 system-packages:
 	scripts/ensure-system-packages

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,8 @@ from panel.api import views as api_views
 from panel.areas import cli as areas_cli
 from panel.areas import views as areas_views
 from panel.auth import cli as auth_cli
+from panel.auth import sessions as auth_sessions
 from panel.auth import views as auth_views
-from panel.auth.models import User
 from panel.config import DEFAULT_INSTANCE_PATH, PROJECT_ROOT, load_settings
 from panel.db import db as database
 from panel.demo import cli as demo_cli
@@ -21,12 +20,14 @@ from panel.errors import register_error_handlers
 from panel.extensions import babel, csrf, limiter, login_manager
 from panel.feedback import views as feedback_views
 from panel.i18n import register_template_helpers, select_locale
+from panel.logging import configure_logging
 from panel.mail import cli as mail_cli
 from panel.meetings import cli as meetings_cli
 from panel.meetings import views as meetings_views
 from panel.migrations import register_commands as register_migration_commands
 from panel.motions import views as motions_views
 from panel.privacy import cli as privacy_cli
+from panel.privacy import views as privacy_views
 from panel.results import cli as results_cli
 from panel.results import views as results_views
 from panel.security import add_security_headers
@@ -48,8 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     if test_config:
         app.config.update(test_config)
     instance.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s "
-                        "%(message)s")
+    configure_logging(app)
 
     database.init_app(app)
     csrf.init_app(app)
@@ -58,14 +58,14 @@ def create_app(test_config: dict[str, Any] | None = None,
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page itself says what to do
-    login_manager.user_loader(lambda user_id: database.session.get(User, int(user_id)))
+    auth_sessions.register(app)  # user loader (session versions) and session time limits
 
     register_error_handlers(app)
     register_template_helpers(app)
     register_context(app)
     for blueprint in (site_views.bp, auth_views.bp, areas_views.bp, signups_views.bp,
                       meetings_views.bp, results_views.bp, feedback_views.bp,
-                      motions_views.bp, api_views.bp):
+                      motions_views.bp, api_views.bp, privacy_views.bp):
         app.register_blueprint(blueprint)
     production = app.config["PANEL_ENV"] == "production"
     app.after_request(lambda response: add_security_headers(response, production))

@@ -62,7 +62,9 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "PANEL_ENV": panel_env,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: statement values (names, addresses) never reach logs or error
+        # messages.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "PANEL_BASE_URL": env.get("PANEL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "PANEL_MAIL_FROM": env.get("PANEL_MAIL_FROM", "wijkpanel@example.org"),
         "PANEL_SMTP_HOST": smtp_host,
@@ -73,6 +75,11 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "PANEL_OUTBOX_PATH": str(instance_path / "outbox"),
         "PANEL_MUNICIPALITY_PHONE": env.get("PANEL_MUNICIPALITY_PHONE", ""),
         "PANEL_PASSWORD_LINK_HOURS": 48,
+        # Staff sessions end after this long without a request, and after this long at most.
+        "PANEL_SESSION_IDLE_MINUTES": int(env.get("PANEL_SESSION_IDLE_MINUTES", "30")),
+        "PANEL_SESSION_MAX_HOURS": int(env.get("PANEL_SESSION_MAX_HOURS", "12")),
+        # Sensitive actions ask for the password again when it was typed longer ago than this.
+        "PANEL_FRESH_LOGIN_MINUTES": int(env.get("PANEL_FRESH_LOGIN_MINUTES", "10")),
         "PANEL_REMINDER_HOURS": int(env.get("PANEL_REMINDER_HOURS", "48")),
         "PANEL_MIN_RESPONDENTS": int(env.get("PANEL_MIN_RESPONDENTS", "30")),
         "PANEL_REPORT_MIN_COUNT": int(env.get("PANEL_REPORT_MIN_COUNT", "5")),
@@ -80,6 +87,15 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
                                                         "60")),
         "PANEL_RETENTION_MAIL_DAYS": int(env.get("PANEL_RETENTION_MAIL_DAYS", "30")),
         "PANEL_RETENTION_UPLOAD_DAYS": int(env.get("PANEL_RETENTION_UPLOAD_DAYS", "7")),
+        "PANEL_RETENTION_AUDIT_DAYS": int(env.get("PANEL_RETENTION_AUDIT_DAYS", "365")),
+        # Shown on /privacy and in the processing register; when unset the texts name the
+        # municipality's privacy officer and data protection officer instead.
+        "PANEL_PRIVACY_CONTACT": env.get("PANEL_PRIVACY_CONTACT", "").strip(),
+        "PANEL_DPO_CONTACT": env.get("PANEL_DPO_CONTACT", "").strip(),
+        "PANEL_ACCESSIBILITY_CONTACT": env.get("PANEL_ACCESSIBILITY_CONTACT", "").strip(),
+        "PANEL_LOG_LEVEL": env.get("PANEL_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        "PANEL_LOG_FORMAT": "text" if env.get("PANEL_LOG_FORMAT", "").strip().lower() == "text"
+        else "json",
         "RATELIMIT_STORAGE_URI": env.get("PANEL_RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "nl",

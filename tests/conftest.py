@@ -25,6 +25,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="run the suite against a throwaway PostgreSQL server")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgresql`` need the real server: they belong to the PostgreSQL run
+    and are left out (not skipped) of the SQLite run."""
+    if config.getoption("--postgresql"):
+        return
+    kept = [item for item in items if item.get_closest_marker("postgresql") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def database_url(request: pytest.FixtureRequest,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -1,4 +1,4 @@
-"""Command line: create staff accounts."""
+"""Command line: create staff accounts, turn two-step login off for a lost phone."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask_babel import gettext as _
 
+from panel.auth import two_factor
 from panel.auth.models import Role
 from panel.auth.services import create_user
 from panel.db import db
@@ -32,3 +33,20 @@ def register_commands(app: Flask) -> None:
         click.echo(_("This link sets the password. It works once, for %(hours)s hours:",
                      hours=hours))
         click.echo(absolute_url("auth.set_password", token=token))
+
+    @app.cli.command("reset-two-factor")
+    @click.option("--email", required=True, help="The staff member's email address.")
+    def reset_two_factor_command(email: str) -> None:
+        """Turn two-step login off for an account whose phone and recovery codes are lost.
+
+        Every session of the account ends. Where two-step login is required, the staff
+        member sets it up again at the next sign-in.
+        """
+        try:
+            user = two_factor.reset_by_email(email)
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc.message)) from exc
+        db.session.commit()
+        click.echo(_("Two-step login is off for %(email)s. They are signed out everywhere.",
+                     email=user.email))

@@ -1,4 +1,4 @@
-"""Forms for signing in, setting a password and managing staff accounts."""
+"""Forms for signing in (password and code), passwords, two-step login and staff accounts."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -51,3 +51,50 @@ class EditUserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     areas = MultiCheckboxField(_l("Gebieden (for area team members)"), choices=[])
     active = BooleanField(_l("This account may sign in"))
+
+
+PASSWORD_HINT = _l("At least 12 characters. A sentence of a few words is easy to remember. "
+                   "Do not use a password that you use somewhere else.")
+
+
+class CodeForm(FlaskForm):
+    """The second step of signing in: a code from the app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        description=_l("The 6-digit code from your authenticator app. Lost your phone? Type "
+                       "one of your recovery codes."),
+        validators=[DataRequired(_l("Fill in the code.")), Length(max=40)],
+    )
+
+
+class EnrolForm(FlaskForm):
+    """The first code from the app, to confirm that it was set up correctly."""
+
+    code = StringField(
+        _l("Code from the app"),
+        description=_l("The app shows a new code of 6 digits every 30 seconds."),
+        validators=[DataRequired(_l("Fill in the code.")), Length(max=40)],
+    )
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """Type the password again before a sensitive action, or to turn two-step login off."""
+
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Fill in your "
+                                                                         "password."))])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"),
+                            validators=[DataRequired(_l("Fill in your current password."))])
+    password = PasswordField(
+        _l("New password"), description=PASSWORD_HINT,
+        validators=[DataRequired(_l("Fill in a password.")), Length(min=12, max=200,
+                    message=_l("Use between 12 and 200 characters."))],
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(_l("Repeat the password.")),
+                    EqualTo("password", message=_l("The two passwords are not the same."))],
+    )

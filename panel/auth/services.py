@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from panel.areas.models import Area
 from panel.auth.models import PasswordLink, Role, User
@@ -19,6 +22,13 @@ from panel.security import hash_token, new_token
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200
+MAX_FAILED_LOGINS = 5  # wrong passwords or codes in a row before the account is locked
+LOCK_MINUTES = 15
+# Words every guesser tries first for this site; checked like the user's own name.
+_SITE_WORDS = ("wijkpanel",)
+COMMON_PASSWORD = _l("This password is used by many people, so it is easy to guess. Choose "
+                     "another one, for example a sentence of a few words.")
+PERSONAL_PASSWORD = _l("Do not use your name or email address in your password.")
 LINK_GONE = _l("This link no longer works. It was already used or it has expired. Ask an "
                "administrator for a new link.")
 # Compared against when the email is unknown, so both paths cost one slow hash.
@@ -110,12 +120,68 @@ def check_password_link(token: str) -> User:
     return _valid_link(token).user
 
 
-def check_password_rules(password: str) -> None:
-    """Raises DomainError when ``password`` is too short or too long."""
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords (zxcvbn's list), in lower case. Loaded once."""
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
+
+
+def _letters_and_digits(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _personal_words(email: str, name: str) -> set[str]:
+    """Parts of the account's email address and name that a guesser would try."""
+    local = email.split("@", 1)[0]
+    words = {_letters_and_digits(local), _letters_and_digits(name), *_SITE_WORDS}
+    words.update(_letters_and_digits(part) for part in re.split(r"[\s._+-]+", f"{local} {name}"))
+    return {word for word in words if len(word) >= 4}
+
+
+def is_common_password(password: str) -> bool:
+    """True when ``password`` (ignoring case, spaces, and digits or signs around it) is on
+    the list of common passwords."""
+    lowered = password.strip().casefold()
+    candidates = {lowered, re.sub(r"\s+", "", lowered),
+                  re.sub(r"^[\d\W_]+|[\d\W_]+$", "", lowered)}
+    common = _common_passwords()
+    return any(candidate in common for candidate in candidates if candidate)
+
+
+def check_password_rules(password: str, email: str = "", name: str = "") -> None:
+    """Raises DomainError when ``password`` is too short or too long, is a common password,
+    or contains the account's own email address or name. There are no composition rules
+    (no required digits or signs): length is what makes a password strong."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
         raise DomainError(_l("Use at most %(n)s characters.", n=MAX_PASSWORD_LENGTH))
+    if is_common_password(password):
+        raise DomainError(COMMON_PASSWORD)
+    flat = _letters_and_digits(password)
+    if any(word in flat for word in _personal_words(email, name)):
+        raise DomainError(PERSONAL_PASSWORD)
+
+
+def _new_password(user: User, password: str) -> None:
+    """Store a new password hash and end every session of ``user`` (see sessions.py)."""
+    check_password_rules(password, user.email, user.name)
+    user.password_hash = generate_password_hash(password)
+    user.password_changed_at = utcnow()
+    bump_session_version(user)
+
+
+def bump_session_version(user: User) -> None:
+    """End every session of ``user``: the session loader refuses older version numbers.
+
+    Done in SQL (``+ 1``), so two changes at the same time both count.
+    """
+    db.session.execute(
+        update(User).where(User.id == user.id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(user, ["session_version"])
 
 
 def set_password(token: str, password: str) -> User:
@@ -125,7 +191,7 @@ def set_password(token: str, password: str) -> User:
     (a double click) cannot both succeed. Raises DomainError.
     """
     link = _valid_link(token)
-    check_password_rules(password)
+    check_password_rules(password, link.user.email, link.user.name)
     claimed = db.session.execute(
         update(PasswordLink)
         .where(PasswordLink.id == link.id, PasswordLink.used_at.is_(None))
@@ -133,14 +199,53 @@ def set_password(token: str, password: str) -> User:
     ).rowcount
     if claimed != 1:
         raise DomainError(LINK_GONE)
-    link.user.password_hash = generate_password_hash(password)
+    _new_password(link.user, password)
     db.session.flush()
     return link.user
 
 
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    """True while ``user`` is locked after too many failed attempts."""
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
+
+
+def record_failed_login(user: User) -> bool:
+    """Count one wrong password or code for ``user``. After MAX_FAILED_LOGINS in a row the
+    account is locked for LOCK_MINUTES. Returns True when the account is locked now.
+
+    Counted in SQL, so attempts made at the same moment are all counted. The caller commits,
+    also when the request otherwise fails.
+    """
+    db.session.execute(
+        update(User).where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(User).where(User.id == user.id, User.failed_logins >= MAX_FAILED_LOGINS)
+        .values(failed_logins=0, locked_until=utcnow() + timedelta(minutes=LOCK_MINUTES))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(user, ["failed_logins", "locked_until"])
+    return is_locked(user)
+
+
+def record_login(user: User) -> None:
+    """The user passed every step of signing in: forget earlier failed attempts."""
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = utcnow()
+    db.session.flush()
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active account for these credentials, or None. Takes the same time whether or not
-    the email is known, and never says which part was wrong."""
+    """The active, unlocked account for these credentials, or None.
+
+    Takes the same time whether or not the email is known, and never says which part was
+    wrong or that the account is locked. A wrong password counts toward the lockout (the
+    caller commits). A right password alone does not reset the count: that happens in
+    ``record_login`` once the second step has passed too.
+    """
     try:
         email = normalise_email(email)
     except DomainError:
@@ -149,10 +254,38 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    password_ok = check_password_hash(user.password_hash, password)
+    if not user.active or is_locked(user):
         return None
-    user.last_login_at = utcnow()
+    if not password_ok:
+        record_failed_login(user)
+        return None
     return user
+
+
+def confirm_password(user: User, password: str) -> bool:
+    """Check the password of a signed-in user again (before a sensitive action).
+
+    A wrong password counts toward the lockout (the caller commits); a locked account is
+    always refused. A right one resets the count.
+    """
+    password_ok = bool(user.password_hash) and check_password_hash(user.password_hash or "",
+                                                                    password)
+    if not user.active or is_locked(user):
+        return False
+    if not password_ok:
+        record_failed_login(user)
+        return False
+    user.failed_logins = 0
+    db.session.flush()
+    return True
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password for ``user`` (the view has checked the current one). Every other
+    session of the account ends. Raises DomainError when the password breaks the rules."""
+    _new_password(user, password)
+    db.session.flush()
 
 
 def list_users(actor: User) -> list[User]:

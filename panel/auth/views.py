@@ -1,4 +1,5 @@
-"""Staff pages: sign in and out, set a password, the staff start page and accounts."""
+"""Staff pages: sign in (password, then code) and out, passwords, two-step login, the staff
+start page and accounts."""
 
 from __future__ import annotations
 
@@ -6,29 +7,53 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from panel.areas import services as area_services
-from panel.auth import services
-from panel.auth.forms import EditUserForm, LoginForm, SetPasswordForm, UserForm
-from panel.auth.models import Role
+from panel.auth import services, sessions, two_factor
+from panel.auth.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    ConfirmPasswordForm,
+    EditUserForm,
+    EnrolForm,
+    LoginForm,
+    SetPasswordForm,
+    UserForm,
+)
+from panel.auth.models import Role, User
 from panel.auth.permissions import require_role
+from panel.auth.sessions import fresh_login_required
 from panel.db import db
 from panel.errors import DomainError
-from panel.extensions import limiter
-from panel.security import is_safe_redirect
+from panel.extensions import limiter, login_manager
+from panel.security import is_safe_redirect, no_store
 from panel.urls import absolute_url
 
 bp = Blueprint("auth", __name__, url_prefix="/beheer")
+ATTEMPT_LIMIT = "10 per minute; 50 per hour"
+
+
+def _login_failed_message() -> str:
+    """One message for an unknown email, a wrong password and a locked account."""
+    return _("The email address or password is not correct.")
+
+
+def _signed_out_after_lock() -> Response:
+    """Too many wrong attempts while signed in: the account is locked, the session ends."""
+    sessions.end()
+    flash(_login_failed_message(), "error")
+    return redirect(url_for("auth.login"))
 
 
 def password_link_url(token: str) -> str:
@@ -39,34 +64,230 @@ def password_link_url(token: str) -> str:
 @login_required
 def dashboard() -> str:
     areas = area_services.areas_for(current_user)
-    return render_template("auth/dashboard.html", areas=areas, counts=area_services.counts())
+    return render_template("auth/dashboard.html", areas=areas, counts=area_services.counts(),
+                           two_factor_on=two_factor.has_two_factor(current_user))
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+@limiter.limit(ATTEMPT_LIMIT, methods=["POST"])
 def login() -> str | Response:
+    """First step: email and password. With two-step login on (or required) the user is not
+    signed in yet; the session only remembers that the password was right."""
     if current_user.is_authenticated:
         return redirect(url_for("auth.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
+        target = request.args.get("next")
+        if user is None:
+            db.session.commit()  # keeps the count of failed attempts
+            flash(_login_failed_message(), "error")
+        elif two_factor.has_two_factor(user):
             db.session.commit()
-            session.clear()
-            login_user(user)
-            session.permanent = True
-            target = request.args.get("next")
+            sessions.begin_pending(user, sessions.PENDING_CODE, target)
+            return redirect(url_for("auth.login_code"))
+        elif sessions.two_factor_required():
+            db.session.commit()
+            sessions.begin_pending(user, sessions.PENDING_ENROL, target)
+            flash(_("Set up two-step login first. You need it to sign in."), "info")
+            return redirect(url_for("auth.two_factor_page"))
+        else:
+            services.record_login(user)
+            db.session.commit()
+            sessions.start(user)
             return redirect(target if is_safe_redirect(target) else url_for("auth.dashboard"))
-        flash(_("The email address or password is not correct."), "error")
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form,
+                           max_attempts=services.MAX_FAILED_LOGINS,
+                           lock_minutes=services.LOCK_MINUTES)
+
+
+@bp.route("/inloggen/code", methods=["GET", "POST"])
+@limiter.limit(ATTEMPT_LIMIT, methods=["POST"])
+def login_code() -> str | Response:
+    """Second step: the code from the app, or a recovery code (each works once)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.dashboard"))
+    user = sessions.pending_user(sessions.PENDING_CODE)
+    if user is None:
+        if sessions.clear_pending():
+            flash(_("Signing in took too long. Please start again."), "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if two_factor.verify_login_code(user, form.code.data or ""):
+            services.record_login(user)
+            db.session.commit()
+            target = sessions.pending_next()
+            sessions.start(user)
+            if two_factor.unused_recovery_codes(user) <= 2:
+                flash(_("You have few recovery codes left. Make new ones on the page "
+                        "Two-step login."), "info")
+            return redirect(target or url_for("auth.dashboard"))
+        db.session.commit()  # keeps the count of failed attempts
+        flash(two_factor.WRONG_CODE, "error")
+    return render_template("auth/login_code.html", form=form,
+                           max_attempts=services.MAX_FAILED_LOGINS,
+                           lock_minutes=services.LOCK_MINUTES)
 
 
 @bp.post("/uitloggen")
 def logout() -> Response:
-    logout_user()
-    session.clear()
+    sessions.end()
     flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/bevestigen", methods=["GET", "POST"])
+@login_required
+@limiter.limit(ATTEMPT_LIMIT, methods=["POST"])
+def confirm() -> str | Response:
+    """Type the password again before a sensitive action, then go back to ``next``."""
+    target = request.args.get("next")
+    if not is_safe_redirect(target):
+        target = url_for("auth.dashboard")
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        if services.confirm_password(current_user, form.password.data or ""):
+            db.session.commit()
+            sessions.mark_fresh()
+            return redirect(target)
+        db.session.commit()  # keeps the count of failed attempts
+        if services.is_locked(current_user):
+            return _signed_out_after_lock()
+        flash(_("The password is not correct."), "error")
+    return render_template("auth/confirm.html", form=form, target=target)
+
+
+@bp.route("/wachtwoord", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20 per hour", methods=["POST"])
+def change_password() -> str | Response:
+    """A signed-in user changes their own password. Their other sessions end."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not services.confirm_password(current_user, form.current.data or ""):
+            db.session.commit()  # keeps the count of failed attempts
+            if services.is_locked(current_user):
+                return _signed_out_after_lock()
+            flash(_("Your current password is not correct."), "error")
+        else:
+            try:
+                services.change_password(current_user, form.password.data or "")
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+            else:
+                db.session.commit()
+                sessions.keep_current(current_user)
+                flash(_("Your password is changed. You are signed out on other devices."),
+                      "success")
+                return redirect(url_for("auth.dashboard"))
+    return render_template("auth/change_password.html", form=form)
+
+
+def _qr_code(uri: str) -> Markup:
+    """segno writes the SVG itself (numbers and fixed attributes) and escapes the title."""
+    return Markup(two_factor.qr_code_svg(  # noqa: S704
+        uri, _("QR code to scan with your authenticator app")))
+
+
+def _enrolment_page(user: User, form: EnrolForm) -> Response:
+    secret = two_factor.start_enrolment(user)
+    db.session.commit()  # the same secret (and QR code) after a reload
+    uri = two_factor.provisioning_uri(user)
+    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    page = render_template("auth/two_factor_enrol.html", form=form, qr_code=_qr_code(uri),
+                           secret=grouped, uri=uri, required=sessions.two_factor_required(),
+                           signed_in=current_user.is_authenticated)
+    return no_store(make_response(page))
+
+
+def _recovery_codes_page(codes: list[str], target: str | None) -> Response:
+    page = render_template("auth/recovery_codes.html", codes=codes,
+                           target=target or url_for("auth.dashboard"))
+    return no_store(make_response(page))
+
+
+@bp.route("/tweestaps", methods=["GET", "POST"])
+@limiter.limit(ATTEMPT_LIMIT, methods=["POST"])
+def two_factor_page() -> str | Response:
+    """Set up two-step login (QR code, then a first code), or see its state when it is on.
+
+    Signed-in users need a fresh login to set it up. A user who typed the right password
+    but must set it up first (production) is not signed in until the first code passes.
+    """
+    pending = None if current_user.is_authenticated \
+        else sessions.pending_user(sessions.PENDING_ENROL)
+    if pending is None:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if two_factor.has_two_factor(current_user):
+            return render_template("auth/two_factor.html", form=ConfirmPasswordForm(),
+                                   remaining=two_factor.unused_recovery_codes(current_user),
+                                   required=sessions.two_factor_required())
+        if not sessions.is_fresh():
+            return sessions.reauthenticate()
+    user: User = pending or current_user
+    form = EnrolForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            form.code.errors = [exc.message]
+        else:
+            if pending is not None:
+                services.record_login(user)
+            db.session.commit()
+            target = sessions.pending_next() if pending is not None else None
+            if pending is not None:
+                sessions.start(user)
+            else:
+                sessions.keep_current(user)
+            flash(_("Two-step login is on."), "success")
+            return _recovery_codes_page(codes, target)
+    return _enrolment_page(user, form)
+
+
+@bp.post("/tweestaps/herstelcodes")
+@fresh_login_required
+def new_recovery_codes() -> Response:
+    """Make new recovery codes; the old ones stop working."""
+    if not two_factor.has_two_factor(current_user):
+        return redirect(url_for("auth.two_factor_page"))
+    codes = two_factor.replace_recovery_codes(current_user)
+    db.session.commit()
+    return _recovery_codes_page(codes, None)
+
+
+@bp.post("/tweestaps/uitzetten")
+@login_required
+@limiter.limit(ATTEMPT_LIMIT)
+def two_factor_off() -> str | Response:
+    """Turn two-step login off (asks for the password). Not possible in production."""
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        if not services.confirm_password(current_user, form.password.data or ""):
+            db.session.commit()  # keeps the count of failed attempts
+            if services.is_locked(current_user):
+                return _signed_out_after_lock()
+            form.password.errors = [_("The password is not correct.")]
+        else:
+            try:
+                two_factor.disable(current_user, required=sessions.two_factor_required())
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+            else:
+                db.session.commit()
+                sessions.keep_current(current_user)
+                flash(_("Two-step login is off."), "success")
+                return redirect(url_for("auth.dashboard"))
+    if not two_factor.has_two_factor(current_user):
+        return redirect(url_for("auth.two_factor_page"))
+    return render_template("auth/two_factor.html", form=form,
+                           remaining=two_factor.unused_recovery_codes(current_user),
+                           required=sessions.two_factor_required())
 
 
 @bp.route("/wachtwoord/<token>", methods=["GET", "POST"])
@@ -101,7 +322,7 @@ def users() -> str:
 
 
 @bp.route("/accounts/nieuw", methods=["GET", "POST"])
-@login_required
+@fresh_login_required
 def new_user() -> str | Response:
     require_role(current_user, Role.ADMIN)
     form = UserForm()
@@ -123,7 +344,7 @@ def new_user() -> str | Response:
 
 
 @bp.route("/accounts/<int:user_id>", methods=["GET", "POST"])
-@login_required
+@fresh_login_required
 def edit_user(user_id: int) -> str | Response:
     user = services.get_user(current_user, user_id)
     form = EditUserForm(obj=user)
@@ -142,14 +363,31 @@ def edit_user(user_id: int) -> str | Response:
             db.session.commit()
             flash(_("The account is saved."), "success")
             return redirect(url_for("auth.users"))
-    return render_template("auth/user_form.html", form=form, user=user)
+    return render_template("auth/user_form.html", form=form, user=user,
+                           two_factor_on=two_factor.has_two_factor(user))
 
 
 @bp.post("/accounts/<int:user_id>/link")
-@login_required
+@fresh_login_required
 def new_password_link(user_id: int) -> str:
     token = services.reset_password_link(current_user, user_id,
                                          current_app.config["PANEL_PASSWORD_LINK_HOURS"])
     user = services.get_user(current_user, user_id)
     db.session.commit()
     return render_template("auth/link_created.html", user=user, link=password_link_url(token))
+
+
+@bp.post("/accounts/<int:user_id>/tweestaps-uit")
+@fresh_login_required
+def reset_two_factor(user_id: int) -> Response:
+    """An admin turns two-step login off for someone who lost their phone and codes."""
+    try:
+        user = two_factor.reset_for(current_user, user_id)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Two-step login is off for %(email)s. They are signed out everywhere.",
+                email=user.email), "success")
+    return redirect(url_for("auth.edit_user", user_id=user_id))

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -34,6 +35,7 @@ from panel.feedback.models import (
     Review,
     Source,
     Theme,
+    action_item,
 )
 from panel.feedback.personal_data import looks_personal
 from panel.meetings.models import Meeting, Reply
@@ -410,6 +412,18 @@ class ThemeReport:
     actions: list[Action] = field(default_factory=list)
 
 
+def _linked_actions(wijk_id: int, *columns: Any) -> Select[Any]:
+    """``columns`` of every (item of the wijk, action answering it) pair. The links are
+    matched against the wijk's item ids first (a semi-join): there is no index on
+    ``action_item.item_id``, and SQLite otherwise looks up the item and the action of every
+    link in the municipality."""
+    wijk_items = select(FeedbackItem.id).where(FeedbackItem.neighbourhood_id == wijk_id)
+    return (select(*columns).select_from(action_item)
+            .join(FeedbackItem, FeedbackItem.id == action_item.c.item_id)
+            .join(Action, Action.id == action_item.c.action_id)
+            .where(action_item.c.item_id.in_(wijk_items)))
+
+
 def public_report(wijk_code: str) -> tuple[Neighbourhood, list[ThemeReport]]:
     """Per theme: how much residents of the wijk raised, the checked quotes, and the
     actions taken, with status and dates. No names, no unchecked words. Raises NotFound."""
@@ -425,8 +439,7 @@ def public_report(wijk_code: str) -> tuple[Neighbourhood, list[ThemeReport]]:
                                    FeedbackItem.review == Review.APPROVED.value)
         .order_by(FeedbackItem.created_at.desc())))
     linked = db.session.execute(
-        select(FeedbackItem.theme_id, Action)
-        .join(Action.items).where(FeedbackItem.neighbourhood_id == wijk.id)
+        _linked_actions(wijk.id, FeedbackItem.theme_id, Action)
         .order_by(Action.updated_at.desc())).tuples().all()
     by_theme: dict[int, ThemeReport] = {}
     theme_rows = {t.id: t for t in themes(include_inactive=True)}
@@ -441,6 +454,33 @@ def public_report(wijk_code: str) -> tuple[Neighbourhood, list[ThemeReport]]:
             by_theme[theme_id].actions.append(action)
     ordered = sorted(by_theme.values(), key=lambda r: (r.theme.position, r.theme.name_nl))
     return wijk, ordered
+
+
+def public_report_fingerprint(wijk_code: str) -> tuple[object, ...]:
+    """The rows :func:`public_report` shows for a wijk (counts per theme, checked quotes,
+    linked actions, themes), as plain tuples and without building the page: the page's
+    ETag is made from them (``panel.conditional``)."""
+    wijk = db.session.execute(select(Neighbourhood.__table__)
+                              .where(Neighbourhood.code == wijk_code)).first()
+    if wijk is None:
+        return (None,)
+    counts = db.session.execute(
+        select(FeedbackItem.theme_id, func.count(FeedbackItem.id))
+        .where(FeedbackItem.neighbourhood_id == wijk.id)
+        .group_by(FeedbackItem.theme_id).order_by(FeedbackItem.theme_id)).all()
+    quotes = db.session.execute(
+        select(FeedbackItem.id, FeedbackItem.theme_id, FeedbackItem.public_text,
+               FeedbackItem.place, FeedbackItem.status, FeedbackItem.status_reason,
+               FeedbackItem.partner, FeedbackItem.created_at)
+        .where(FeedbackItem.neighbourhood_id == wijk.id,
+               FeedbackItem.review == Review.APPROVED.value)
+        .order_by(FeedbackItem.id)).all()
+    actions = db.session.execute(
+        _linked_actions(wijk.id, FeedbackItem.theme_id, Action.__table__)
+        .order_by(FeedbackItem.theme_id, Action.id)).all()
+    theme_rows = db.session.execute(select(Theme.__table__).order_by(Theme.id)).all()
+    return (tuple(wijk), [tuple(c) for c in counts], [tuple(q) for q in quotes],
+            [tuple(a) for a in actions], [tuple(t) for t in theme_rows])
 
 
 # --- evaluations --------------------------------------------------------------------------

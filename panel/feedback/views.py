@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 from panel.areas import services as area_services
 from panel.auth.models import Role
 from panel.auth.permissions import require_role
+from panel.conditional import conditional
 from panel.db import db
 from panel.errors import DomainError
 from panel.extensions import limiter
@@ -95,6 +96,7 @@ def public_index() -> str:
 
 
 @bp.get("/terugkoppeling/<code>")
+@conditional(lambda code: services.public_report_fingerprint(code))
 def public(code: str) -> str:
     wijk, report = services.public_report(code)
     return render_template("feedback/public.html", wijk=wijk, report=report, **_labels())

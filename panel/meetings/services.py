@@ -615,6 +615,19 @@ def upcoming_public(now: datetime | None = None) -> list[Meeting]:
         .order_by(Meeting.starts_at)))
 
 
+def upcoming_public_fingerprint(now: datetime | None = None) -> tuple[object, ...]:
+    """The rows the public list of meetings is made from (the meetings of
+    :func:`upcoming_public` and every gebied), as plain tuples and without building the
+    page: the page's ETag is made from them (``panel.conditional``)."""
+    now = now or utcnow()
+    meetings = db.session.execute(
+        select(Meeting.__table__).where(Meeting.status == MeetingStatus.OPEN.value,
+                                        Meeting.starts_at > now)
+        .order_by(Meeting.starts_at, Meeting.id)).all()
+    areas = db.session.execute(select(Area.id, Area.code, Area.name).order_by(Area.id)).all()
+    return [tuple(m) for m in meetings], [tuple(a) for a in areas]
+
+
 def public_meeting(meeting_id: int) -> Meeting:
     """A meeting as the public may see it: open or cancelled ones only. Raises NotFound."""
     meeting = db.session.get(Meeting, meeting_id)

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
 from panel.areas import services as area_services
+from panel.conditional import conditional
 from panel.db import db, utcnow
 from panel.errors import DomainError
 from panel.extensions import limiter
@@ -50,6 +51,7 @@ def _ics_response(body: bytes, filename: str) -> BaseResponse:
 # --- public -------------------------------------------------------------------------------
 
 @bp.get("/bijeenkomsten")
+@conditional(services.upcoming_public_fingerprint)
 def public_list() -> str:
     meetings = services.upcoming_public()
     by_area: dict[str, list[Meeting]] = {}

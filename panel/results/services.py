@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from panel.areas.models import Neighbourhood
+from panel.areas.models import Municipality, Neighbourhood
 from panel.areas.services import get_municipality
 from panel.auth.models import Role, User
 from panel.auth.permissions import require_role
@@ -154,6 +154,27 @@ def wijk_results(code: str, year: int | None = None, staff: bool = False) -> Wij
         report.rows.append(Row(indicator, mine, whole, before, direction(indicator, mine, whole),
                                direction(indicator, mine, before)))
     return report
+
+
+def wijk_fingerprint(code: str, year: int | None = None) -> tuple[object, ...]:
+    """The rows the public results page of a wijk is made from (published editions only),
+    as plain tuples and without building the page: the page's ETag is made from them
+    (``panel.conditional``). The same editions are chosen as in :func:`wijk_results`."""
+    wijk = db.session.execute(select(Neighbourhood.__table__)
+                              .where(Neighbourhood.code == code)).first()
+    editions = db.session.execute(
+        select(Edition.id, Edition.year, Edition.published)
+        .where(Edition.published.is_(True)).order_by(Edition.year.desc())).all()
+    shown = [e for e in editions if year is None or e.year <= year][:2]
+    municipality = select(Municipality.code).limit(1).scalar_subquery()
+    results = db.session.execute(
+        select(Result.__table__)
+        .where(Result.edition_id.in_([e.id for e in shown]),
+               Result.area_code.in_([code, municipality]))
+        .order_by(Result.id)).all()
+    indicators = db.session.execute(select(Indicator.__table__).order_by(Indicator.id)).all()
+    return (tuple(wijk) if wijk else None, [tuple(e) for e in editions],
+            [tuple(r) for r in results], [tuple(i) for i in indicators])
 
 
 def set_published(user: User, year: int, published: bool) -> Edition:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from panel.areas import services as area_services
 from panel.auth.models import Role
 from panel.auth.permissions import require_role
+from panel.conditional import conditional
 from panel.db import db
 from panel.errors import DomainError
 from panel.exports import csv_bytes
@@ -83,6 +84,7 @@ def index() -> str:
 
 
 @bp.get("/wijken/<code>")
+@conditional(lambda code: services.wijk_fingerprint(code, request.args.get("editie", type=int)))
 def wijk(code: str) -> str:
     report = services.wijk_results(code, request.args.get("editie", type=int), _staff())
     return render_template("results/wijk.html", **_context(report))

@@ -19,6 +19,7 @@ from panel.auth.permissions import require_role, visible_areas
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.exports import Sheet, csv_bytes, xlsx_bytes
+from panel.privacy.services import record as audit
 from panel.signups import letters, services, validation
 from panel.signups.models import (
     ConsentChannel,
@@ -184,6 +185,7 @@ def register(user: User, reg: Registration) -> PanelMember:
     db.session.flush()
     services.record_consent(member, channel, recorded_by_id=user.id)
     db.session.flush()
+    audit("register", "member", member.id, actor=user, detail=f"by staff, consent {channel.value}")
     return member
 
 
@@ -209,6 +211,7 @@ def update_member(user: User, member_id: int, reg: Registration) -> PanelMember:
     member.street, member.city = reg.street.strip(), reg.city.strip()
     member.language = reg.language if reg.language in services.LANGUAGES else member.language
     db.session.flush()
+    audit("change", "member", member.id, actor=user, detail="details changed by staff")
     return member
 
 
@@ -224,12 +227,16 @@ def confirm_for(user: User, member_id: int, channel: str) -> PanelMember:
         member.status = MemberStatus.MEMBER.value
         member.confirmed_at = utcnow()
         db.session.flush()
+        audit("confirm", "member", member.id, actor=user,
+              detail=f"by staff, consent {checked.value}")
     return member
 
 
 def remove_for(user: User, member_id: int) -> None:
     """Staff take a resident off the panel at the resident's request (by phone or post)."""
-    services.leave(get_member_for(user, member_id))
+    member = get_member_for(user, member_id)
+    services.leave(member)
+    audit("erase", "member", member.id, actor=user, detail="taken off the panel by staff")
 
 
 EXPORT_HEADERS = ("wijk", "wijkcode", "status", "bron", "naam", "e-mail", "telefoon",
@@ -246,6 +253,10 @@ def export_members(user: User, flt: MemberFilter, fmt: str) -> bytes:
          m.created_at.date().isoformat())
         for m in db.session.scalars(query)
     ]
+    audit("export", "member_list", actor=user,
+          detail=f"{'xlsx' if fmt == 'xlsx' else 'csv'}; {len(rows)} rows; "
+                 f"wijk={flt.neighbourhood_code or 'all'} status={flt.status or 'all'} "
+                 f"source={flt.source or 'all'} search={'yes' if flt.query.strip() else 'no'}")
     if fmt == "xlsx":
         return xlsx_bytes([Sheet(title="Panelleden", headers=list(EXPORT_HEADERS),
                                  rows=rows)])
@@ -275,6 +286,7 @@ def letters_for(user: User, member_ids: Sequence[int]) -> bytes:
             postcode=member.postcode, city=member.city, language=member.language,
             wijk_name=member.neighbourhood.name, short_code=code, url=url,
             code_url=absolute_url("signups.code"), kind=kind))
+        audit("export", "member", member.id, actor=user, detail=f"letter (docx, {kind})")
     db.session.flush()
     return letters.build_letters_docx(
         items, municipality.name if municipality else "",

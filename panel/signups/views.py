@@ -24,6 +24,7 @@ from wtforms import SelectChoice
 from panel.areas import services as area_services
 from panel.auth.models import Role, User
 from panel.auth.permissions import require_role
+from panel.auth.sessions import fresh_login_required
 from panel.db import db
 from panel.errors import DomainError
 from panel.exports import csv_bytes
@@ -31,9 +32,10 @@ from panel.extensions import csrf, limiter
 from panel.feedback import services as feedback_services
 from panel.meetings import services as meeting_services
 from panel.meetings.forms import REPLY_LABELS
+from panel.privacy import services as audit
 from panel.security import no_store
 from panel.signups import forms, importer, residents, services, staff
-from panel.signups.models import MemberStatus, Source
+from panel.signups.models import MemberStatus, PanelMember, Source
 
 bp = Blueprint("signups", __name__)
 
@@ -89,13 +91,14 @@ def join() -> str | BaseResponse:
     show_wijk = bool(form.neighbourhood.data)
     if form.validate_on_submit():
         try:
-            services.join(services.JoinRequest(
-                name=form.name.data or "", email=form.email.data or "",
-                phone=form.phone.data or "", postcode=form.postcode.data or "",
-                house_number=form.house_number.data or "",
-                neighbourhood_code=form.neighbourhood.data or "",
-                language=form.language.data or "nl",
-                statement_version=form.statement_version.data or ""))
+            with audit.created_objects(PanelMember) as created:
+                services.join(services.JoinRequest(
+                    name=form.name.data or "", email=form.email.data or "",
+                    phone=form.phone.data or "", postcode=form.postcode.data or "",
+                    house_number=form.house_number.data or "",
+                    neighbourhood_code=form.neighbourhood.data or "",
+                    language=form.language.data or "nl",
+                    statement_version=form.statement_version.data or ""))
         except services.PostcodeUnknown as exc:
             db.session.rollback()
             show_wijk = True
@@ -105,6 +108,9 @@ def join() -> str | BaseResponse:
             flash(exc.message, "error")
             form.statement_version.data = statement.version
         else:
+            for new_member in created:
+                audit.record("register", "member", new_member.id, actor="resident",
+                             detail="joined online")
             db.session.commit()
             return redirect(url_for("signups.join_sent"))
     return render_template("signups/join.html", form=form, statement=statement,
@@ -137,6 +143,8 @@ def confirm(token: str) -> BaseResponse | tuple[str, int] | str:
         except DomainError as exc:
             db.session.rollback()
             return render_template("signups/link_gone.html", message=exc.message), 410
+        audit.record("confirm", "member", member.id, actor="resident",
+                     detail="confirmation link")
         db.session.commit()
         residents.sign_in(member.id)
         flash(_("Thank you. You are now in the wijkpanel of %(wijk)s.",
@@ -179,6 +187,8 @@ def my_page() -> BaseResponse:
             db.session.rollback()
             flash(exc.message, "error")
         else:
+            audit.record("change", "member", member.id, actor="resident",
+                         detail="own page")
             db.session.commit()
             flash(_("Your details are saved."), "success")
             return redirect(url_for("signups.my_page"))
@@ -205,6 +215,7 @@ def confirm_in_session() -> BaseResponse:
             db.session.rollback()
             flash(exc.message, "error")
         else:
+            audit.record("confirm", "member", member.id, actor="resident", detail="own page")
             db.session.commit()
             flash(_("Thank you. You are now in the wijkpanel of %(wijk)s.",
                     wijk=member.neighbourhood.name), "success")
@@ -271,6 +282,8 @@ def my_data(fmt: str) -> BaseResponse:
         mimetype = "text/csv"
     else:
         return redirect(url_for("signups.my_page"))
+    audit.record("export", "member", member.id, actor="resident", detail=f"own data ({fmt})")
+    db.session.commit()
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename=mijn-gegevens.{fmt}"
     return no_store(response)
@@ -284,6 +297,7 @@ def leave() -> str | BaseResponse:
     form = forms.ActionForm()
     if form.validate_on_submit():
         services.leave(member)
+        audit.record("leave", "member", member.id, actor="resident", detail="own page")
         db.session.commit()
         residents.sign_out()
         return redirect(url_for("signups.left"))
@@ -300,6 +314,7 @@ def leave_by_link(token: str) -> str | BaseResponse | tuple[str, int]:
         return render_template("signups/link_gone.html", message=exc.message), 410
     if request.method == "POST":
         services.leave(member)
+        audit.record("leave", "member", member.id, actor="resident", detail="leave link")
         db.session.commit()
         residents.sign_out()
         return redirect(url_for("signups.left"))
@@ -344,17 +359,25 @@ def members() -> str:
     if current_user.role == Role.CLERK:
         return render_template("signups/member_counts.html", counts=counts, **_labels())
     form = _filter_form()
-    result = staff.list_members(current_user, _member_filter(form))
+    flt = _member_filter(form)
+    result = staff.list_members(current_user, flt)
+    audit.record("search" if flt.query.strip() else "list", "member_list",
+                 detail=f"page {result.page}; {result.total} found; "
+                        f"wijk={flt.neighbourhood_code or 'all'} status={flt.status or 'all'} "
+                        f"source={flt.source or 'all'}")
+    db.session.commit()
     return no_store(make_response(render_template(
         "signups/members.html", form=form, result=result, counts=counts,
         args={k: v for k, v in request.args.items() if k != "pagina"}, **_labels())))
 
 
 @bp.get("/beheer/leden/export.<fmt>")
-@login_required
+@fresh_login_required
 def export_members(fmt: str) -> BaseResponse:
     form = _filter_form()
-    body = staff.export_members(current_user, _member_filter(form), fmt)
+    with audit.denied_recorded("export", "member_list"):
+        body = staff.export_members(current_user, _member_filter(form), fmt)
+    db.session.commit()  # the audit event of the export
     mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                 if fmt == "xlsx" else "text/csv")
     response = Response(body, mimetype=mimetype)
@@ -390,7 +413,10 @@ def register() -> str | BaseResponse:
 @bp.get("/beheer/leden/<int:member_id>")
 @login_required
 def member(member_id: int) -> BaseResponse:
-    item = staff.get_member_for(current_user, member_id)
+    with audit.denied_recorded("view", "member", member_id):
+        item = staff.get_member_for(current_user, member_id)
+    audit.record("view", "member", item.id)
+    db.session.commit()
     return no_store(make_response(render_template(
         "signups/member.html", member=item, confirm_form=forms.StaffConfirmForm(),
         action_form=forms.ActionForm(), **_labels())))
@@ -399,7 +425,8 @@ def member(member_id: int) -> BaseResponse:
 @bp.route("/beheer/leden/<int:member_id>/bewerken", methods=["GET", "POST"])
 @login_required
 def edit_member(member_id: int) -> str | BaseResponse:
-    item = staff.get_member_for(current_user, member_id)
+    with audit.denied_recorded("change", "member", member_id):
+        item = staff.get_member_for(current_user, member_id)
     form = forms.RegisterForm(obj=item)
     del form.channel
     form.wijk.choices = _wijk_choices(_("Choose a wijk"), current_user)
@@ -431,7 +458,8 @@ def staff_confirm(member_id: int) -> BaseResponse:
     form = forms.StaffConfirmForm()
     if form.validate_on_submit():
         try:
-            staff.confirm_for(current_user, member_id, form.channel.data or "phone")
+            with audit.denied_recorded("confirm", "member", member_id):
+                staff.confirm_for(current_user, member_id, form.channel.data or "phone")
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -445,20 +473,23 @@ def staff_confirm(member_id: int) -> BaseResponse:
 @login_required
 def staff_remove(member_id: int) -> BaseResponse:
     if forms.ActionForm().validate_on_submit():
-        staff.remove_for(current_user, member_id)
+        with audit.denied_recorded("erase", "member", member_id):
+            staff.remove_for(current_user, member_id)
         db.session.commit()
         flash(_("The resident has been taken off the panel. Their data is erased."), "success")
     return redirect(url_for("signups.members"))
 
 
 @bp.post("/beheer/leden/brieven")
-@login_required
+@fresh_login_required
 def letters() -> BaseResponse:
     ids = [int(v) for v in request.form.getlist("member") if v.isdigit()]
     if not forms.ActionForm().validate_on_submit():
         return redirect(url_for("signups.members"))
     try:
-        body = staff.letters_for(current_user, ids)
+        with audit.denied_recorded("export", "member", ",".join(map(str, ids)),
+                                   detail="letters"):
+            body = staff.letters_for(current_user, ids)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -483,6 +514,7 @@ def import_upload() -> str | BaseResponse:
             db.session.rollback()
             form.file.errors = [exc.message]
         else:
+            audit.record("import", "import", record.id, detail="file uploaded")
             db.session.commit()
             return redirect(url_for("signups.import_review", record_id=record.id))
     return render_template("signups/import_upload.html", form=form)
@@ -502,7 +534,14 @@ def import_review(record_id: int) -> str | BaseResponse:
     report = None
     if request.method == "GET" or form.validate_on_submit():
         dry_run = request.method == "GET" or request.form.get("dry_run") != "0"
-        report = importer.run_upload(current_user, record, mapping, dry_run=dry_run)
+        with audit.created_objects(PanelMember) as created:
+            report = importer.run_upload(current_user, record, mapping, dry_run=dry_run)
+        if report.applied:
+            audit.record("import", "import", record.id, detail="; ".join(
+                f"{status}={count}" for status, count in report.summary().items()))
+            for new_member in created:
+                audit.record("register", "member", new_member.id,
+                             detail=f"survey import {record.id}")
         db.session.commit()
     return no_store(make_response(render_template(
         "signups/import_review.html", record=record, headers=headers, mapping=mapping,

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from sqlalchemy import text
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from panel.areas import services as area_services
 from panel.db import db
+from panel.exports import csv_bytes
 from panel.i18n import LANGUAGE_COOKIE
+from panel.privacy import register
 from panel.security import is_safe_redirect
 
 bp = Blueprint("site", __name__)
 
 ONE_YEAR = 365 * 24 * 3600
+# The day the accessibility statement was last checked against the site: change it with
+# every new check (the statement shows it).
+ACCESSIBILITY_CHECKED_ON = date(2026, 11, 25)
 
 
 @bp.get("/")
@@ -34,12 +43,42 @@ def language(lang: str) -> Response:
 
 @bp.get("/privacy")
 def privacy() -> str:
-    return render_template("site/privacy.html")
+    """The privacy statement, generated from the configuration (retention, contacts)."""
+    facts = register.privacy_facts()
+    return render_template(
+        "site/privacy.html", facts=facts, purposes=register.purposes(),
+        legal_bases=register.legal_bases(), categories=register.data_categories(),
+        recipients=register.recipients(), processors=register.processors(),
+        retention=register.retention_lines(facts.retention),
+        authority_url=register.AUTHORITY_URL)
+
+
+@bp.get("/privacy/verwerkingsregister.<fmt>")
+def processing_register(fmt: str) -> Response:
+    """The entry for the register of processing activities (AVG article 30), as JSON or
+    CSV, for the privacy officer."""
+    entry = register.processing_register()
+    if fmt == "json":
+        body = json.dumps(entry, ensure_ascii=False, indent=2).encode("utf-8")
+        mimetype = "application/json"
+    elif fmt == "csv":
+        body = csv_bytes(("veld", "waarde"), register.register_rows(entry))
+        mimetype = "text/csv"
+    else:
+        raise NotFound()
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = f"attachment; filename=verwerkingsregister.{fmt}"
+    return response
 
 
 @bp.get("/toegankelijkheid")
 def accessibility() -> str:
-    return render_template("site/accessibility.html")
+    """The accessibility statement: status, how it was tested, known limits, contact."""
+    return render_template(
+        "site/accessibility.html", checked_on=ACCESSIBILITY_CHECKED_ON,
+        contact=current_app.config.get("PANEL_ACCESSIBILITY_CONTACT", ""),
+        phone=current_app.config.get("PANEL_MUNICIPALITY_PHONE", ""))
 
 
 @bp.get("/healthz")

@@ -65,6 +65,35 @@ def new_context(browser: Browser, base_url: str, **options):  # type: ignore[no-
     return context
 
 
+@pytest.fixture
+def demo(session) -> None:  # type: ignore[no-untyped-def]
+    """The demo municipality, for journeys that need a whole town."""
+    from panel.demo.services import seed_demo
+
+    seed_demo()
+    session.commit()
+
+
+@pytest.fixture
+def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A real SMTP server on loopback that the app delivers to."""
+    from tests.smtpserver import smtp_server
+
+    with smtp_server() as server:
+        monkeypatch.setitem(app.config, "PANEL_SMTP_HOST", server.host)
+        monkeypatch.setitem(app.config, "PANEL_SMTP_PORT", server.port)
+        monkeypatch.setitem(app.config, "PANEL_SMTP_STARTTLS", False)
+        yield server
+
+
+def deliver(app: Flask) -> None:
+    """What the cron job ``flask send-mail`` does."""
+    from panel.mail.services import deliver_due
+
+    with app.app_context():
+        deliver_due()
+
+
 class AxeViolations(AssertionError):
     pass
 

@@ -2,16 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from panel.demo.services import seed_demo
-
-
-@pytest.fixture
-def demo(session) -> None:
-    seed_demo()
-    session.commit()
-
 
 def test_no_page_needs_inline_script_or_style(browser, live_server, demo):
     context = browser.new_context(base_url=live_server)  # no bypass: the real policy applies

@@ -5,32 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from panel.db import db
-from panel.demo.services import DEMO_PASSWORD, seed_demo
+from panel.demo.services import DEMO_PASSWORD
 from panel.mail.services import deliver_due
 from panel.signups.models import LinkPurpose, PanelMember
 from panel.signups.services import issue_link
 from tests.browser.conftest import check_accessibility, new_context, visit
-from tests.smtpserver import smtp_server
-
-
-@pytest.fixture
-def demo(session) -> None:
-    seed_demo()
-    session.commit()
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):  # type: ignore[no-untyped-def]
-    with smtp_server() as server:
-        monkeypatch.setitem(app.config, "PANEL_SMTP_HOST", server.host)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_PORT", server.port)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_STARTTLS", False)
-        yield server
 
 
 def test_feedback_to_action_to_public_page(page: Page, demo, smtp, app, browser, live_server):

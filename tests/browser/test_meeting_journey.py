@@ -6,37 +6,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from panel.db import db, utcnow
-from panel.demo.services import DEMO_PASSWORD, seed_demo
-from panel.mail.services import deliver_due
+from panel.demo.services import DEMO_PASSWORD
 from panel.meetings.models import Meeting
 from panel.meetings.times import to_local
-from tests.browser.conftest import check_accessibility, new_context, visit
-from tests.smtpserver import smtp_server
-
-
-@pytest.fixture
-def demo(session) -> None:
-    seed_demo()
-    session.commit()
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):  # type: ignore[no-untyped-def]
-    with smtp_server() as server:
-        monkeypatch.setitem(app.config, "PANEL_SMTP_HOST", server.host)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_PORT", server.port)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_STARTTLS", False)
-        yield server
-
-
-def deliver(app) -> None:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        deliver_due()
+from tests.browser.conftest import check_accessibility, deliver, new_context, visit
 
 
 def reply_links(server, live_server: str) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -5,20 +5,13 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-import pytest
 from docx import Document
 from playwright.sync_api import Page, expect
 
 from panel.db import utcnow
-from panel.demo.services import DEMO_PASSWORD, seed_demo
+from panel.demo.services import DEMO_PASSWORD
 from panel.meetings.times import to_local
 from tests.browser.conftest import check_accessibility, visit
-
-
-@pytest.fixture
-def demo(session) -> None:
-    seed_demo()
-    session.commit()
 
 
 def test_clerk_builds_finalises_and_exports_the_report(page: Page, demo):

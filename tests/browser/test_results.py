@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from panel.demo.services import seed_demo
 from tests.browser.conftest import check_accessibility, visit
-
-
-@pytest.fixture
-def demo(session) -> None:
-    seed_demo()
-    session.commit()
 
 
 def test_wijk_results_and_presentation(page: Page, demo):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import time
+
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -102,6 +106,59 @@ def test_admin_manages_areas_and_accounts(page: Page, demo):
     page.get_by_role("button", name="Wachtwoord opslaan").click()
     expect(page.get_by_text("Uw wachtwoord is ingesteld")).to_be_visible()
     check_accessibility(page)
+
+
+def _submit(page: Page) -> None:
+    page.locator("main form button[type=submit]").first.click()
+
+
+def test_admin_sets_up_two_step_login_and_signs_in_with_a_code(page: Page, demo):
+    """The new pages are found by address and element ids, so the test does not depend on
+    whether their Dutch translations are in the catalog yet."""
+    sign_in(page, "beheer@demo.example")
+    page.locator("main a[href='/beheer/tweestaps']").click()
+    expect(page).to_have_url(re.compile(r"/beheer/tweestaps$"))
+    expect(page.locator("main svg[role=img]")).to_be_visible()
+    check_accessibility(page)
+    totp = pyotp.TOTP(page.locator("#totp-secret").inner_text().replace(" ", ""))
+    page.locator("#code").fill("000000")
+    _submit(page)
+    expect(page.locator("#code")).to_have_attribute("aria-invalid", "true")
+    check_accessibility(page)
+    page.locator("#code").fill(totp.now())
+    _submit(page)
+    codes = page.locator("main ol code")
+    expect(codes).to_have_count(10)
+    check_accessibility(page)
+    page.locator("main a[href='/beheer/']").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom")
+    sign_out(page)
+
+    visit(page, "/beheer/inloggen")
+    page.get_by_label("E-mailadres").fill("beheer@demo.example")
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page).to_have_url(re.compile(r"/beheer/inloggen/code$"))
+    check_accessibility(page)
+    page.locator("#code").fill("000000")
+    _submit(page)
+    expect(page.locator(".utrecht-alert--error")).to_be_visible()
+    check_accessibility(page)
+    # The code of the enrolment was used; the next time step's code is new (window of 1).
+    page.locator("#code").fill(totp.at(time.time() + 30))
+    _submit(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom")
+    check_accessibility(page)
+
+    visit(page, "/beheer/tweestaps")  # two-step login is on: the page shows its state
+    expect(page.locator("#totp-secret")).to_have_count(0)
+    visit(page, "/beheer/wachtwoord")
+    visit(page, "/beheer/bevestigen?next=/beheer/accounts")
+    page.locator("#password").fill(DEMO_PASSWORD)
+    _submit(page)
+    expect(page).to_have_url(re.compile(r"/beheer/accounts$"))
+    check_accessibility(page)
+    sign_out(page)
 
 
 def test_team_member_sees_only_own_gebied(page: Page, demo):

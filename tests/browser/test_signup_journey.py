@@ -5,34 +5,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from panel.demo.services import seed_demo
-from panel.mail.services import deliver_due
-from tests.browser.conftest import check_accessibility, visit
-from tests.smtpserver import smtp_server
-
-
-@pytest.fixture
-def demo(session) -> None:
-    seed_demo()
-    session.commit()
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):  # type: ignore[no-untyped-def]
-    with smtp_server() as server:
-        monkeypatch.setitem(app.config, "PANEL_SMTP_HOST", server.host)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_PORT", server.port)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_STARTTLS", False)
-        yield server
-
-
-def deliver(app) -> None:  # type: ignore[no-untyped-def]
-    """What the cron job ``flask send-mail`` does."""
-    with app.app_context():
-        deliver_due()
+from tests.browser.conftest import check_accessibility, deliver, visit
 
 
 def link_from(message, path: str, base: str) -> str:  # type: ignore[no-untyped-def]
