@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from panel.areas import services as area_services
+from panel.meetings import services as meeting_services
 from panel.db import db
 from panel.exports import csv_bytes
 from panel.i18n import LANGUAGE_COOKIE
@@ -27,7 +28,8 @@ ACCESSIBILITY_CHECKED_ON = date(2026, 11, 25)
 
 @bp.get("/")
 def home() -> str:
-    return render_template("site/home.html", areas=area_services.public_overview())
+    return render_template("site/home.html", areas=area_services.public_overview(),
+                           meetings=meeting_services.upcoming_public()[:3])
 
 
 @bp.get("/taal/<lang>")
