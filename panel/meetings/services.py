@@ -605,14 +605,14 @@ def reply_counts(meeting: Meeting) -> dict[str, int]:
 
 # --- public and resident views ------------------------------------------------------------
 
-def upcoming_public(now: datetime | None = None) -> list[Meeting]:
+def upcoming_public(now: datetime | None = None, limit: int | None = None) -> list[Meeting]:
     """Open meetings that have not started, for everyone to see (no names)."""
     now = now or utcnow()
     return list(db.session.scalars(
         select(Meeting).where(Meeting.status == MeetingStatus.OPEN.value,
                               Meeting.starts_at > now)
         .options(selectinload(Meeting.area), selectinload(Meeting.neighbourhoods))
-        .order_by(Meeting.starts_at)))
+        .order_by(Meeting.starts_at, Meeting.id).limit(limit)))
 
 
 def upcoming_public_fingerprint(now: datetime | None = None) -> tuple[object, ...]:

@@ -29,7 +29,7 @@ ACCESSIBILITY_CHECKED_ON = date(2026, 11, 25)
 @bp.get("/")
 def home() -> str:
     return render_template("site/home.html", areas=area_services.public_overview(),
-                           meetings=meeting_services.upcoming_public()[:3])
+                           meetings=meeting_services.upcoming_public(limit=3))
 
 
 @bp.get("/taal/<lang>")
