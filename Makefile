@@ -21,8 +21,11 @@ test: install assets translations system-packages
 	$(BIN)/pytest
 	$(BIN)/pytest --postgresql -m "not browser"
 
-bench:
-	@echo "The benchmark is not part of this version yet." >&2; exit 1
+# Load, statement, memory and batch figures on SQLite and PostgreSQL (docs/performance.md);
+# results in bench/results/. BENCH_DURATION=5 make bench for shorter load runs.
+bench: install translations
+	bench/ensure-packages
+	$(BIN)/python -m bench.run
 
 install: $(VENV)/.installed node_modules/.installed
 

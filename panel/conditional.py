@@ -12,7 +12,7 @@ sent again. Pages carry ``Cache-Control: no-cache`` (always ask again) and
 
 Only anonymous visitors without a pending message get ETags: staff may see more (such as
 unpublished editions) and a page with a flashed message must show it, so those pages are
-always built and never answered with 304.
+always built and never answered with 304. Nor does debug mode use ETags.
 
 Each worker keeps a page's ETag for ``PANEL_ETAG_SECONDS`` (default 1 second), so that a
 busy page costs no database work at all between two fingerprints. A commit in the worker
@@ -73,8 +73,9 @@ def release() -> str:
 
 def _eligible() -> bool:
     """Whether this request may be answered from its ETag: a GET or HEAD by an anonymous
-    visitor without flashed messages waiting."""
-    if request.method not in ("GET", "HEAD"):
+    visitor without flashed messages waiting, outside debug mode (where templates reload
+    without a restart, so the release hash would not see a changed template)."""
+    if request.method not in ("GET", "HEAD") or current_app.debug:
         return False
     if getattr(current_user, "is_authenticated", False):
         return False

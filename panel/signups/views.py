@@ -365,10 +365,13 @@ def members() -> str:
                  detail=f"page {result.page}; {result.total} found; "
                         f"wijk={flt.neighbourhood_code or 'all'} status={flt.status or 'all'} "
                         f"source={flt.source or 'all'}")
-    db.session.commit()
-    return no_store(make_response(render_template(
+    # Render before the commit: committing expires the loaded members, and reading them
+    # again would cost a query per row.
+    page = render_template(
         "signups/members.html", form=form, result=result, counts=counts,
-        args={k: v for k, v in request.args.items() if k != "pagina"}, **_labels())))
+        args={k: v for k, v in request.args.items() if k != "pagina"}, **_labels())
+    db.session.commit()
+    return no_store(make_response(page))
 
 
 @bp.get("/beheer/leden/export.<fmt>")

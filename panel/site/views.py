@@ -11,10 +11,10 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from panel.areas import services as area_services
-from panel.meetings import services as meeting_services
 from panel.db import db
 from panel.exports import csv_bytes
 from panel.i18n import LANGUAGE_COOKIE
+from panel.meetings import services as meeting_services
 from panel.privacy import register
 from panel.security import is_safe_redirect
 

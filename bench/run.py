@@ -1,0 +1,651 @@
+"""``make bench``: load, statement, memory and batch measurements on SQLite and PostgreSQL.
+
+For each database (a file under ``bench/work/`` and a throwaway PostgreSQL cluster started
+like the test suite's, see ``tests/postgres.py``):
+
+1. generate the big city (scale 100) and the demo size (scale 1) with ``bench.generate``;
+2. count the SQL statements of one request of every page at both scales, in-process through
+   the Flask test client (a ``before_cursor_execute`` listener), logged in where needed;
+3. serve the big city with gunicorn on a free loopback port (2 workers x 4 threads) and
+   drive every page with ``wrk`` (16 connections, a fixed number of seconds each): the
+   constant ``/ping`` (the framework's ceiling, at the start and at the end), the public
+   pages both without and with ``If-None-Match`` (a browser asking again), and the staff
+   pages with the session cookie of a real login; then read the peak memory (``VmHWM``) of
+   every gunicorn worker. Public pages are measured once more on a server that works out
+   the ETag on every request (``PANEL_ETAG_SECONDS=0``);
+4. time the batch jobs in-process: ``send-reminders`` over the 2,000 meetings, the XLSX
+   export of a motion report, and the import of 50,000 survey respondents (dry run, then
+   for real, as ``flask import-respondents`` does).
+
+The results are written to ``bench/results/`` as JSON and Markdown and summarised on
+stdout. Everything listens on 127.0.0.1 only and every load run is time-limited.
+
+Usage: ``python -m bench.run [--databases sqlite,postgresql] [--duration 10]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, select
+
+from bench.generate import (
+    CLERK_EMAIL,
+    PASSWORD,
+    SECRET_KEY,
+    WORK_DIR,
+    Summary,
+    bench_app,
+    generate,
+    respondents_csv,
+)
+from panel.config import PROJECT_ROOT
+from panel.db import db
+from panel.extensions import limiter
+
+RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
+LUA_SCRIPT = PROJECT_ROOT / "bench" / "report.lua"
+HOST = "127.0.0.1"  # loopback only
+IMPORT_ROWS = 50_000
+
+# Targets the report is held against (docs/performance.md).
+TARGET_P95_MS = 100.0
+TARGET_PUBLIC_SHARE = 0.5  # of /ping's throughput
+TARGET_IMPORT_S = 10.0
+TARGET_XLSX_S = 5.0
+TARGET_WORKER_MB = 200.0
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to measure: who sees it and whether browsers may ask for it again."""
+
+    name: str
+    path: str  # with {wijk} and {report} filled in from the generated data
+    login: str | None = None  # "team" or "clerk"
+    public: bool = False
+
+
+PAGES = [
+    Page("ping", "/ping"),
+    Page("home", "/", public=True),
+    Page("wijk", "/wijken/{wijk}", public=True),
+    Page("meetings", "/bijeenkomsten", public=True),
+    Page("feedback", "/terugkoppeling/{wijk}", public=True),
+    Page("api", "/api/v1/wijken/{wijk}/resultaten", public=True),
+    Page("dashboard", "/beheer/", login="team"),
+    Page("members", "/beheer/leden", login="team"),
+    Page("report", "/beheer/moties/rapportages/{report}", login="clerk"),
+]
+
+
+def _path(page: Page, summary: Summary) -> str:
+    return page.path.format(wijk=summary.wijk_code, report=summary.report_id)
+
+
+def _say(message: str) -> None:
+    print(f"[bench {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def _email(login: str, summary: Summary) -> str:
+    return summary.team_email if login == "team" else CLERK_EMAIL
+
+
+# --- statements per request (in-process) ------------------------------------------------
+
+def count_statements(url: str, summary: Summary) -> dict[str, dict[str, int]]:
+    """SQL statements of one request of every page, after a first, warming request:
+    ``page`` as it is served while its ETag is kept; for public pages with an ETag also
+    ``page_with_etag`` (the ETag worked out as well, once a second at most) and
+    ``not_modified`` (the ``304`` answer when the ETag is worked out, without the page)."""
+    app = bench_app(url)
+    app.config.update(WTF_CSRF_ENABLED=False)
+    limiter.enabled = False
+    statements: list[str] = []
+
+    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    def count(client: Any, path: str, headers: dict[str, str] | None = None,
+              status: int = 200) -> tuple[int, Any]:
+        statements.clear()
+        answer = client.get(path, headers=headers or {})
+        if answer.status_code != status:
+            raise RuntimeError(f"{path} answered {answer.status_code}, not {status}")
+        return len(statements), answer
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    counts: dict[str, dict[str, int]] = {}
+    try:
+        clients: dict[str | None, Any] = {}
+        for page in PAGES:
+            client = clients.get(page.login)
+            if client is None:
+                client = clients[page.login] = app.test_client()
+                if page.login:
+                    answer = client.post("/beheer/inloggen", data={
+                        "email": _email(page.login, summary), "password": PASSWORD})
+                    if answer.status_code != 302:
+                        raise RuntimeError(f"in-process login as {page.login} failed "
+                                           f"({answer.status_code})")
+            path = _path(page, summary)
+            app.config["PANEL_ETAG_SECONDS"] = 3600
+            count(client, path)
+            counts[page.name] = {"page": count(client, path)[0]}
+            app.config["PANEL_ETAG_SECONDS"] = 0
+            with_etag, answer = count(client, path)
+            etag = answer.headers.get("ETag")
+            if page.public and etag and page.name != "api":
+                counts[page.name]["page_with_etag"] = with_etag
+                counts[page.name]["not_modified"] = count(
+                    client, path, {"If-None-Match": etag}, 304)[0]
+    finally:
+        app.config.pop("PANEL_ETAG_SECONDS", None)
+        event.remove(engine, "before_cursor_execute", listen)
+        with app.app_context():
+            db.engine.dispose()
+    return counts
+
+
+# --- the HTTP server and the load generator ------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@functools.cache
+def _gunicorn_options() -> tuple[str, ...]:
+    """Options only newer gunicorn versions know: no control socket (nothing but the
+    loopback port is opened)."""
+    help_text = subprocess.run([sys.executable, "-m", "gunicorn", "--help"],  # noqa: S603
+                               capture_output=True, text=True, check=False).stdout
+    return ("--no-control-socket",) if "--no-control-socket" in help_text else ()
+
+
+@contextmanager
+def gunicorn(url: str, workers: int, threads: int, log: Path,
+             app_spec: str = "app:app") -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Serve the app on a free loopback port; yield the base URL and the master process."""
+    port = _free_port()
+    base = f"http://{HOST}:{port}"
+    env = {**os.environ, "PANEL_DATABASE_URL": url, "PANEL_ENV": "development",
+           "PANEL_SECRET_KEY": SECRET_KEY, "PANEL_BASE_URL": base}
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
+               str(threads), "--worker-class", "gthread", "--bind", f"{HOST}:{port}",
+               "--timeout", "120", "--graceful-timeout", "10", *_gunicorn_options(), app_spec]
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out,  # noqa: S603
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _fetch(f"{base}/ping")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start; see {log}")
+            time.sleep(0.2)
+        yield base, process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], int]:
+    """One GET without following redirects: status, headers and body size."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (loopback)
+    try:
+        with opener.open(request, timeout=60) as answer:
+            return answer.status, dict(answer.headers.items()), len(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers.items()), len(error.read())
+
+
+def login_cookie(base: str, email: str) -> str:
+    """Sign in through the real login form (with its CSRF token); return the Cookie header
+    value of the signed-in session."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{base}/beheer/inloggen", timeout=60) as answer:
+        page = answer.read().decode("utf-8")
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if match is None:
+        raise RuntimeError("the login page has no CSRF token")
+    form = urllib.parse.urlencode({"email": email, "password": PASSWORD,
+                                   "csrf_token": match.group(1)}).encode()
+    with opener.open(f"{base}/beheer/inloggen", data=form, timeout=60) as answer:
+        landed = urllib.parse.urlsplit(answer.geturl()).path
+    if landed.rstrip("/") != "/beheer":
+        raise RuntimeError(f"signing in as {email} ended on {landed}, not on /beheer/")
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+
+
+def wrk(url: str, headers: dict[str, str], duration: float, connections: int,
+        threads: int, keep_alive: bool = False) -> dict[str, Any]:
+    """One bounded wrk run; its figures as a dict (see bench/report.lua).
+
+    Without ``keep_alive`` every request comes on a new connection, as from a reverse
+    proxy without upstream keep-alive (nginx's default): with 16 long-lived connections
+    gunicorn's workers each keep the connections they accepted first, and one worker
+    often ends up with most of them, so the results depend on that draw.
+    """
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration:g}s",
+               "--timeout", "10s", "--latency", "-s", str(LUA_SCRIPT)]
+    if not keep_alive:
+        command += ["-H", "Connection: close"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(url)
+    done = subprocess.run(command, capture_output=True, text=True,  # noqa: S603
+                          timeout=duration + 60, check=True)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH-JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no figures:\n{done.stdout}\n{done.stderr}")
+    figures: dict[str, Any] = json.loads(line.removeprefix("BENCH-JSON "))
+    figures["bytes_per_response"] = round(figures["bytes"] / max(1, figures["requests"]))
+    return figures
+
+
+def worker_memory(master: int) -> list[float]:
+    """Peak resident memory (VmHWM, MB) of every child of the gunicorn master."""
+    peaks = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(master) and "VmHWM" in fields:
+            peaks.append(round(int(fields["VmHWM"].split()[0]) / 1024, 1))
+    return sorted(peaks)
+
+
+@dataclass
+class LoadSettings:
+    duration: float
+    connections: int
+    wrk_threads: int
+    workers: int
+    threads: int
+    keep_alive: bool = False
+
+
+def load_test(url: str, summary: Summary, settings: LoadSettings, log: Path,
+              label: str) -> dict[str, Any]:
+    """Every page under load on gunicorn; then the workers' peak memory."""
+    runs: list[dict[str, Any]] = []
+
+    def measure(base: str, page: Page, variant: str, headers: dict[str, str],
+                duration: float) -> None:
+        path = _path(page, summary)
+        status, answer_headers, size = _fetch(base + path, headers)
+        expected = 304 if variant.startswith("not_modified") else 200
+        if status != expected:
+            raise RuntimeError(f"{label}: {path} ({variant}) answered {status}, "
+                               f"not {expected}")
+        wrk(base + path, headers, 1, settings.connections, settings.wrk_threads,
+            settings.keep_alive)  # warm up
+        figures = wrk(base + path, headers, duration, settings.connections,
+                      settings.wrk_threads, settings.keep_alive)
+        figures.update(page=page.name, path=path, variant=variant, login=page.login,
+                       public=page.public, probe_bytes=size,
+                       etag="ETag" in answer_headers)
+        runs.append(figures)
+        _say(f"{label} {page.name:9s} {variant:12s} {figures['rps']:8.1f} req/s  "
+             f"p95 {figures['p95_ms']:7.1f} ms")
+
+    with gunicorn(url, settings.workers, settings.threads, log) as (base, process):
+        cookies = {login: login_cookie(base, _email(login, summary))
+                   for login in ("team", "clerk")}
+        for page in PAGES:
+            headers = {"Cookie": cookies[page.login]} if page.login else {}
+            measure(base, page, "full", headers, settings.duration)
+            etag = _fetch(base + _path(page, summary), headers)[1].get("ETag")
+            if page.public and etag:
+                measure(base, page, "not_modified", {**headers, "If-None-Match": etag},
+                        settings.duration)
+        measure(base, PAGES[0], "full (again)", {}, settings.duration)
+        memory = worker_memory(process.pid)
+    exact = "panel:create_app({'PANEL_ETAG_SECONDS': 0})"
+    with gunicorn(url, settings.workers, settings.threads, log, exact) as (base, _process):
+        for page in PAGES:
+            etag = _fetch(base + _path(page, summary))[1].get("ETag")
+            if page.public and etag and page.name != "api":
+                measure(base, page, "not_modified_exact", {"If-None-Match": etag},
+                        max(3.0, settings.duration / 2))
+    return {"runs": runs, "worker_peak_mb": memory}
+
+
+# --- batch jobs (in-process) --------------------------------------------------------------
+
+def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    value = action()
+    return round(time.perf_counter() - started, 3), value
+
+
+def batch_times(url: str, summary: Summary) -> dict[str, Any]:
+    """Reminders, the XLSX export of motion reports and the respondents import, timed."""
+    from panel.meetings.reminders import send_due_reminders
+    from panel.motions import exports
+    from panel.motions import services as motion_services
+    from panel.motions.models import FollowUpReport, motion_area, motion_neighbourhood
+    from panel.signups import importer
+
+    result: dict[str, Any] = {}
+    csv_data = respondents_csv(url, IMPORT_ROWS, summary.seed)
+    app = bench_app(url)
+    with app.app_context():
+        seconds, queued = _timed(send_due_reminders)
+        result["reminders"] = {"seconds": seconds, "queued": queued}
+        _say(f"send-reminders: {queued} queued in {seconds} s")
+
+        everything = db.session.scalar(  # a report on a motion about the whole municipality
+            select(FollowUpReport.id)
+            .where(FollowUpReport.motion_id.not_in(select(motion_area.c.motion_id)),
+                   FollowUpReport.motion_id.not_in(select(motion_neighbourhood.c.motion_id)))
+            .order_by(FollowUpReport.id))
+        cases = {"gebied_draft": summary.report_id, "final": summary.final_report_id,
+                 "municipality_draft": everything}
+        result["xlsx"] = {}
+        for name, report_id in cases.items():
+            if not report_id:
+                continue
+            report = db.session.get(FollowUpReport, report_id)
+            build_s, content = _timed(lambda r=report: motion_services.data(r))
+            write_s, body = _timed(lambda c=content: exports.to_xlsx(c))
+            result["xlsx"][name] = {"report_id": report_id, "seconds": round(build_s + write_s,
+                                                                             3),
+                                    "build_seconds": build_s, "write_seconds": write_s,
+                                    "bytes": len(body), "actions": len(content["actions"])}
+            _say(f"XLSX {name}: {build_s + write_s:.2f} s ({len(body)} bytes)")
+        db.session.rollback()
+
+        dry_s, dry = _timed(lambda: importer.import_respondents(
+            None, csv_data, "respondenten.csv", dry_run=True))
+        db.session.rollback()
+
+        def real_import() -> importer.ImportReport:
+            report = importer.import_respondents(None, csv_data, "respondenten.csv")
+            importer.keep_record(None, "respondenten.csv", report)
+            db.session.commit()
+            return report
+
+        real_s, real = _timed(real_import)
+        result["import"] = {"rows": IMPORT_ROWS, "dry_run_seconds": dry_s,
+                            "seconds": real_s, "outcomes": real.summary(),
+                            "same_outcomes": dry.summary() == real.summary()}
+        _say(f"import {IMPORT_ROWS}: dry run {dry_s} s, real {real_s} s {real.summary()}")
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+# --- databases --------------------------------------------------------------------------
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@contextmanager
+def databases(kind: str) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """Two empty databases (big and small) of ``kind``; yields their URLs and versions."""
+    if kind == "sqlite":
+        WORK_DIR.mkdir(parents=True, exist_ok=True)
+        big, small = WORK_DIR / "bench-big.db", WORK_DIR / "bench-small.db"
+        _remove_sqlite(big)
+        _remove_sqlite(small)
+        yield f"sqlite:///{big}", f"sqlite:///{small}", {"sqlite": sqlite3.sqlite_version}
+        return
+    import psycopg
+
+    sys.path.insert(0, str(PROJECT_ROOT))
+    from tests.postgres import postgres_server
+
+    with postgres_server() as url:
+        parts = urllib.parse.urlsplit(url.replace("postgresql+psycopg", "postgresql"))
+        admin = f"host={parts.hostname} port={parts.port} user=postgres dbname=postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE bench_small")
+            version = str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
+        small = url.rsplit("/", 1)[0] + "/bench_small"
+        yield url, small, {"postgresql": version}
+
+
+def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Everything for one kind of database."""
+    result: dict[str, Any] = {}
+    with databases(kind) as (big_url, small_url, versions):
+        result["versions"] = versions
+        _say(f"{kind}: generating scale {args.small_scale} and {args.scale}")
+        small = generate(small_url, args.small_scale, args.seed)
+        big = generate(big_url, args.scale, args.seed)
+        result["generate"] = {"small": small.as_dict(), "big": big.as_dict()}
+        _say(f"{kind}: scale {args.scale} generated in {big.seconds} s")
+        result["statements"] = {"small": count_statements(small_url, small),
+                                "big": count_statements(big_url, big)}
+        settings = LoadSettings(args.duration, args.connections, args.wrk_threads,
+                                args.workers, args.threads, args.keep_alive)
+        log = WORK_DIR / f"gunicorn-{kind}.log"
+        log.unlink(missing_ok=True)
+        result["load"] = load_test(big_url, big, settings, log, kind)
+        if not args.skip_batch:
+            result["batch"] = batch_times(big_url, big)
+    return result
+
+
+# --- the report ---------------------------------------------------------------------------
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text()
+                     .splitlines() if line.startswith("MemTotal"))
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True,  # noqa: S607
+                                 text=True, check=False).stdout.splitlines()[:1]
+    packages = {name: importlib.metadata.version(name)
+                for name in ("flask", "jinja2", "sqlalchemy", "psycopg", "gunicorn")}
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024 ** 2, 1),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "wrk": wrk_version[0] if wrk_version else "", "packages": packages,
+            "load_average": os.getloadavg()}
+
+
+def _ping_rps(runs: list[dict[str, Any]]) -> float:
+    pings = [r["rps"] for r in runs if r["page"] == "ping"]
+    return sum(pings) / len(pings)
+
+
+def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every target, per database: met or not, with the measured value."""
+    checks: list[dict[str, Any]] = []
+
+    def check(db_kind: str, target: str, value: float, limit: float, met: bool,
+              unit: str) -> None:
+        checks.append({"database": db_kind, "target": target, "value": round(value, 3),
+                       "limit": limit, "unit": unit, "met": met})
+
+    for kind, data in results["databases"].items():
+        runs = data["load"]["runs"]
+        ping = _ping_rps(runs)
+        for run in runs:
+            if run["page"] == "ping" or run["variant"] == "not_modified_exact":
+                continue
+            check(kind, f"p95 {run['page']} ({run['variant']})", run["p95_ms"], TARGET_P95_MS,
+                  run["p95_ms"] < TARGET_P95_MS, "ms")
+        for page in {r["page"] for r in runs if r["public"]}:
+            best = max(r["rps"] for r in runs if r["page"] == page
+                       and r["variant"] in ("full", "not_modified"))
+            check(kind, f"throughput {page} / ping", best / ping, TARGET_PUBLIC_SHARE,
+                  best / ping >= TARGET_PUBLIC_SHARE, "share")
+        statements = data["statements"]
+        for page, counts in statements["big"].items():
+            small = statements["small"][page]
+            check(kind, f"statements {page} equal at both scales", counts["page"],
+                  small["page"], counts == small, "statements")
+        for peak in data["load"]["worker_peak_mb"]:
+            check(kind, "peak memory per worker", peak, TARGET_WORKER_MB,
+                  peak < TARGET_WORKER_MB, "MB")
+        batch = data.get("batch")
+        if batch:
+            check(kind, f"import {IMPORT_ROWS} respondents", batch["import"]["seconds"],
+                  TARGET_IMPORT_S, batch["import"]["seconds"] < TARGET_IMPORT_S, "s")
+            for name, item in batch["xlsx"].items():
+                check(kind, f"report XLSX ({name})", item["seconds"], TARGET_XLSX_S,
+                      item["seconds"] < TARGET_XLSX_S, "s")
+    return checks
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The results as Markdown tables (also printed)."""
+    info = results["machine"]
+    lines = [f"# Benchmark results {results['started']}", "",
+             f"{info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB, Python "
+             f"{info['python']}, {info['wrk']}, "
+             f"{', '.join(f'{k} {v}' for k, v in info['packages'].items())}. "
+             "Load average at the start "
+             f"{', '.join(f'{x:.2f}' for x in info['load_average'])}; at the end "
+             f"{', '.join(f'{x:.2f}' for x in results['load_average_end'])}.",
+             f"Settings: {json.dumps(results['settings'])}", ""]
+    for kind, data in results["databases"].items():
+        runs = data["load"]["runs"]
+        ping = _ping_rps(runs)
+        statements = data["statements"]
+        lines += [f"## {kind} ({', '.join(f'{k} {v}' for k, v in data['versions'].items())})",
+                  "", f"Scale {results['settings']['scale']} generated in "
+                  f"{data['generate']['big']['seconds']} s. Peak memory per worker: "
+                  f"{', '.join(f'{m} MB' for m in data['load']['worker_peak_mb'])}.", "",
+                  "| page | variant | req/s | × /ping | p50 ms | p95 ms | p99 ms | bytes | "
+                  "statements (scale 1 / 100) |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+        for run in runs:
+            counts = statements["big"].get(run["page"], {})
+            small = statements["small"].get(run["page"], {})
+            key = "page"
+            if run["variant"] == "not_modified_exact" or (
+                    run["variant"] == "not_modified" and "not_modified" in counts):
+                key = "not_modified"
+            count = f"{small.get(key, '–')} / {counts.get(key, '–')}"
+            if run["variant"] == "not_modified" and key == "not_modified":
+                count += " (0 while kept)"
+            lines.append(
+                f"| {run['page']} | {run['variant']} | {run['rps']:.0f} | "
+                f"{run['rps'] / ping:.2f} | {run['p50_ms']:.1f} | {run['p95_ms']:.1f} | "
+                f"{run['p99_ms']:.1f} | {run['bytes_per_response']} | {count} |")
+        batch = data.get("batch")
+        if batch:
+            lines += ["", "| batch job | seconds | detail |", "|---|---:|---|",
+                      f"| import {IMPORT_ROWS} respondents, dry run | "
+                      f"{batch['import']['dry_run_seconds']} | |",
+                      f"| import {IMPORT_ROWS} respondents | {batch['import']['seconds']} | "
+                      f"{batch['import']['outcomes']} |",
+                      f"| send-reminders over the meetings | {batch['reminders']['seconds']} | "
+                      f"{batch['reminders']['queued']} queued |"]
+            for name, item in batch["xlsx"].items():
+                lines.append(f"| report XLSX, {name} | {item['seconds']} | build "
+                             f"{item['build_seconds']} s, write {item['write_seconds']} s, "
+                             f"{item['actions']} actions, {item['bytes']} bytes |")
+        lines.append("")
+    lines += ["## Targets", "", "| database | target | value | limit | met |",
+              "|---|---|---:|---:|---|"]
+    for item in results["targets"]:
+        lines.append(f"| {item['database']} | {item['target']} | {item['value']} "
+                     f"{item['unit']} | {item['limit']} | {'yes' if item['met'] else 'NO'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Load, statement, memory and batch "
+                                                 "measurements (make bench).")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--scale", type=float, default=100.0)
+    parser.add_argument("--small-scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--duration", type=float,
+                        default=float(os.environ.get("BENCH_DURATION", "10")))
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--keep-alive", action="store_true",
+                        help="keep connections open (by default every request comes on a "
+                             "new connection, as from a reverse proxy)")
+    parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--results", type=Path, default=RESULTS_DIR)
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk); make bench "
+                         "installs it")
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+        "settings": {"scale": args.scale, "small_scale": args.small_scale, "seed": args.seed,
+                     "duration_s": args.duration, "connections": args.connections,
+                     "wrk_threads": args.wrk_threads, "gunicorn_workers": args.workers,
+                     "gunicorn_threads": args.threads, "keep_alive": args.keep_alive},
+        "databases": {}}
+    for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
+        if kind not in ("sqlite", "postgresql"):
+            raise SystemExit(f"unknown database: {kind}")
+        results["databases"][kind] = bench_database(kind, args)
+    results["load_average_end"] = os.getloadavg()
+    results["targets"] = evaluate(results)
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    args.results.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    text = markdown(results)
+    for name in (f"bench-{stamp}", "latest"):
+        (args.results / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+        (args.results / f"{name}.md").write_text(text)
+    print(text)
+    missed = [t for t in results["targets"] if not t["met"]]
+    _say(f"done in {results['seconds']} s; {len(missed)} of {len(results['targets'])} "
+         f"targets missed; results in {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""Performance guards that need no timing.
+
+* Every page the benchmark measures makes as many SQL statements on a small data set as on
+  a larger one (no query per row: an N+1 would show up as a difference). Both data sets
+  come from the benchmark's generator (``bench/generate.py``) at scale 1 and 3.
+* Public pages carry an ETag made from their data and answer ``304 Not Modified`` to a
+  browser that has the current version; the ETag changes as soon as the data does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, select, text, update
+
+from bench.generate import CLERK_EMAIL, PASSWORD, Summary, populate
+from bench.run import PAGES, Page
+from panel.areas.models import Neighbourhood
+from panel.db import db, utcnow
+from panel.feedback.models import FeedbackItem
+from panel.meetings.models import Meeting
+from panel.results.models import Result
+
+SCALES = (0.2, 3)  # at 0.2 a team's member list is shorter than one page
+PUBLIC_WITH_ETAG = ("wijk", "meetings", "feedback")
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def _path(page: Page, summary: Summary) -> str:
+    return page.path.format(wijk=summary.wijk_code, report=summary.report_id)
+
+
+def _client(app: Flask, login: str | None, summary: Summary) -> FlaskClient:
+    client = app.test_client()
+    if login:
+        email = summary.team_email if login == "team" else CLERK_EMAIL
+        answer = client.post("/beheer/inloggen", data={"email": email, "password": PASSWORD})
+        assert answer.status_code == 302, f"login as {login} failed"
+    return client
+
+
+def _statements(app: Flask, summary: Summary) -> dict[str, int]:
+    """Statements of the second request of every page (the first one warms up)."""
+    seen: list[str] = []
+
+    def listen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    counts: dict[str, int] = {}
+    try:
+        clients: dict[str | None, FlaskClient] = {}
+        for page in PAGES:
+            if page.login not in clients:
+                clients[page.login] = _client(app, page.login, summary)
+            client = clients[page.login]
+            assert client.get(_path(page, summary)).status_code == 200, page.name
+            seen.clear()
+            assert client.get(_path(page, summary)).status_code == 200, page.name
+            counts[page.name] = len(seen)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def statement_counts(app: Flask) -> Iterator[dict[int, dict[str, int]]]:
+    """Statements per page at both scales (the ETag worked out on every request)."""
+    app.config["PANEL_ETAG_SECONDS"] = 0
+    counts: dict[int, dict[str, int]] = {}
+    try:
+        for scale in SCALES:
+            with app.app_context():
+                summary = populate(scale)
+            counts[scale] = _statements(app, summary)
+            with app.app_context():
+                _empty_tables()
+        yield counts
+    finally:
+        app.config.pop("PANEL_ETAG_SECONDS", None)
+
+
+@pytest.mark.parametrize("page", [p.name for p in PAGES])
+def test_statements_do_not_grow_with_the_data(statement_counts: dict[int, dict[str, int]],
+                                              page: str) -> None:
+    small, large = (statement_counts[scale][page] for scale in SCALES)
+    assert small == large, f"{page}: {small} statements at scale {SCALES[0]}, " \
+                           f"{large} at scale {SCALES[1]}"
+
+
+def test_the_larger_data_set_is_larger(app: Flask) -> None:
+    with app.app_context():
+        small = populate(SCALES[0]).rows
+        _empty_tables()
+        large = populate(SCALES[1]).rows
+    for table in ("panel_member", "reply", "feedback_item", "action"):
+        assert large[table] >= 10 * small[table], table
+    assert large["neighbourhood"] > small["neighbourhood"]
+
+
+# --- conditional GET on public pages -----------------------------------------------------
+
+@pytest.fixture
+def world(app: Flask) -> Summary:
+    with app.app_context():
+        return populate(1)
+
+
+def _public(name: str) -> Page:
+    return next(p for p in PAGES if p.name == name)
+
+
+def _change(name: str, summary: Summary) -> None:
+    """Change something the public page ``name`` shows, through the ORM, and commit."""
+    if name == "wijk":  # a figure of the newest edition
+        result = db.session.scalars(select(Result).where(Result.area_code == summary.wijk_code)
+                                    .order_by(Result.id.desc())).first()
+        assert result is not None
+        result.value = result.value + 1
+    elif name == "meetings":  # an upcoming meeting's title
+        meeting = db.session.scalars(select(Meeting).where(
+            Meeting.status == "open", Meeting.starts_at > utcnow())
+            .order_by(Meeting.starts_at)).first()
+        assert meeting is not None
+        meeting.title = f"{meeting.title} (nieuw)"
+    else:  # the checked words of a quote from the wijk
+        item = db.session.scalars(
+            select(FeedbackItem).join(FeedbackItem.neighbourhood)
+            .where(FeedbackItem.review == "approved", Neighbourhood.code == summary.wijk_code)
+            .order_by(FeedbackItem.id)).first()
+        assert item is not None
+        item.public_text = "Nagekeken tekst, opnieuw geformuleerd."
+    db.session.commit()
+
+
+@pytest.mark.parametrize("name", PUBLIC_WITH_ETAG)
+def test_public_page_answers_304_until_its_data_changes(app: Flask, client: FlaskClient,
+                                                        world: Summary, name: str) -> None:
+    path = _path(_public(name), world)
+    first = client.get(path)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache"
+    assert "Cookie" in first.headers["Vary"]
+
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    assert again.headers["ETag"] == etag
+
+    with app.app_context():
+        _change(name, world)
+    changed = client.get(path, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+
+
+def test_a_change_outside_the_orm_shows_within_the_kept_seconds(
+        app: Flask, client: FlaskClient, world: Summary) -> None:
+    app.config["PANEL_ETAG_SECONDS"] = 0.2
+    try:
+        path = _path(_public("wijk"), world)
+        etag = client.get(path).headers["ETag"]
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(update(Result).where(Result.area_code == world.wijk_code)
+                               .values(value=Result.value + 1))
+        time.sleep(0.3)
+        assert client.get(path, headers={"If-None-Match": etag}).status_code == 200
+    finally:
+        app.config.pop("PANEL_ETAG_SECONDS", None)
+
+
+def test_the_etag_depends_on_the_language(client: FlaskClient, world: Summary) -> None:
+    path = _path(_public("wijk"), world)
+    dutch = client.get(path).headers["ETag"]
+    client.set_cookie("lang", "en")
+    english = client.get(path)
+    assert english.headers["ETag"] != dutch
+    assert client.get(path, headers={"If-None-Match": dutch}).status_code == 200
+
+
+def test_staff_never_get_a_cached_public_page(app: Flask, world: Summary) -> None:
+    path = _path(_public("wijk"), world)
+    etag = app.test_client().get(path).headers["ETag"]
+    staff = _client(app, "team", world)
+    answer = staff.get(path, headers={"If-None-Match": etag})
+    assert answer.status_code == 200
+    assert "ETag" not in answer.headers
+
+
+# --- motion reports -----------------------------------------------------------------------
+
+def test_a_report_makes_as_many_statements_for_one_gebied_as_for_all(app: Flask) -> None:
+    """Building a report costs the same number of statements whatever the motion's scope
+    (one gebied, every gebied, or the whole municipality without naming any)."""
+    from datetime import date
+
+    from panel.areas.models import Area
+    from panel.motions import services as motion_services
+    from panel.motions.models import FollowUpReport, Motion
+
+    with app.app_context():
+        populate(1)
+        areas = list(db.session.scalars(select(Area)))
+        period = {"period_start": date(2020, 1, 1), "period_end": date.today()}
+        for reference, scope in (("M-ALL", areas), ("M-NONE", [])):
+            db.session.add(Motion(reference=reference, title=reference,
+                                  adopted_on=date(2024, 1, 1), areas=scope,
+                                  reports=[FollowUpReport(version=1, **period)]))
+        db.session.commit()
+        reports = {m.reference: m.reports[0].id for m in db.session.scalars(select(Motion))}
+        seen: list[str] = []
+        counts = {}
+
+        def listen(conn: object, cursor: object, statement: str, *args: object) -> None:
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            for reference, report_id in reports.items():
+                db.session.expunge_all()
+                report = db.session.get(FollowUpReport, report_id)
+                seen.clear()
+                motion_services.build(report)
+                counts[reference] = len(seen)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+    assert len(set(counts.values())) == 1, counts
