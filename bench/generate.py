@@ -47,6 +47,7 @@ from panel import create_app
 from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.auth.models import Role, User, user_area
 from panel.db import db
+from panel.demo.services import DEMO_THEMES, FIRST_NAMES, LAST_NAMES
 from panel.feedback.models import (
     Action,
     ActionUpdate,
@@ -89,21 +90,8 @@ AREA_NAMES = ["Centrum", "Noord", "Oost", "Zuid", "West", "Nieuw-West", "Zuidoos
               "Slotervaart", "IJburg", "Buitenveldert", "Oud-Zuid", "Indische Buurt",
               "Landelijk Noord", "Westpoort"]
 WIJK_WORDS = ["Park", "Haven", "Dorp", "Veld", "Meer", "Hof", "Kade", "Wei", "Polder", "Burcht"]
-FIRST_NAMES = ["Anna", "Bram", "Chantal", "Daan", "Esra", "Fleur", "Gerrit", "Hatice", "Ingrid",
-               "Joost", "Karim", "Lotte", "Mohamed", "Noor", "Oscar", "Petra", "Ruud", "Saskia",
-               "Tim", "Yara"]
-LAST_NAMES = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Yilmaz", "Meijer", "de Boer",
-              "Mulder", "El Amrani", "Bos", "Vos", "Peters", "Hendriks", "Dekker"]
-THEMES = [
-    ("drugs", "Drugs en ondermijnende criminaliteit", "Drugs and undermining crime"),
-    ("jeugd", "Jeugdoverlast", "Youth nuisance"),
-    ("verkeer", "Verkeer: hard rijden en parkeren", "Traffic: speeding and parking"),
-    ("cyber", "Cybercrime en online oplichting", "Cybercrime and online fraud"),
-    ("straatintimidatie", "Straatintimidatie", "Street harassment"),
-    ("onbegrepen_gedrag", "Personen met onbegrepen gedrag", "People with confused behaviour"),
-    ("inbraak", "Inbraak en diefstal", "Burglary and theft"),
-    ("leefbaarheid", "Leefbaarheid: schoon, heel en veilig", "Liveability: clean, whole, safe"),
-]
+# The same names and themes as the demo municipality.
+THEMES = DEMO_THEMES
 THEME_WEIGHTS = [12, 14, 25, 4, 6, 5, 10, 24]
 PHRASES = {
     "drugs": ["Er wordt gedeald bij {place}.", "Veel lachgas rond {place} in het weekend."],
