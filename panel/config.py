@@ -52,6 +52,9 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
             )
         if _bool(env.get("FLASK_DEBUG")):
             raise ConfigurationError("debug mode must be off in production")
+        if not env.get("PANEL_SMTP_HOST", "").strip():
+            raise ConfigurationError("PANEL_SMTP_HOST must be set in production: residents "
+                                     "need their confirmation and invitation emails")
     elif not secret_key:
         secret_key = _development_secret_key(instance_path)
 

@@ -98,7 +98,9 @@ def test_development_secret_key_is_generated_once_and_kept(tmp_path: Path):
 @pytest.mark.parametrize("environ", [
     {"PANEL_ENV": "production"},
     {"PANEL_ENV": "production", "PANEL_SECRET_KEY": "short"},
-    {"PANEL_ENV": "production", "PANEL_SECRET_KEY": "k" * 40, "FLASK_DEBUG": "1"},
+    {"PANEL_ENV": "production", "PANEL_SECRET_KEY": "k" * 40, "FLASK_DEBUG": "1",
+     "PANEL_SMTP_HOST": "smtp.example.org"},
+    {"PANEL_ENV": "production", "PANEL_SECRET_KEY": "k" * 40},  # no SMTP server
     {"PANEL_ENV": "staging"},
 ])
 def test_production_refuses_unsafe_settings(tmp_path: Path, environ):
@@ -108,6 +110,7 @@ def test_production_refuses_unsafe_settings(tmp_path: Path, environ):
 
 def test_production_uses_secure_cookies(tmp_path: Path):
     settings = load_settings(tmp_path, {"PANEL_ENV": "production",
+                                        "PANEL_SMTP_HOST": "smtp.example.org",
                                         "PANEL_SECRET_KEY": "k" * 40})
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["SESSION_COOKIE_NAME"].startswith("__Host-")
@@ -133,6 +136,7 @@ def test_every_page_carries_the_security_headers(client):
 def test_production_adds_hsts(tmp_path, monkeypatch):
     monkeypatch.setenv("PANEL_ENV", "production")
     monkeypatch.setenv("PANEL_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("PANEL_SMTP_HOST", "smtp.example.org")
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
                      instance_path=tmp_path)
     response = app.test_client().get("/healthz")

@@ -27,6 +27,7 @@ from tests.auth.helpers import code, enable_two_factor, login_with_code
 def production_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     monkeypatch.setenv("PANEL_ENV", "production")
     monkeypatch.setenv("PANEL_SECRET_KEY", "production-secret-key-for-the-tests-" * 2)
+    monkeypatch.setenv("PANEL_SMTP_HOST", "smtp.example.org")
     monkeypatch.delenv("PANEL_DATABASE_URL", raising=False)
     application = create_app({
         "TESTING": True,
