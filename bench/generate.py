@@ -698,7 +698,7 @@ def _move_sequences(connection: Connection) -> None:
         if "id" not in table.c or not table.c.id.primary_key:
             continue
         connection.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608 # nosec B608
             f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"))
 
 
