@@ -19,6 +19,17 @@ busy page costs no database work at all between two fingerprints. A commit in th
 itself forgets every kept ETag at once; a change made by another worker or command is
 seen within those seconds. Set it to 0 to work out the ETag on every request.
 
+Each worker also keeps the pages it built, by ETag, up to ``PANEL_PAGE_CACHE_MB``
+megabytes (default 32; 0 turns it off), the least recently used going first. A visitor
+without a copy then gets the kept page when its ETag is still the current one, so a page is
+built once per change of its data (per worker) instead of once per visitor. Because the
+key is the ETag, a kept page can never be out of date: when anything the page shows
+changes, so does the ETag, and the old page is simply no longer asked for. This is a cache
+in each process's memory, not state: processes share nothing and any of them can answer.
+Only complete ``200`` answers of views that did not touch the session are kept. No library
+is used for it: Flask-Caching keys by address and expires by time, which would show old
+data until the timeout; here the key is the data itself.
+
 Use it on a view, with a fingerprint that takes the same arguments::
 
     @bp.get("/wijken/<code>")
@@ -30,8 +41,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app, has_app_context, make_response, request, session
@@ -49,12 +63,16 @@ __all__ = ["conditional", "forget", "page_etag", "release"]
 
 View = TypeVar("View", bound=Callable[..., Any])
 DEFAULT_SECONDS = 1.0
+DEFAULT_PAGE_CACHE_MB = 32
 MAX_KEPT = 4096  # ETags kept per worker; beyond that the memo starts afresh
 # Settings that change what a public page shows.
 SETTINGS = ("PANEL_MIN_RESPONDENTS", "PANEL_BASE_URL", "LANGUAGES")
 _RELEASE_PARTS = (("templates", "*.html"), ("templates", "*.txt"), ("translations", "*.mo"),
                   ("panel", "*.py"))
 _EXTENSION = "panel.conditional"
+_PAGES_EXTENSION = "panel.conditional.pages"
+# Headers a view may set that belong to the page itself (not to one visitor's answer).
+_PAGE_HEADERS = ("Content-Language", "Link")
 
 
 @functools.cache
@@ -126,6 +144,74 @@ def _current_etag(compute: Callable[[], str]) -> str:
     return etag
 
 
+@dataclass(frozen=True)
+class KeptPage:
+    body: bytes
+    mimetype: str
+    headers: tuple[tuple[str, str], ...]
+
+
+class PageCache:
+    """Built pages by ETag, least recently used first out, within a budget in bytes.
+    Shared by the threads of one worker, hence the lock."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.size = 0
+        self._pages: OrderedDict[str, KeptPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, etag: str) -> KeptPage | None:
+        with self._lock:
+            page = self._pages.get(etag)
+            if page is not None:
+                self._pages.move_to_end(etag)
+            return page
+
+    def put(self, etag: str, page: KeptPage) -> None:
+        if len(page.body) > self.budget // 4:
+            return  # one page may not push out most of the others
+        with self._lock:
+            old = self._pages.pop(etag, None)
+            if old is not None:
+                self.size -= len(old.body)
+            self._pages[etag] = page
+            self.size += len(page.body)
+            while self.size > self.budget:
+                _, dropped = self._pages.popitem(last=False)
+                self.size -= len(dropped.body)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def page_cache() -> PageCache | None:
+    """This worker's cache of built public pages, or None when it is turned off."""
+    budget = int(float(current_app.config.get("PANEL_PAGE_CACHE_MB", DEFAULT_PAGE_CACHE_MB))
+                 * 1024 * 1024)
+    if budget <= 0:
+        return None
+    pages: PageCache | None = current_app.extensions.get(_PAGES_EXTENSION)
+    if pages is None or pages.budget != budget:
+        pages = current_app.extensions[_PAGES_EXTENSION] = PageCache(budget)
+    return pages
+
+
+def _keep(pages: PageCache, etag: str, response: Response) -> None:
+    if response.status_code != 200 or response.direct_passthrough or session.modified:
+        return
+    headers = tuple((name, value) for name in _PAGE_HEADERS
+                    if (value := response.headers.get(name)) is not None)
+    pages.put(etag, KeptPage(response.get_data(), response.mimetype or "text/html", headers))
+
+
+def _kept_response(page: KeptPage) -> Response:
+    response = Response(page.body, mimetype=page.mimetype)
+    for name, value in page.headers:
+        response.headers[name] = value
+    return response
+
+
 def _mark(response: Response, etag: str) -> Response:
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache"
@@ -145,9 +231,15 @@ def conditional(fingerprint: Callable[..., object]) -> Callable[[View], View]:
             etag = _current_etag(lambda: page_etag(fingerprint(*args, **kwargs)))
             if request.if_none_match.contains_weak(etag):
                 return _mark(Response(status=304), etag)
+            pages = page_cache()
+            kept = pages.get(etag) if pages is not None else None
+            if kept is not None:
+                return _mark(_kept_response(kept), etag)
             response = make_response(view(*args, **kwargs))
             if response.status_code == 200:
                 _mark(response, etag)
+                if pages is not None:
+                    _keep(pages, etag, response)
             return response
 
         return wrapper  # type: ignore[return-value]

@@ -86,6 +86,10 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "PANEL_REMINDER_HOURS": int(env.get("PANEL_REMINDER_HOURS", "48")),
         "PANEL_MIN_RESPONDENTS": int(env.get("PANEL_MIN_RESPONDENTS", "30")),
         "PANEL_REPORT_MIN_COUNT": int(env.get("PANEL_REPORT_MIN_COUNT", "5")),
+        # Public pages: how long a worker trusts a page's ETag without asking the database
+        # again, and how much memory it may use to keep built pages (panel.conditional).
+        "PANEL_ETAG_SECONDS": float(env.get("PANEL_ETAG_SECONDS", "1")),
+        "PANEL_PAGE_CACHE_MB": float(env.get("PANEL_PAGE_CACHE_MB", "32")),
         "PANEL_RETENTION_UNCONFIRMED_DAYS": int(env.get("PANEL_RETENTION_UNCONFIRMED_DAYS",
                                                         "60")),
         "PANEL_RETENTION_MAIL_DAYS": int(env.get("PANEL_RETENTION_MAIL_DAYS", "30")),

@@ -91,15 +91,24 @@ def decorate(response: Response) -> Response:
 
 
 def cache(response: Response, incoming: Request) -> Response:
-    """Public caching for a successful GET: ``Cache-Control``, a strong ``ETag`` (a hash of
-    the body) and ``304 Not Modified`` when ``If-None-Match`` names that ETag."""
+    """Public caching for a successful GET: ``Cache-Control``, a strong ``ETag`` and
+    ``304 Not Modified`` when ``If-None-Match`` names that ETag.
+
+    Resources whose view has a data fingerprint (``panel.conditional``) arrive with their
+    ETag, or already as ``304``, without the body having been built for it; for the others
+    the ETag is a hash of the body."""
+    if incoming.method in ("GET", "HEAD") and response.status_code == 304:
+        response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+        return response
     if incoming.method not in ("GET", "HEAD") or response.status_code != 200:
         if response.status_code >= 400 and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-cache"
         return response
-    etag = hashlib.sha256(response.get_data()).hexdigest()[:32]
     response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
-    response.set_etag(etag)
+    etag = response.get_etag()[0]
+    if etag is None:
+        etag = hashlib.sha256(response.get_data()).hexdigest()[:32]
+        response.set_etag(etag)
     if incoming.if_none_match.contains_weak(etag):
         not_modified = Response(status=304)
         for name in ("Cache-Control", "ETag", "Link"):

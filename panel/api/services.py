@@ -109,6 +109,17 @@ def results(code: str, year: int | None) -> result_services.WijkResults:
     return result_services.wijk_results(_key(code), year, staff=False)
 
 
+def results_fingerprint(code: str, year: int | None) -> tuple[object, ...]:
+    """The rows :func:`results` is made from, as plain tuples: the ETag comes from them,
+    so a client that has the answer gets ``304`` without the answer being built."""
+    return result_services.wijk_fingerprint(_key(code), year)
+
+
+def feedback_fingerprint(code: str) -> tuple[object, ...]:
+    """The rows :func:`feedback` is made from, as plain tuples (see above)."""
+    return feedback_services.public_report_fingerprint(_key(code))
+
+
 def feedback(code: str) -> tuple[Neighbourhood, list[feedback_services.ThemeReport]]:
     """Per theme: counts, approved quotes and actions for a wijk. Raises NotFound."""
     return feedback_services.public_report(_key(code))

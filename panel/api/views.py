@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from panel.api import http, openapi, representations, services
 from panel.api.http import InvalidParameters, Pagination
+from panel.conditional import conditional
 from panel.db import db
 from panel.errors import NotFound, PermissionDenied
 from panel.extensions import csrf
@@ -79,6 +80,7 @@ def indicatoren() -> Response:
 
 
 @bp.get("/wijken/<code>/resultaten")
+@conditional(lambda code: services.results_fingerprint(code, http.edition_year(request.args)))
 def resultaten(code: str) -> Response:
     """A wijk's survey results in a published edition (the newest by default)."""
     year = http.edition_year(request.args)
@@ -88,6 +90,7 @@ def resultaten(code: str) -> Response:
 
 
 @bp.get("/wijken/<code>/terugkoppeling")
+@conditional(services.feedback_fingerprint)
 def terugkoppeling(code: str) -> Response:
     """What residents of a wijk raised, per theme, and what was done with it."""
     wijk_item, parts = services.feedback(code)

@@ -57,6 +57,16 @@ def public_overview() -> list[Area]:
     return list(db.session.scalars(query))
 
 
+def public_overview_fingerprint() -> tuple[object, ...]:
+    """What :func:`public_overview` shows (gebieden and the names of their wijken), as
+    plain tuples: the home page's ETag is made from them (``panel.conditional``)."""
+    rows = db.session.execute(
+        select(Area.id, Area.code, Area.name, Neighbourhood.id, Neighbourhood.name)
+        .outerjoin(Neighbourhood, Neighbourhood.area_id == Area.id)
+        .order_by(Area.id, Neighbourhood.id)).all()
+    return tuple(tuple(row) for row in rows)
+
+
 def areas_for(user: User) -> list[Area]:
     """The gebieden ``user`` may see, with wijken and buurten loaded."""
     query = visible_areas(user).options(

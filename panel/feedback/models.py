@@ -69,7 +69,10 @@ action_item = Table(
     "action_item",
     db.metadata,
     Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
-    Column("item_id", ForeignKey("feedback_item.id", ondelete="CASCADE"), primary_key=True),
+    # Indexed on its own too: the primary key serves lookups by action, this one lookups by
+    # item (the actions taken on a wijk's feedback).
+    Column("item_id", ForeignKey("feedback_item.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
 )
 
 action_meeting = Table(

@@ -615,7 +615,8 @@ def upcoming_public(now: datetime | None = None, limit: int | None = None) -> li
         .order_by(Meeting.starts_at, Meeting.id).limit(limit)))
 
 
-def upcoming_public_fingerprint(now: datetime | None = None) -> tuple[object, ...]:
+def upcoming_public_fingerprint(now: datetime | None = None,
+                                limit: int | None = None) -> tuple[object, ...]:
     """The rows the public list of meetings is made from (the meetings of
     :func:`upcoming_public` and every gebied), as plain tuples and without building the
     page: the page's ETag is made from them (``panel.conditional``)."""
@@ -623,7 +624,7 @@ def upcoming_public_fingerprint(now: datetime | None = None) -> tuple[object, ..
     meetings = db.session.execute(
         select(Meeting.__table__).where(Meeting.status == MeetingStatus.OPEN.value,
                                         Meeting.starts_at > now)
-        .order_by(Meeting.starts_at, Meeting.id)).all()
+        .order_by(Meeting.starts_at, Meeting.id).limit(limit)).all()
     areas = db.session.execute(select(Area.id, Area.code, Area.name).order_by(Area.id)).all()
     return [tuple(m) for m in meetings], [tuple(a) for a in areas]
 

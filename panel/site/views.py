@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from panel.areas import services as area_services
+from panel.conditional import conditional
 from panel.db import db
 from panel.exports import csv_bytes
 from panel.i18n import LANGUAGE_COOKIE
@@ -26,10 +27,19 @@ ONE_YEAR = 365 * 24 * 3600
 ACCESSIBILITY_CHECKED_ON = date(2026, 11, 25)
 
 
+HOME_MEETINGS = 3  # upcoming meetings on the home page
+
+
+def _home_fingerprint() -> tuple[object, ...]:
+    return (area_services.public_overview_fingerprint(),
+            meeting_services.upcoming_public_fingerprint(limit=HOME_MEETINGS))
+
+
 @bp.get("/")
+@conditional(_home_fingerprint)
 def home() -> str:
     return render_template("site/home.html", areas=area_services.public_overview(),
-                           meetings=meeting_services.upcoming_public(limit=3))
+                           meetings=meeting_services.upcoming_public(limit=HOME_MEETINGS))
 
 
 @bp.get("/taal/<lang>")
