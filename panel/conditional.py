@@ -229,18 +229,23 @@ def conditional(fingerprint: Callable[..., object]) -> Callable[[View], View]:
             if not _eligible():
                 return view(*args, **kwargs)
             etag = _current_etag(lambda: page_etag(fingerprint(*args, **kwargs)))
-            if request.if_none_match.contains_weak(etag):
+            # "If-None-Match: *" matches any page that exists, which only the view knows.
+            star = request.if_none_match.star_tag
+            if not star and request.if_none_match.contains_weak(etag):
                 return _mark(Response(status=304), etag)
             pages = page_cache()
             kept = pages.get(etag) if pages is not None else None
             if kept is not None:
-                return _mark(_kept_response(kept), etag)
-            response = make_response(view(*args, **kwargs))
-            if response.status_code == 200:
-                _mark(response, etag)
+                response = _kept_response(kept)
+            else:
+                response = make_response(view(*args, **kwargs))
+                if response.status_code != 200:
+                    return response
                 if pages is not None:
                     _keep(pages, etag, response)
-            return response
+            if star:
+                return _mark(Response(status=304), etag)
+            return _mark(response, etag)
 
         return wrapper  # type: ignore[return-value]
 

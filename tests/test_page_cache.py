@@ -196,3 +196,14 @@ def test_the_api_answers_304_from_the_data(app: Flask, world: Summary,
     assert again.headers["Cache-Control"].startswith("public")
     assert again.headers["Access-Control-Allow-Origin"] == "*"
     assert counted == []
+
+
+def test_if_none_match_star_only_matches_a_page_that_exists(app: Flask,
+                                                           world: Summary) -> None:
+    client = app.test_client()
+    assert client.get("/wijken/WK999999", headers={"If-None-Match": "*"}).status_code == 404
+    assert client.get("/api/v1/wijken/WK999999/resultaten",
+                      headers={"If-None-Match": "*"}).status_code == 404
+    exists = client.get(f"/wijken/{world.wijk_code}", headers={"If-None-Match": "*"})
+    assert exists.status_code == 304
+    assert exists.headers["ETag"]
