@@ -31,12 +31,28 @@ db = SQLAlchemy(model_class=Base)
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLite: enforce foreign keys, let readers and one writer work side by side (WAL),
-    and wait for a busy database instead of failing at once."""
+    wait for a busy database instead of failing at once, and in WAL mode sync to disk at
+    checkpoints rather than at every commit (``synchronous=NORMAL``).
+
+    ``NORMAL`` is the usual production setting for WAL mode and cannot corrupt the
+    database: a commit is appended to the write-ahead log without waiting for the disk, and
+    the log is synced (fsync) before its pages are copied into the database file at a
+    checkpoint. The trade-off is durability, not consistency: after a power cut or an
+    operating-system crash (not after the application or its server process crashing) the
+    transactions committed since the last sync may be lost, each one whole. With ``FULL``
+    (SQLite's default) every commit waits for an fsync, and as SQLite lets one writer in at
+    a time, every view of the member list, which writes an audit event, queued behind the
+    others' syncs. Installations that cannot lose the last seconds before a power cut use
+    PostgreSQL. With a rollback journal (when WAL is not available, as for an in-memory
+    database) the default is kept: there ``NORMAL`` is not as safe.
+    """
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()
+        if mode and str(mode[0]).lower() == "wal":  # not for in-memory databases
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
 

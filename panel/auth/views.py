@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from panel.areas import services as area_services
+from panel.auth import dashboard as dashboard_services
 from panel.auth import services, sessions, two_factor
 from panel.auth.forms import (
     ChangePasswordForm,
@@ -63,8 +64,8 @@ def password_link_url(token: str) -> str:
 @bp.get("/")
 @login_required
 def dashboard() -> str:
-    areas = area_services.areas_for(current_user)
-    return render_template("auth/dashboard.html", areas=areas, counts=area_services.counts(),
+    data = dashboard_services.overview(current_user)
+    return render_template("auth/dashboard.html", areas=data.areas, counts=data.totals,
                            two_factor_on=two_factor.has_two_factor(current_user))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -87,6 +88,9 @@ class FeedbackItem(db.Model):
     """Something residents raised: a theme, a wijk, perhaps a place, and their words."""
 
     __tablename__ = "feedback_item"
+    # Motion reports count a wijk's items per theme over a period from the index.
+    __table_args__ = (Index("ix_feedback_item_wijk_created_theme", "neighbourhood_id",
+                            "created_at", "theme_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)

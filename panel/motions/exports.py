@@ -22,7 +22,7 @@ import json
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -108,6 +108,12 @@ def _label(labels: Mapping[str, object], code: str | None) -> str:
     return str(labels.get(code, code))
 
 
+def _labeller(labels: Mapping[str, object]) -> Callable[[str | None], str]:
+    """:func:`_label` for many rows: each label is translated once, not once a row."""
+    translated = {code: str(label) for code, label in labels.items()}
+    return lambda code: "" if code is None else translated.get(code, code)
+
+
 def _day(value: str | None) -> date | None:
     """An ISO date from the content as a date (so spreadsheets can sort it)."""
     return date.fromisoformat(value) if value else None
@@ -166,12 +172,13 @@ def tables(content: Mapping[str, Any], *, with_narrative: bool = False) -> list[
     are kept as they are (a number, or ``"< N"`` when suppressed).
     """
     result = [_motion_table(content), _requests_table(content)]
+    event, source, status = (_labeller(EVENT_LABELS), _labeller(MEMBER_SOURCE_LABELS),
+                             _labeller(ACTION_STATUS_LABELS))
     result.append(Table(
         "tijdlijn", _("Timeline"), [_("Date"), _("Event"), _("Description")],
-        [[_day(e["date"]), _label(EVENT_LABELS, e["event"]), e["label"]]
-         for e in content["timeline"]]))
+        [[_day(e["date"]), event(e["event"]), e["label"]] for e in content["timeline"]]))
     members: list[list[Cell]] = [
-        [m["wijk_code"], m["wijk"], _label(MEMBER_SOURCE_LABELS, m["source"]), m["count"]]
+        [m["wijk_code"], m["wijk"], source(m["source"]), m["count"]]
         for m in content["members"]]
     members.append([_("Total"), None, None, content["members_total"]])
     result.append(Table("leden", _("Members by source and wijk"),
@@ -195,8 +202,8 @@ def tables(content: Mapping[str, Any], *, with_narrative: bool = False) -> list[
         "acties", _("Actions"),
         [_("Gebied"), _("Action"), _("Owner"), _("Status"), _("Progress (%)"), _("Ready by"),
          _("Started on")],
-        [[a["area"], a["title"], a["owner"], _label(ACTION_STATUS_LABELS, a["status"]),
-          a["progress"], _day(a["due_date"]), _day(a["started_on"])]
+        [[a["area"], a["title"], a["owner"], status(a["status"]), a["progress"],
+          _day(a["due_date"]), _day(a["started_on"])]
          for a in content["actions"]]))
     if with_narrative:
         result.append(Table("kernboodschap", _("Key message"), [_("Title"), _("Text")],

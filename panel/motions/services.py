@@ -9,15 +9,17 @@ snapshot, so later changes to the data never alter what the council received.
 from __future__ import annotations
 
 import json
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from panel.areas.models import Area, Neighbourhood
 from panel.areas.services import get_municipality
@@ -167,11 +169,59 @@ def finalise(user: User, report_id: int) -> FollowUpReport:
     return report
 
 
-def data(report: FollowUpReport) -> dict[str, Any]:
-    """The report's content: the frozen snapshot when final, computed now when a draft."""
-    if report.status == ReportStatus.FINAL and report.snapshot:
-        return dict(json.loads(report.snapshot))
-    return build(report)
+# --- the report on screen -----------------------------------------------------------------
+
+ACTIONS_PER_PAGE = 25  # actions per page of the report page's action table
+RECENT_ON_SCREEN = 20  # events and meetings the report page shows (the most recent)
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """The part of one of a report's lists that the report page shows, newest first:
+    rows ``first`` to ``last`` (counted from 1, newest first) of ``total``, on page
+    ``page`` of ``pages``. The exports and the page to print always hold every row."""
+
+    first: int
+    last: int
+    total: int
+    page: int = 1
+    pages: int = 1
+
+    @property
+    def complete(self) -> bool:
+        return self.last - self.first + 1 >= self.total
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A report as the report page shows it: ``content`` with the long lists shortened
+    (the most recent events and meetings, one page of actions; all newest first)."""
+
+    content: dict[str, Any]
+    timeline: Excerpt
+    meetings: Excerpt
+    actions: Excerpt
+
+
+def on_screen(content: dict[str, Any], page: int = 1) -> Screen:
+    """The part of ``content`` the report page shows. ``page`` is the page of the action
+    table (counted from 1); a page before the first or after the last becomes the first
+    or the last page, so an old or mistyped link still shows actions."""
+    actions = content["actions"][::-1]
+    pages = max(1, -(-len(actions) // ACTIONS_PER_PAGE))
+    page = min(max(1, page), pages)
+    start = (page - 1) * ACTIONS_PER_PAGE
+    shown_actions = actions[start:start + ACTIONS_PER_PAGE]
+    timeline = content["timeline"][::-1][:RECENT_ON_SCREEN]
+    meetings = sorted(content["meetings"], key=lambda m: m["date"],
+                      reverse=True)[:RECENT_ON_SCREEN]
+    return Screen(
+        content={**content, "timeline": timeline, "meetings": meetings,
+                 "actions": shown_actions},
+        timeline=Excerpt(1, len(timeline), len(content["timeline"])),
+        meetings=Excerpt(1, len(meetings), len(content["meetings"])),
+        actions=Excerpt(start + 1 if shown_actions else 0, start + len(shown_actions),
+                        len(actions), page, pages))
 
 
 def _day_start(day: date) -> datetime:
@@ -208,15 +258,129 @@ def assessment(request: MotionRequest, today: date) -> str:
 
 
 def build(report: FollowUpReport) -> dict[str, Any]:
-    """Compute the report's figures from the data (aggregates only)."""
-    motion = report.motion
+    """Compute the report's figures from the data (aggregates only), without the cache."""
+    return _build(report, None)
+
+
+# --- the kept reports ---------------------------------------------------------------------
+#
+# Building a draft report reads thousands of rows (about 15 ms for a motion about one gebied
+# of a big city, far more for one about the whole municipality), most of it counting the
+# feedback and turning the actions into rows. Each worker keeps the reports it built, keyed
+# by everything the report is made of: the report, the motion and its scope, the day, the
+# settings, the figures that are cheap to read (members, meetings with attendance, themes,
+# imports) and a fingerprint of the rest (feedback and actions, see
+# ``_activity_fingerprint``). As soon as any of that changes, so does the key, and the report
+# is built again; a kept report is never out of date. Any commit in the worker forgets them
+# all as well. This is an optimisation in each process's memory, not state: processes share
+# nothing and any of them can answer. The clerk's text is never kept (read on every request).
+
+KEPT_ROWS = 40_000  # rows (actions and timeline events) kept per worker, over all reports
+_EXTENSION = "panel.motions.kept"
+
+
+class _Kept:
+    """Reports kept by key, least recently used first out, within ``KEPT_ROWS`` rows."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reports: OrderedDict[Hashable, tuple[int, dict[str, Any]]] = OrderedDict()
+        self.rows = 0
+
+    def get(self, key: Hashable) -> dict[str, Any] | None:
+        with self.lock:
+            kept = self.reports.get(key)
+            if kept is None:
+                return None
+            self.reports.move_to_end(key)
+            return kept[1]
+
+    def put(self, key: Hashable, content: dict[str, Any]) -> None:
+        rows = len(content.get("actions", ())) + len(content.get("timeline", ())) + 1
+        if rows > KEPT_ROWS:
+            return
+        with self.lock:
+            old = self.reports.pop(key, None)
+            self.rows -= old[0] if old else 0
+            self.reports[key] = (rows, content)
+            self.rows += rows
+            while self.rows > KEPT_ROWS:
+                _, (size, _) = self.reports.popitem(last=False)
+                self.rows -= size
+
+    def clear(self) -> None:
+        with self.lock:
+            self.reports.clear()
+            self.rows = 0
+
+
+def _kept() -> _Kept:
+    kept: _Kept = current_app.extensions.setdefault(_EXTENSION, _Kept())
+    return kept
+
+
+def forget() -> None:
+    """Forget every kept report of the current app (done after every commit)."""
+    if has_app_context():
+        _kept().clear()
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    forget()
+
+
+def data(report: FollowUpReport) -> dict[str, Any]:
+    """The report's content: the frozen snapshot when final, computed from the data when a
+    draft (or the kept copy of it, when nothing it is made of changed since).
+
+    The content may be shared with other requests: read it, never change it."""
+    if report.status == ReportStatus.FINAL and report.snapshot:
+        key = ("final", report.id, report.snapshot)
+        content = _kept().get(key)
+        if content is None:
+            content = dict(json.loads(report.snapshot))
+            _kept().put(key, content)
+        return content
+    return _build(report, _kept())
+
+
+def _activity_fingerprint(wijk_ids: list[int], area_ids: list[int],
+                          end: datetime) -> tuple[object, ...]:
+    """What the feedback counts and the action rows of a report depend on, read from the
+    indexes instead of the rows (two statements, a fraction of counting them):
+
+    * the feedback items of the wijken: their number, and the sum and the highest of their
+      ids. An item's wijk, theme and time never change after it is made (nothing in the
+      application changes them), so the counts per theme and wijk in any period change
+      only when items are added or removed, which changes these three numbers;
+    * the actions of the gebieden started by the end of the period: their number, the
+      highest id and the last change (``updated_at`` is set on every change).
+    """
+    items = db.session.execute(
+        select(func.count(FeedbackItem.id), func.sum(FeedbackItem.id), func.max(FeedbackItem.id))
+        .where(FeedbackItem.neighbourhood_id.in_(wijk_ids))).one()
+    actions = db.session.execute(
+        select(func.count(Action.id), func.max(Action.id), func.max(Action.updated_at))
+        .where(Action.area_id.in_(area_ids), Action.created_at <= end)).one()
+    return tuple(items), tuple(actions)
+
+
+def _build(report: FollowUpReport, kept: _Kept | None) -> dict[str, Any]:
+    """Build the report; with ``kept``, return the kept copy when its key is unchanged."""
+    # The motion with its gebieden, wijken, themes and requests in one statement.
+    motion = db.session.scalars(
+        select(Motion).where(Motion.id == report.motion_id)
+        .options(joinedload(Motion.areas), joinedload(Motion.neighbourhoods),
+                 joinedload(Motion.themes), joinedload(Motion.requests))).unique().one()
     minimum = min_count()
     start, end = _day_start(report.period_start), _day_end(report.period_end)
     today = (report.finalised_at or utcnow()).date()
     wijken = _scope(motion)
     wijk_ids = [n.id for n in wijken]
     names = {n.id: n for n in wijken}
-    area_ids = sorted({n.area_id for n in wijken})
+    area_names = {n.area_id: n.area.name for n in wijken}
+    area_ids = sorted(area_names)
     theme_ids = [t.id for t in motion.themes]
     municipality = get_municipality()
 
@@ -227,15 +391,42 @@ def build(report: FollowUpReport) -> dict[str, Any]:
                (PanelMember.status == MemberStatus.MEMBER.value)
                | (PanelMember.left_at > end))
         .group_by(PanelMember.neighbourhood_id, PanelMember.source)).tuples()})
-    meetings = list(db.session.scalars(
-        select(Meeting).where(Meeting.area_id.in_(area_ids), Meeting.starts_at >= start,
-                              Meeting.starts_at <= end,
-                              Meeting.status == MeetingStatus.OPEN.value)
-        .options(selectinload(Meeting.area)).order_by(Meeting.starts_at, Meeting.id)))
-    present = dict(db.session.execute(
-        select(Reply.meeting_id, func.count(Reply.id))
-        .where(Reply.meeting_id.in_([m.id for m in meetings]), Reply.attended.is_(True))
-        .group_by(Reply.meeting_id)).tuples().all())
+    present = (select(func.count(Reply.id))
+               .where(Reply.meeting_id == Meeting.id, Reply.attended.is_(True))
+               .scalar_subquery())
+    # (gebied, title, start, attendance, report written), with those present counted per
+    # meeting in the same statement.
+    meetings = [
+        (area_names[area_id], title, starts_at, attended + extra, bool(report_written))
+        for area_id, title, starts_at, attended, extra, report_written in db.session.execute(
+            select(Meeting.area_id, Meeting.title, Meeting.starts_at, present,
+                   Meeting.extra_attendees, Meeting.report != "")
+            .where(Meeting.area_id.in_(area_ids), Meeting.starts_at >= start,
+                   Meeting.starts_at <= end, Meeting.status == MeetingStatus.OPEN.value)
+            .order_by(Meeting.starts_at, Meeting.id)).tuples()]
+    themes = {theme_id: (name, position) for theme_id, name, position in db.session.execute(
+        select(Theme.id, Theme.name_nl, Theme.position)).tuples()}
+    imports = db.session.execute(
+        select(ImportRecord.finished_at, ImportRecord.summary)
+        .where(ImportRecord.finished_at.is_not(None), ImportRecord.finished_at >= start,
+               ImportRecord.finished_at <= end)
+        .order_by(ImportRecord.finished_at)).tuples().all()
+
+    key: Hashable = None
+    if kept is not None:
+        key = (
+            report.id, report.version, report.status, report.period_start, report.period_end,
+            report.finalised_at, today, minimum, municipality.name if municipality else "",
+            motion.id, motion.reference, motion.title, motion.text, motion.adopted_on,
+            motion.ori_id, tuple(theme_ids),
+            tuple((r.text, r.deadline, r.status, r.completed_on) for r in motion.requests),
+            tuple((n.id, n.code, n.name, n.area_id, n.area.name) for n in wijken),
+            tuple(sorted(members.items())), tuple(meetings), tuple(sorted(themes.items())),
+            tuple(imports), _activity_fingerprint(wijk_ids, area_ids, end))
+        content = kept.get(key)
+        if content is not None:
+            return {**content, "narrative": sections(report)}
+
     # Counted for every theme and filtered here: with a theme condition in the query,
     # SQLite walks the theme index over the whole municipality instead of the wijken's.
     feedback = [row for row in db.session.execute(
@@ -244,35 +435,35 @@ def build(report: FollowUpReport) -> dict[str, Any]:
                FeedbackItem.created_at <= end)
         .group_by(FeedbackItem.theme_id, FeedbackItem.neighbourhood_id)).tuples()
         if not theme_ids or row[0] in theme_ids]
-    themes = {t.id: t for t in db.session.scalars(select(Theme))}
-    actions = list(db.session.scalars(
-        select(Action).where(Action.area_id.in_(area_ids), Action.created_at <= end)
-        .options(selectinload(Action.area)).order_by(Action.created_at, Action.id)))
-    imports = list(db.session.scalars(
-        select(ImportRecord).where(ImportRecord.finished_at.is_not(None),
-                                   ImportRecord.finished_at >= start,
-                                   ImportRecord.finished_at <= end)
-        .order_by(ImportRecord.finished_at)))
+    # Plain rows, not ORM objects: a report over a whole municipality holds thousands.
+    actions = [
+        {"area": area_names[area_id], "title": title, "owner": owner, "status": status,
+         "progress": progress, "due_date": due_date.isoformat() if due_date else None,
+         "started_on": created_at.date().isoformat()}
+        for area_id, title, owner, status, progress, due_date, created_at in db.session.execute(
+            select(Action.area_id, Action.title, Action.owner, Action.status, Action.progress,
+                   Action.due_date, Action.created_at)
+            .where(Action.area_id.in_(area_ids), Action.created_at <= end)
+            .order_by(Action.created_at, Action.id)).tuples()]
 
     timeline = [{"date": motion.adopted_on.isoformat(), "event": "adopted",
                  "label": motion.title}]
-    for record in imports:
-        new = json.loads(record.summary or "{}").get("new", 0)
-        timeline.append({"date": record.finished_at.date().isoformat(),  # type: ignore[union-attr]
-                         "event": "survey_optins",
-                         "label": str(shown(int(new), minimum))})
-    for meeting in meetings:
-        timeline.append({"date": meeting.starts_at.date().isoformat(),  # type: ignore[union-attr]
-                         "event": "meeting", "label": meeting.title})
+    for finished_at, summary in imports:
+        new = json.loads(summary or "{}").get("new", 0)
+        timeline.append({"date": finished_at.date().isoformat(),  # type: ignore[union-attr]
+                         "event": "survey_optins", "label": str(shown(int(new), minimum))})
+    for _area, title, starts_at, _attendance, _written in meetings:
+        timeline.append({"date": starts_at.date().isoformat(),  # type: ignore[union-attr]
+                         "event": "meeting", "label": title})
     for action in actions:
-        timeline.append({"date": action.created_at.date().isoformat(), "event": "action",
-                         "label": action.title})
+        timeline.append({"date": action["started_on"], "event": "action",
+                         "label": action["title"]})
     timeline.sort(key=lambda e: (e["date"], e["event"], e["label"]))
 
-    by_area: dict[str, list[Meeting]] = {}
+    by_area: dict[str, list[tuple[str, str, datetime, int, bool]]] = {}
     for meeting in meetings:
-        by_area.setdefault(meeting.area.name, []).append(meeting)
-    return {
+        by_area.setdefault(meeting[0], []).append(meeting)
+    content = {
         "$schema": SCHEMA,
         "motion": {
             "@type": "Motion",
@@ -295,9 +486,9 @@ def build(report: FollowUpReport) -> dict[str, Any]:
             "minimum_count": minimum,
         },
         "scope": {
-            "areas": sorted({names[i].area.name for i in wijk_ids}),
+            "areas": sorted(set(area_names.values())),
             "neighbourhoods": [{"code": n.code, "name": n.name} for n in wijken],
-            "themes": [t.name_nl for t in motion.themes],
+            "themes": [themes[t][0] for t in theme_ids],
         },
         "requests": [{"text": r.text, "deadline": r.deadline.isoformat() if r.deadline else None,
                       "status": r.status,
@@ -311,25 +502,23 @@ def build(report: FollowUpReport) -> dict[str, Any]:
                 members.items(), key=lambda kv: (names[kv[0][0]].code, kv[0][1]))],
         "members_total": shown(sum(members.values()), minimum),
         "meetings": [
-            {"area": area, "title": m.title, "date": m.starts_at.date().isoformat(),  # type: ignore[union-attr]
-             "attendance": shown(present.get(m.id, 0) + m.extra_attendees, minimum),
-             "report_written": bool(m.report)}
-            for area in sorted(by_area) for m in by_area[area]],
+            {"area": area, "title": title, "date": starts_at.date().isoformat(),
+             "attendance": shown(attendance, minimum), "report_written": written}
+            for area in sorted(by_area)
+            for _area, title, starts_at, attendance, written in by_area[area]],
         "meetings_per_area": [
             {"area": area, "meetings": len(items),
-             "attendance": shown(sum(present.get(m.id, 0) + m.extra_attendees for m in items),
-                                 minimum)}
+             "attendance": shown(sum(m[3] for m in items), minimum)}
             for area, items in sorted(by_area.items())],
         "feedback": [
-            {"theme": themes[theme_id].name_nl, "wijk": names[wijk_id].name,
+            {"theme": themes[theme_id][0], "wijk": names[wijk_id].name,
              "count": shown(count, minimum)}
             for theme_id, wijk_id, count in sorted(
-                feedback, key=lambda t: (themes[t[0]].position, themes[t[0]].name_nl,
-                                         names[t[1]].name))],
+                feedback, key=lambda t: (themes[t[0]][1], themes[t[0]][0], names[t[1]].name))],
         "feedback_total": shown(sum(c for _, _, c in feedback), minimum),
-        "actions": [
-            {"area": a.area.name, "title": a.title, "owner": a.owner, "status": a.status,
-             "progress": a.progress, "due_date": a.due_date.isoformat() if a.due_date else None,
-             "started_on": a.created_at.date().isoformat()} for a in actions],
+        "actions": actions,
         "narrative": sections(report),
     }
+    if kept is not None:
+        kept.put(key, content)
+    return content

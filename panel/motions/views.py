@@ -133,10 +133,54 @@ def report(report_id: int) -> str | BaseResponse:
             db.session.commit()
             flash(_("The text is saved."), "success")
             return redirect(url_for("motions.report", report_id=report_id))
-    return render_template("motions/report.html", report=item, content=services.data(item),
-                           tables=exports.tables(services.data(item)), form=form,
+    content = services.data(item)  # once per request: a draft is computed from the data
+    screen = services.on_screen(content, request.args.get("pagina", 1, type=int))
+    return render_template("motions/report.html", report=item, content=content,
+                           tables=exports.tables(screen.content), screen=screen,
+                           notes=_notes(screen), captions=_captions(screen),
+                           pager=_pager(screen.actions), form=form,
                            action=forms.ActionForm(),
                            may_edit=current_user.role in services.EDITORS)
+
+
+def _notes(screen: services.Screen) -> dict[str, str]:
+    """What the report page says above its shortened lists (by table key)."""
+    rest = _("The complete list is in the downloads and on the page to print.")
+    timeline, meetings, actions = screen.timeline, screen.meetings, screen.actions
+    return {
+        "tijdlijn": _("Newest first.") if timeline.complete else " ".join((_(
+            "The %(shown)s most recent of %(total)s events, newest first.",
+            shown=timeline.last, total=timeline.total), rest)),
+        "bijeenkomsten": _("Newest first.") if meetings.complete else " ".join((_(
+            "The %(shown)s most recent of %(total)s meetings, newest first.",
+            shown=meetings.last, total=meetings.total), rest)),
+        "acties": _("Newest first.") if actions.complete else " ".join((_(
+            "Actions %(first)s to %(last)s of %(total)s, newest first.",
+            first=actions.first, last=actions.last, total=actions.total), rest)),
+    }
+
+
+def _captions(screen: services.Screen) -> dict[str, str]:
+    """Table captions that say which page of a paged table this is."""
+    if screen.actions.pages == 1:
+        return {}
+    return {"acties": _("Actions, page %(page)s of %(pages)s", page=screen.actions.page,
+                        pages=screen.actions.pages)}
+
+
+def _pager(excerpt: services.Excerpt) -> list[int | None]:
+    """The page numbers to link to: the first, the last and two either side of the
+    current one; ``None`` stands for the pages left out between them."""
+    if excerpt.pages == 1:
+        return []
+    numbers = sorted({1, excerpt.pages, *range(max(1, excerpt.page - 2),
+                                               min(excerpt.pages, excerpt.page + 2) + 1)})
+    links: list[int | None] = []
+    for previous, number in zip([0, *numbers], numbers, strict=False):
+        if previous and number > previous + 1:
+            links.append(None)
+        links.append(number)
+    return links
 
 
 @bp.post("/rapportages/<int:report_id>/definitief")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from panel.areas.models import District, Neighbourhood
@@ -57,6 +57,14 @@ class PanelMember(db.Model):
     """A resident in (or on the way into, or gone from) the panel of one wijk."""
 
     __tablename__ = "panel_member"
+    __table_args__ = (
+        # A team's member list: counts per wijk and status, newest first within a page.
+        Index("ix_panel_member_wijk_status_created", "neighbourhood_id", "status",
+              "created_at"),
+        # Motion reports count members per wijk and source over a period from the index.
+        Index("ix_panel_member_wijk_source_period", "neighbourhood_id", "source", "status",
+              "confirmed_at", "left_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol, cast
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -42,12 +43,23 @@ class MemberFilter:
     page: int = 1
 
 
+def _visible_area_ids(user: User) -> Select[tuple[int]]:
+    return visible_areas(user).with_only_columns(Area.id).order_by(None)
+
+
 def _scope(user: User) -> Select[tuple[PanelMember]]:
-    """Members of the gebieden ``user`` may see. Clerks may not see members at all."""
+    """Members of the gebieden ``user`` may see. Clerks may not see members at all.
+
+    The members are chosen by ``neighbourhood_id IN (the wijken of those gebieden)``, not
+    by the gebied of the joined wijk: then the database can find them, with their status,
+    in an index on ``panel_member.neighbourhood_id`` (SQLite, which keeps no statistics,
+    otherwise picks the index on the status alone when the status is filtered). The wijk
+    stays joined for the filter on its code and for ordering the export.
+    """
     require_role(user, Role.ADMIN, Role.TEAM)
-    areas = visible_areas(user).with_only_columns(Area.id)
+    wijken = select(Neighbourhood.id).where(Neighbourhood.area_id.in_(_visible_area_ids(user)))
     return (select(PanelMember).join(PanelMember.neighbourhood)
-            .where(Neighbourhood.area_id.in_(areas)))
+            .where(PanelMember.neighbourhood_id.in_(wijken)))
 
 
 def _filtered(user: User, flt: MemberFilter) -> Select[tuple[PanelMember]]:
@@ -67,28 +79,6 @@ def _filtered(user: User, flt: MemberFilter) -> Select[tuple[PanelMember]]:
 
 
 @dataclass
-class MemberPage:
-    members: list[PanelMember]
-    total: int
-    page: int
-    pages: int
-
-
-def list_members(user: User, flt: MemberFilter) -> MemberPage:
-    """One page of the members ``user`` may see, newest first."""
-    query = _filtered(user, flt)
-    total = db.session.scalar(query.with_only_columns(func.count(PanelMember.id))
-                              .order_by(None)) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(1, flt.page), pages)
-    members = list(db.session.scalars(
-        query.options(joinedload(PanelMember.neighbourhood))
-        .order_by(PanelMember.created_at.desc(), PanelMember.id.desc())
-        .offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
-    return MemberPage(members=members, total=total, page=page, pages=pages)
-
-
-@dataclass
 class WijkCount:
     area: str
     code: str
@@ -100,18 +90,91 @@ class WijkCount:
         return sum(self.counts.values())
 
 
+class MemberRow(Protocol):
+    """A member as the list shows it: only these columns are read."""
+
+    id: int
+    name: str
+    email: str | None
+    status: str
+    source: str
+    wijk_name: str
+
+
+@dataclass
+class MemberPage:
+    members: Sequence[MemberRow]
+    total: int
+    page: int
+    pages: int
+
+
+NEWEST_FIRST = (PanelMember.created_at.desc(), PanelMember.id.desc())
+
+
+def _total_from_counts(counts: Sequence[WijkCount], flt: MemberFilter) -> int | None:
+    """How many members ``flt`` finds, worked out from ``counts_per_wijk`` when it filters
+    on wijk and status only (``None`` when it searches or filters on the source)."""
+    if flt.query.strip() or flt.source:
+        return None
+    return sum(c.counts.get(flt.status, 0) if flt.status else c.total for c in counts
+               if not flt.neighbourhood_code or c.code == flt.neighbourhood_code)
+
+
+def list_members(user: User, flt: MemberFilter,
+                 counts: Sequence[WijkCount] | None = None) -> MemberPage:
+    """One page of the members ``user`` may see, newest first, as rows with the columns
+    the list shows (``MemberRow``), not as full objects.
+
+    With ``counts`` (``counts_per_wijk(user)``, which the page shows anyway) the total is
+    taken from them when the filter allows, instead of being counted again. The page is
+    chosen by id first (``ids``: the filter, the order and the page), and only its 50 rows
+    are read: sorting a gebied's thousands of members then needs the sort columns only,
+    and with an index on ``(neighbourhood_id, …, created_at)`` no table row at all.
+    """
+    query = _filtered(user, flt)
+    total = _total_from_counts(counts, flt) if counts is not None else None
+    if total is None:
+        total = db.session.scalar(query.with_only_columns(func.count(PanelMember.id))
+                                  .order_by(None)) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(1, flt.page), pages)
+    ids = (query.with_only_columns(PanelMember.id).order_by(*NEWEST_FIRST)
+           .offset((page - 1) * PER_PAGE).limit(PER_PAGE))
+    members = db.session.execute(
+        select(PanelMember.id, PanelMember.name, PanelMember.email, PanelMember.status,
+               PanelMember.source, Neighbourhood.name.label("wijk_name"))
+        .join(PanelMember.neighbourhood).where(PanelMember.id.in_(ids))
+        .order_by(*NEWEST_FIRST)).all()
+    return MemberPage(members=cast(Sequence[MemberRow], members), total=total, page=page,
+                      pages=pages)
+
+
 def counts_per_wijk(user: User) -> list[WijkCount]:
     """Members per wijk and status for the gebieden ``user`` may see (every role: these are
-    aggregates, without personal data)."""
+    aggregates, without personal data). Every wijk of those gebieden is listed, also
+    without members: by gebied, then by wijk name.
+
+    The members are counted per ``(neighbourhood_id, status)`` first and the names joined
+    to those few counts afterwards: grouping by the names instead made the database sort
+    all of a gebied's members by them, and counting by the two columns can be done from an
+    index on ``panel_member (neighbourhood_id, status, …)`` alone.
+    """
     require_role(user)
-    areas = visible_areas(user).with_only_columns(Area.id)
+    areas = _visible_area_ids(user)
+    counted = (
+        select(PanelMember.neighbourhood_id, PanelMember.status,
+               func.count().label("members"))
+        .where(PanelMember.neighbourhood_id.in_(
+            select(Neighbourhood.id).where(Neighbourhood.area_id.in_(areas))))
+        .group_by(PanelMember.neighbourhood_id, PanelMember.status)
+        .subquery())
     rows = db.session.execute(
-        select(Area.name, Neighbourhood.code, Neighbourhood.name, PanelMember.status,
-               func.count(PanelMember.id))
+        select(Area.name, Neighbourhood.code, Neighbourhood.name, counted.c.status,
+               counted.c.members)
         .select_from(Neighbourhood).join(Area)
-        .outerjoin(PanelMember, PanelMember.neighbourhood_id == Neighbourhood.id)
+        .outerjoin(counted, counted.c.neighbourhood_id == Neighbourhood.id)
         .where(Area.id.in_(areas))
-        .group_by(Area.name, Neighbourhood.code, Neighbourhood.name, PanelMember.status)
         .order_by(Area.name, Neighbourhood.name))
     result: dict[str, WijkCount] = {}
     for area_name, code, name, status, count in rows:
@@ -119,6 +182,16 @@ def counts_per_wijk(user: User) -> list[WijkCount]:
         if status:
             item.counts[status] = count
     return list(result.values())
+
+
+def wijk_choices(counts: Sequence[WijkCount]) -> list[tuple[str, str, str]]:
+    """``(gebied name, wijk code, wijk name)`` for the wijk filter, from ``counts_per_wijk``
+    (the same wijken, without asking the database again): by gebied, then by wijk code,
+    as ``areas.services.areas_for`` lists them."""
+    order = {area: position for position, area in enumerate(dict.fromkeys(
+        c.area for c in counts))}
+    return [(c.area, c.code, c.name)
+            for c in sorted(counts, key=lambda c: (order[c.area], c.code))]
 
 
 def get_member_for(user: User, member_id: int) -> PanelMember:

@@ -342,9 +342,17 @@ def _member_filter(form: forms.MemberFilterForm) -> staff.MemberFilter:
                               page=request.args.get("pagina", 1, type=int) or 1)
 
 
-def _filter_form() -> forms.MemberFilterForm:
+def _filter_form(counts: list[staff.WijkCount] | None = None) -> forms.MemberFilterForm:
+    """The member filter from the query string. With ``counts`` (from
+    ``staff.counts_per_wijk``) the wijk choices are made from them instead of being read
+    from the database again."""
     form = forms.MemberFilterForm(request.args)
-    form.wijk.choices = _wijk_choices(_("All wijken"), current_user)
+    if counts is None:
+        form.wijk.choices = _wijk_choices(_("All wijken"), current_user)
+    else:
+        form.wijk.choices = [SelectChoice("", _("All wijken"))] + [
+            SelectChoice(code, name, optgroup=area)
+            for area, code, name in staff.wijk_choices(counts)]
     form.status.choices = [SelectChoice("", _("All"))] + [
         SelectChoice(k, str(v)) for k, v in STATUS_LABELS.items()]
     form.source.choices = [SelectChoice("", _("All"))] + [
@@ -358,18 +366,23 @@ def members() -> str:
     counts = staff.counts_per_wijk(current_user)
     if current_user.role == Role.CLERK:
         return render_template("signups/member_counts.html", counts=counts, **_labels())
-    form = _filter_form()
+    form = _filter_form(counts)
     flt = _member_filter(form)
-    result = staff.list_members(current_user, flt)
+    result = staff.list_members(current_user, flt, counts)
+    # The labels are translated once here, not once per row.
+    page = render_template(
+        "signups/members.html", form=form, result=result, counts=counts,
+        args={k: v for k, v in request.args.items() if k != "pagina"},
+        status_labels={k: str(v) for k, v in STATUS_LABELS.items()},
+        source_labels={k: str(v) for k, v in SOURCE_LABELS.items()})
+    # Every view of the list is logged (without personal data). The event is written after
+    # the page is built and committed before it is sent, so no list leaves without its
+    # event, and on SQLite the write lock is held from this INSERT to the commit only, not
+    # while the page is rendered (other requests writing their events wait for it).
     audit.record("search" if flt.query.strip() else "list", "member_list",
                  detail=f"page {result.page}; {result.total} found; "
                         f"wijk={flt.neighbourhood_code or 'all'} status={flt.status or 'all'} "
                         f"source={flt.source or 'all'}")
-    # Render before the commit: committing expires the loaded members, and reading them
-    # again would cost a query per row.
-    page = render_template(
-        "signups/members.html", form=form, result=result, counts=counts,
-        args={k: v for k, v in request.args.items() if k != "pagina"}, **_labels())
     db.session.commit()
     return no_store(make_response(page))
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 from docx import Document
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from panel.db import utcnow
 from panel.demo.services import DEMO_PASSWORD
+from panel.feedback.models import Action
 from panel.meetings.times import to_local
+from panel.motions.models import Motion
 from tests.browser.conftest import check_accessibility, visit
 
 
@@ -49,4 +53,41 @@ def test_clerk_builds_finalises_and_exports_the_report(page: Page, demo):
 
     page.get_by_role("link", name="Pagina om te printen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Raadsinformatiebrief")
+    check_accessibility(page)
+
+
+def test_a_long_report_is_paged_and_accessible(page: Page, demo, session):
+    """A report with many actions shows 25 a page, with page links that work without
+    JavaScript; the page to print keeps them all."""
+    motion = session.scalars(select(Motion).where(Motion.reference == "M2023-003")).one()
+    report = motion.reports[0]
+    area = motion.neighbourhoods[0].area
+    start = utcnow() - timedelta(days=100)
+    session.add_all([Action(area=area, title=f"Extra actie {n:02d}", owner="Team",
+                            created_at=start + timedelta(days=n)) for n in range(1, 61)])
+    session.commit()
+    visit(page, "/beheer/inloggen")
+    page.get_by_label("E-mailadres").fill("griffie@demo.example")
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.goto(f"/beheer/moties/rapportages/{report.id}")
+    check_accessibility(page)
+    actions = page.locator("#caption-acties").locator("xpath=ancestor::section")
+    expect(actions.get_by_role("cell", name="Extra actie 60")).to_be_visible()
+    expect(actions.get_by_role("cell", name="Extra actie 35")).to_have_count(0)
+    pages = page.get_by_role("navigation", name="Pagina's met acties")
+    expect(pages.locator("[aria-current=page]")).to_have_text("1")
+    box = pages.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360  # phone
+
+    pages.get_by_role("link", name="Volgende pagina").click()
+    expect(page).to_have_url(re.compile(r"\?pagina=2#section-acties$"))
+    expect(pages.locator("[aria-current=page]")).to_have_text("2")
+    expect(actions.get_by_role("cell", name="Extra actie 35")).to_be_visible()
+    check_accessibility(page)
+
+    page.goto(f"/beheer/moties/rapportages/{report.id}/afdruk")
+    # in the timeline and in the table of actions
+    expect(page.get_by_role("cell", name="Extra actie 01", exact=True)).to_have_count(2)
+    expect(page.get_by_role("navigation", name="Pagina's met acties")).to_have_count(0)
     check_accessibility(page)

@@ -1,0 +1,56 @@
+"""The staff start page (``/beheer/``): the gebieden a staff member works on and the size of
+the municipality, in two queries whatever the size of the municipality."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from panel.areas.models import Area, District, Neighbourhood
+from panel.auth.models import User
+from panel.auth.permissions import visible_areas
+from panel.db import db
+
+
+@dataclass(frozen=True)
+class AreaLine:
+    """A gebied on the start page: its code (for the link), name and number of wijken."""
+
+    code: str
+    name: str
+    wijken: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    """How many gebieden, wijken and buurten the municipality has (aggregates, fine for
+    every role)."""
+
+    areas: int
+    neighbourhoods: int
+    districts: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    areas: list[AreaLine]
+    totals: Totals
+
+
+def overview(user: User) -> Overview:
+    """The gebieden ``user`` may see (by name, with their number of wijken) and the totals
+    of the municipality. The wijken are counted in the database: loading every wijk (and
+    its buurten) to count them in the template cost three queries and a few hundred
+    objects per request."""
+    lines = db.session.execute(
+        visible_areas(user)
+        .with_only_columns(Area.code, Area.name, func.count(Neighbourhood.id))
+        .outerjoin(Neighbourhood, Neighbourhood.area_id == Area.id)
+        .group_by(Area.id, Area.code, Area.name))
+    totals = db.session.execute(select(
+        select(func.count(Area.id)).scalar_subquery(),
+        select(func.count(Neighbourhood.id)).scalar_subquery(),
+        select(func.count(District.id)).scalar_subquery())).one()
+    return Overview(areas=[AreaLine(code, name, wijken) for code, name, wijken in lines],
+                    totals=Totals(*totals))
