@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from panel.areas.models import Area, District, Municipality, Neighbourhood
@@ -99,22 +99,6 @@ def get_district(code: str) -> District:
     if item is None:
         raise NotFound()
     return item
-
-
-@dataclass(frozen=True)
-class AreaCounts:
-    areas: int
-    neighbourhoods: int
-    districts: int
-
-
-def counts() -> AreaCounts:
-    """How many gebieden, wijken and buurten there are (aggregates, fine for every role)."""
-    return AreaCounts(
-        areas=db.session.scalar(select(func.count(Area.id))) or 0,
-        neighbourhoods=db.session.scalar(select(func.count(Neighbourhood.id))) or 0,
-        districts=db.session.scalar(select(func.count(District.id))) or 0,
-    )
 
 
 # --- validation, shared by the forms and the CSV loader -----------------------------------
