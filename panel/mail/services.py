@@ -1,11 +1,13 @@
 """The outbox: queueing rendered emails and delivering them (SMTP, or files in development).
 
 ``queue`` renders a template into an ``OutboxMessage`` inside the caller's transaction, so a
-message exists only when the change that caused it is committed. ``deliver_due`` (the
-``send-mail`` command) delivers what is due and records each outcome at once.
+message exists only when the change that caused it is committed. For thousands of messages
+at once (the survey import) a ``Stencil`` renders a template once and fills it in per
+recipient, and ``queue_many`` inserts the rows in bulk, in the same way. ``deliver_due``
+(the ``send-mail`` command) delivers what is due and records each outcome at once.
 
 Privacy: the log and ``last_error`` never hold an email address, a subject or a body; log
-lines name the row id and the status only.
+lines name the row id (or the number of rows) and the status only.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import json
 import logging
 import os
 import re
+import secrets
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import ContentTypeHeader
@@ -31,7 +34,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import delete, func, select, update
+from markupsafe import escape
+from sqlalchemy import delete, func, insert, select, update
 
 from panel.db import db, utcnow
 from panel.mail.models import MailStatus, OutboxMessage
@@ -146,6 +150,58 @@ def _check_attachments(
     return checked
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """The parts of one email as ``queue`` stores them."""
+
+    subject: str
+    text_body: str
+    html_body: str
+
+
+def render_message(template: str, context: dict[str, Any], language: str,
+                   subject: Any) -> Rendered:
+    """Render ``templates/emails/{template}.html`` and ``.txt`` and the subject in
+    ``language``, exactly as ``queue`` does (see there)."""
+    with force_locale(language):
+        subject_text = " ".join(str(subject).split())[:SUBJECT_LENGTH]
+        values = {**context, "language": language, "subject": subject_text}
+        html_body = render_template(f"emails/{template}.html", **values).strip() + "\n"
+        text_body = render_template(f"emails/{template}.txt", **values).strip() + "\n"
+    return Rendered(subject_text, text_body, html_body)
+
+
+def _checked(to: str, headers: dict[str, str] | None,
+             attachments: Sequence[tuple[str, str, bytes]] | None) -> tuple[str, str, str]:
+    """The address, the extra headers and the attachments as stored (JSON), checked."""
+    to = to.strip()
+    if not to or "@" not in to or len(to.split()) > 1 or len(to) > 254:  # no white space
+        raise ValueError("not a usable email address")
+    return (to, json.dumps(_check_headers(headers), ensure_ascii=False),
+            json.dumps(_check_attachments(attachments)))
+
+
+def _row(checked: tuple[str, str, str], rendered: Rendered, language: str,
+         now: datetime) -> dict[str, Any]:
+    to, headers, attachments = checked
+    return {
+        "to_address": to, "subject": rendered.subject, "text_body": rendered.text_body,
+        "html_body": rendered.html_body, "headers": headers, "attachments": attachments,
+        "language": language, "status": MailStatus.QUEUED.value, "attempts": 0,
+        "next_attempt_at": now, "last_error": "", "created_at": now, "sent_at": None,
+        "message_id": "",
+    }
+
+
+def message_row(to: str, rendered: Rendered, language: str,
+                headers: dict[str, str] | None = None, *,
+                attachments: Sequence[tuple[str, str, bytes]] | None = None,
+                now: datetime | None = None) -> dict[str, Any]:
+    """The outbox row (column values) of a message as ``queue`` stores it, for
+    ``queue_many``. Raises ValueError or TypeError as ``queue`` does."""
+    return _row(_checked(to, headers, attachments), rendered, language, now or utcnow())
+
+
 def queue(to: str, subject: str, template: str, context: dict[str, Any],
           language: str = "nl", headers: dict[str, str] | None = None, *,
           attachments: Sequence[tuple[str, str, bytes]] | None = None) -> OutboxMessage:
@@ -165,27 +221,119 @@ def queue(to: str, subject: str, template: str, context: dict[str, Any],
     is sent only when the caller's transaction commits. Raises ValueError for a malformed address,
     header, attachment file name or content type, TypeError for content that is not bytes
     (programming errors, not user errors).
+
+    For thousands of messages at once use ``Stencil`` and ``queue_many``.
     """
-    to = to.strip()
-    if not to or "@" not in to or any(c.isspace() for c in to) or len(to) > 254:
-        raise ValueError("not a usable email address")
-    extra = _check_headers(headers)
-    files = _check_attachments(attachments)
-    with force_locale(language):
-        subject_text = " ".join(str(subject).split())[:SUBJECT_LENGTH]
-        values = {**context, "language": language, "subject": subject_text}
-        html_body = render_template(f"emails/{template}.html", **values).strip() + "\n"
-        text_body = render_template(f"emails/{template}.txt", **values).strip() + "\n"
-    message = OutboxMessage(
-        to_address=to, subject=subject_text, text_body=text_body, html_body=html_body,
-        headers=json.dumps(extra, ensure_ascii=False), attachments=json.dumps(files),
-        language=language, status=MailStatus.QUEUED.value, attempts=0,
-        next_attempt_at=utcnow(), last_error="",
-    )
+    checked = _checked(to, headers, attachments)
+    rendered = render_message(template, context, language, subject)
+    message = OutboxMessage(**_row(checked, rendered, language, utcnow()))
     db.session.add(message)
     db.session.flush()
     log.info("outbox message %s: %s", message.id, message.status)
     return message
+
+
+class Stencil:
+    """An email template rendered once with a placeholder for every value that differs per
+    recipient, then filled in per recipient: for queueing thousands of messages at once
+    (the survey import invites tens of thousands of residents; rendering both templates
+    per message was a quarter of its time).
+
+    ``make_context(slots)`` gets a placeholder string per name in ``fields`` and returns
+    the template context, built the way the single-message path builds it. ``fill(values)``
+    puts each recipient's value where its placeholder came out: as it is in the text part,
+    HTML-escaped in the HTML part, exactly as Jinja's autoescaping (``markupsafe.escape``)
+    does in ``{{ value }}`` and in ``_("...%(x)s", x=value)``. The subject holds no
+    per-recipient values.
+
+    That is only right when the templates print the values as they are. ``render`` makes
+    sure of it: it renders in full a value that is empty or has white space at either end
+    (a template may test it, or trim it away at the end of a block), checks the first
+    filled-in message against a full rendering, and renders every message in full when a
+    placeholder did not come out as it went in or that check fails.
+
+    Hand-written because no library fills values into an already rendered document:
+    ``string.Template`` and ``str.format`` know no HTML escaping and would trip over the
+    ``$`` and braces of the rendered text, and a template engine would render again. The
+    placeholders hold a random part, so the template's own text cannot contain one, and the
+    values are put in one pass, so a value that looks like a placeholder stays as it is.
+    """
+
+    def __init__(self, template: str, subject: Any, language: str,
+                 make_context: Callable[[dict[str, str]], dict[str, Any]],
+                 fields: Sequence[str]) -> None:
+        self.template, self.subject, self.language = template, subject, language
+        nonce = secrets.token_hex(8)
+        slots = {name: f"wpslot{nonce}n{number}x" for number, name in enumerate(fields)}
+        names = {slot: name for name, slot in slots.items()}
+        pattern = re.compile("|".join(re.escape(slot) for slot in names) or r"(?!)")
+        blank = render_message(template, make_context(slots), language, subject)
+        self._subject = blank.subject
+        self._text = self._split(pattern, names, blank.text_body)
+        self._html = self._split(pattern, names, blank.html_body)
+        leftovers = [blank.subject, *self._text[0], *self._html[0]]
+        self.usable = not any(nonce in part.lower() for part in leftovers)
+        self.checked = False
+        if not self.usable:
+            self._give_up()
+
+    @staticmethod
+    def _split(pattern: re.Pattern[str], names: dict[str, str],
+               body: str) -> tuple[list[str], list[str]]:
+        """The text around the placeholders, and the field of each placeholder."""
+        texts, fields, start = [], [], 0
+        for found in pattern.finditer(body):
+            texts.append(body[start:found.start()])
+            fields.append(names[found.group()])
+            start = found.end()
+        texts.append(body[start:])
+        return texts, fields
+
+    @staticmethod
+    def _join(parts: tuple[list[str], list[str]], values: Mapping[str, str]) -> str:
+        texts, fields = parts
+        out = [texts[0]]
+        for name, text in zip(fields, texts[1:], strict=True):
+            out.append(values[name])
+            out.append(text)
+        return "".join(out)
+
+    def fill(self, values: Mapping[str, str]) -> Rendered:
+        """The message for one recipient, filled in without any check (see ``render``);
+        ``values`` has a string for every field."""
+        escaped = {name: str(escape(value)) for name, value in values.items()}
+        return Rendered(self._subject, self._join(self._text, values),
+                        self._join(self._html, escaped))
+
+    def render(self, values: Mapping[str, str],
+               context: Callable[[], dict[str, Any]]) -> Rendered:
+        """The message for one recipient: filled in when that is safe, else rendered in
+        full from ``context()``, the recipient's real template context."""
+        if not self.usable or any(not value or value.strip() != value
+                                  for value in values.values()):
+            return render_message(self.template, context(), self.language, self.subject)
+        filled = self.fill(values)
+        if not self.checked:
+            self.checked = True
+            full = render_message(self.template, context(), self.language, self.subject)
+            if filled != full:
+                self.usable = False
+                self._give_up()
+                return full
+        return filled
+
+    def _give_up(self) -> None:
+        log.warning("template %s (%s) does not print the per-recipient values as they are: "
+                    "rendering each message in full", self.template, self.language)
+
+
+def queue_many(rows: Sequence[dict[str, Any]]) -> int:
+    """Put many messages (rows from ``message_row``) in the outbox with one bulk INSERT
+    (executemany), in the caller's transaction. Never commits. Returns the number queued."""
+    if rows:
+        db.session.execute(insert(OutboxMessage.__table__), list(rows))
+        log.info("outbox: %s message(s) queued in bulk", len(rows))
+    return len(rows)
 
 
 # --- building -------------------------------------------------------------------------------

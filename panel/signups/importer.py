@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Row, insert, select
 
 from panel.areas.models import Area, District, Neighbourhood
 from panel.auth.models import Role, User
@@ -113,7 +114,12 @@ class _Context:
                 select(Postcode, Neighbourhood).join(District, Postcode.district_id == District.id)
                 .join(Neighbourhood, District.neighbourhood_id == Neighbourhood.id)).tuples()}
         self.has_postcodes = bool(self.postcodes)
-        members = list(db.session.scalars(select(PanelMember)))
+        # The columns rows are matched and compared on, as plain rows: ORM objects for
+        # every member would cost more than checking the file. ``_apply`` loads the ones it
+        # changes.
+        members = list(db.session.execute(select(
+            PanelMember.id, PanelMember.status, PanelMember.respondent_key,
+            *(getattr(PanelMember, name) for name in _COMPARED))))
         self.by_respondent = {m.respondent_id: m for m in members if m.respondent_id}
         self.by_email = {m.email: m for m in members if m.email}
         self.left_keys = {m.respondent_key for m in members if m.respondent_key}
@@ -184,7 +190,13 @@ def _parse(line: int, values: Mapping[str, str], mapping: Mapping[str, str | Non
                    email, phone, postcode, house_number, wijk, street, city)
 
 
-def _changes(member: PanelMember, row: _Parsed) -> dict[str, object]:
+# The columns an import sets on a person who is already known (the keys of ``_changes``).
+_COMPARED = ("respondent_id", "name", "email", "phone", "postcode", "house_number",
+             "neighbourhood_id", "street", "city")
+
+
+def _changes(member: Row[Any], row: _Parsed) -> dict[str, object]:
+    """What the import would change about ``member`` (a row of ``_Context``)."""
     wanted: dict[str, object] = {
         "respondent_id": row.respondent_id or member.respondent_id, "name": row.name,
         "email": row.email, "phone": row.phone, "postcode": row.postcode,
@@ -217,7 +229,7 @@ def import_respondents(user: User | None, data: bytes, filename: str = "",
     ctx = _Context(user)
     seen_ids: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
-    plan: list[tuple[_Parsed, PanelMember | None, dict[str, object]]] = []
+    plan: list[tuple[_Parsed, int | None, dict[str, object]]] = []
     for line, values in table.rows:
         parsed = _parse(line, values, report.mapping, ctx)
         if isinstance(parsed, RowOutcome):
@@ -248,39 +260,74 @@ def import_respondents(user: User | None, data: bytes, filename: str = "",
         else:
             changes = _changes(member, parsed)
             clash = changes.get("email") and ctx.by_email.get(str(changes["email"]))
-            if clash and clash is not member:
+            if clash and clash.id != member.id:
                 report.rows.append(RowOutcome(line, "rejected", str(_l(
                     "This email address belongs to another person in the panel."))))
                 continue
             report.rows.append(RowOutcome(line, "updated" if changes else "unchanged"))
             if changes:
-                plan.append((parsed, member, changes))
+                plan.append((parsed, member.id, changes))
     if not dry_run:
         _apply(plan)
         report.applied = True
     return report
 
 
-def _apply(plan: list[tuple[_Parsed, PanelMember | None, dict[str, object]]]) -> None:
-    invite: list[PanelMember] = []
-    for row, member, changes in plan:
-        if member is None:
-            member = PanelMember(
-                neighbourhood=row.wijk, status=MemberStatus.INVITED.value,
-                source=Source.SURVEY.value, respondent_id=row.respondent_id or None,
-                name=row.name, email=row.email, phone=row.phone, postcode=row.postcode,
-                house_number=row.house_number, street=row.street, city=row.city)
-            db.session.add(member)
-            invite.append(member)
-        else:
-            for key, value in changes.items():
-                setattr(member, key, value)
-            if "email" in changes and member.email:
-                invite.append(member)
+def _apply(plan: list[tuple[_Parsed, int | None, dict[str, object]]]) -> None:
+    """Carry out the plan in the caller's transaction: changes to known people (by id)
+    through the ORM, new people with one bulk INSERT, then the invitations to confirm
+    (double opt-in) in bulk, for the new people and for known people with a new email
+    address."""
+    known = {change[1] for change in plan if change[1] is not None}
+    members = {member.id: member for member in _members(known)}
+    changed: list[PanelMember] = []
+    new: list[_Parsed] = []
+    for row, member_id, changes in plan:
+        if member_id is None:
+            new.append(row)
+            continue
+        member = members[member_id]
+        for key, value in changes.items():
+            setattr(member, key, value)
+        if "email" in changes and member.email:
+            changed.append(member)
     db.session.flush()
-    for member in invite:
-        services.send_confirmation(member)
-    db.session.flush()
+    invite = [services.Invitee.of(member) for member in changed]
+    if new:
+        now = utcnow()
+        rows = [{  # the columns left out stay empty (NULL)
+            "neighbourhood_id": row.wijk.id if row.wijk else None,
+            "status": MemberStatus.INVITED.value, "source": Source.SURVEY.value,
+            "respondent_id": row.respondent_id or None, "name": row.name,
+            "email": row.email, "phone": row.phone, "postcode": row.postcode,
+            "house_number": row.house_number, "street": row.street, "city": row.city,
+            "language": "nl", "accessibility_needs": "", "availability": "",
+            "created_at": now, "updated_at": now,
+        } for row in new]
+        # One executemany without RETURNING, then the new ids in one SELECT: with RETURNING,
+        # SQLAlchemy sends PostgreSQL statements of a thousand rows, which psycopg takes
+        # seconds to parse. Every new row has ``now`` as its creation time and a respondent
+        # id or an email address, both unique, so the pair finds its id.
+        table = PanelMember.__table__
+        db.session.execute(insert(table), rows)
+        ids = {(respondent_id, email): member_id for member_id, respondent_id, email in
+               db.session.execute(select(table.c.id, table.c.respondent_id, table.c.email)
+                                  .where(table.c.created_at == now,
+                                         table.c.source == Source.SURVEY.value)).tuples()}
+        invite += [services.Invitee(ids[values["respondent_id"], values["email"]],
+                                    values["email"], values["name"], values["language"],
+                                    values["source"], row.wijk.name if row.wijk else "")
+                   for values, row in zip(rows, new, strict=True)]
+    services.send_confirmations(invite)
+
+
+def _members(ids: set[int]) -> list[PanelMember]:
+    """The members with these ids, a thousand ids a query (databases limit the number of
+    parameters of one statement)."""
+    ordered = sorted(ids)
+    return [member for start in range(0, len(ordered), 1000)
+            for member in db.session.scalars(select(PanelMember).where(
+                PanelMember.id.in_(ordered[start:start + 1000])))]
 
 
 # --- the upload flow in the staff pages ---------------------------------------------------

@@ -9,14 +9,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
+from types import SimpleNamespace
 from typing import Any
 
 from blinker import Namespace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from panel.areas.models import District, Neighbourhood
 from panel.auth.services import normalise_email
@@ -36,7 +39,7 @@ from panel.signups.models import (
     Postcode,
     Source,
 )
-from panel.urls import absolute_url
+from panel.urls import absolute_url, url_builder
 
 CONFIRM_HOURS = 72  # online joining: confirm within three days
 INVITATION_DAYS = 30  # survey invitation: confirm within a month
@@ -145,6 +148,20 @@ def normalise_short_code(code: str) -> str:
 
 # --- mail ---------------------------------------------------------------------------------
 
+def _member_context(member: Any, wijk: str, page_url: str, leave_url: str,
+                    context: dict[str, Any]) -> dict[str, Any]:
+    """The template context of every email to a resident (``emails/_layout`` shows the
+    links); ``context`` comes last, so a caller may pass another ``wijk``."""
+    return {"member": member, "page_url": page_url, "leave_url": leave_url, "wijk": wijk,
+            **context}
+
+
+def _unsubscribe_headers(leave_url: str) -> dict[str, str]:
+    """One-click leaving from the mail program (RFC 8058)."""
+    return {"List-Unsubscribe": f"<{leave_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
 def send_member_mail(member: PanelMember, subject: Any, template: str,
                      attachments: list[tuple[str, str, bytes]] | None = None,
                      **context: Any) -> None:
@@ -157,27 +174,155 @@ def send_member_mail(member: PanelMember, subject: Any, template: str,
     leave_url = absolute_url("signups.leave_by_link", token=leave)
     mail.queue(
         member.email, subject, template,
-        {"member": member, "page_url": absolute_url("signups.open_link", token=access),
-         "leave_url": leave_url, "wijk": member.neighbourhood.name, **context},
-        language=member.language,
-        headers={"List-Unsubscribe": f"<{leave_url}>",
-                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        _member_context(member, member.neighbourhood.name,
+                        absolute_url("signups.open_link", token=access), leave_url, context),
+        language=member.language, headers=_unsubscribe_headers(leave_url),
         **({"attachments": attachments} if attachments else {}),
     )
 
 
+@dataclass(frozen=True)
+class _Confirmation:
+    """Which confirmation email a member gets, and how long its link works."""
+
+    template: str
+    subject: Any
+    lifetime: timedelta
+
+    @property
+    def expires_days(self) -> int:
+        return max(1, self.lifetime.days)
+
+
+_SURVEY_CONFIRMATION = _Confirmation(
+    "survey_invitation", _l("Do you want to join the wijkpanel? Please confirm"),
+    timedelta(days=INVITATION_DAYS))
+_ONLINE_CONFIRMATION = _Confirmation(
+    "confirm_join", _l("Please confirm your place in the wijkpanel"),
+    timedelta(hours=CONFIRM_HOURS))
+
+
+def _confirmation_kind(source: str) -> _Confirmation:
+    """Survey invitees get a month to confirm, online joiners three days."""
+    return _SURVEY_CONFIRMATION if source == Source.SURVEY else _ONLINE_CONFIRMATION
+
+
 def send_confirmation(member: PanelMember) -> None:
-    """Send the double opt-in link: for online joiners and for survey invitees."""
-    if member.source == Source.SURVEY:
-        lifetime, template = timedelta(days=INVITATION_DAYS), "survey_invitation"
-        subject = _l("Do you want to join the wijkpanel? Please confirm")
-    else:
-        lifetime, template = timedelta(hours=CONFIRM_HOURS), "confirm_join"
-        subject = _l("Please confirm your place in the wijkpanel")
-    token = issue_link(member, LinkPurpose.CONFIRM, lifetime)
-    send_member_mail(member, subject, template,
+    """Send the double opt-in link: for online joiners and for survey invitees. Does
+    nothing for members without email (staff print them a letter with its own link)."""
+    if not member.email:
+        return
+    kind = _confirmation_kind(member.source)
+    token = issue_link(member, LinkPurpose.CONFIRM, kind.lifetime)
+    send_member_mail(member, kind.subject, kind.template,
                      confirm_url=absolute_url("signups.confirm", token=token),
-                     expires_days=max(1, lifetime.days))
+                     expires_days=kind.expires_days)
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """What a confirmation email needs of a member: for members just inserted in bulk,
+    which have no ORM object (see ``send_confirmations``)."""
+
+    id: int
+    email: str | None
+    name: str
+    language: str
+    source: str
+    wijk: str
+
+    @classmethod
+    def of(cls, member: PanelMember) -> Invitee:
+        return cls(member.id, member.email, member.name, member.language, member.source,
+                   member.neighbourhood.name)
+
+
+# The values of a confirmation email that differ per member (see ``send_confirmations``).
+_CONFIRMATION_FIELDS = ("name", "wijk", "confirm_url", "page_url", "leave_url")
+
+
+def _confirmation_context(member: Any, values: dict[str, str],
+                          kind: _Confirmation) -> dict[str, Any]:
+    """The context ``send_confirmation`` renders with, from the per-member ``values``."""
+    return _member_context(member, values["wijk"], values["page_url"], values["leave_url"],
+                           {"confirm_url": values["confirm_url"],
+                            "expires_days": kind.expires_days})
+
+
+def _confirmation_stencil(kind: _Confirmation, language: str) -> mail.Stencil:
+    def make_context(slots: dict[str, str]) -> dict[str, Any]:
+        # The templates use only the member's name; the rest comes from the values.
+        return _confirmation_context(SimpleNamespace(name=slots["name"]), slots, kind)
+
+    return mail.Stencil(kind.template, kind.subject, language, make_context,
+                        _CONFIRMATION_FIELDS)
+
+
+def send_confirmations(invitees: Iterable[Invitee]) -> int:
+    """``send_confirmation`` for many members at once (the survey import).
+
+    Every invitee with email gets the same links (new opaque tokens, stored hashed, with
+    the same lifetimes) and the same email, byte for byte, as ``send_confirmation`` gives.
+    But the link rows and the outbox messages are inserted in bulk (executemany), the links
+    are built with one URL adapter, and each template is rendered once per language and
+    then filled in per member (``mail.Stencil``, which renders in full whatever it cannot
+    fill in safely). Invitees without email are skipped. Never commits: nothing is sent
+    unless the caller commits. Returns the number of emails queued.
+    """
+    build = url_builder()
+    confirm_url = build.with_token("signups.confirm")
+    page_url = build.with_token("signups.open_link")
+    leave_url = build.with_token("signups.leave_by_link")
+    now = utcnow()
+    access_lifetime, leave_lifetime = timedelta(days=ACCESS_DAYS), timedelta(days=LEAVE_DAYS)
+    stencils: dict[tuple[str, str], mail.Stencil] = {}
+    links: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    queued = 0
+    for member in invitees:
+        if not member.email:
+            continue
+        kind = _confirmation_kind(member.source)
+        confirm, confirm_hash = new_token()
+        access, access_hash = new_token()
+        leave, leave_hash = new_token()
+        links += (
+            {"member_id": member.id, "token_hash": confirm_hash,
+             "purpose": LinkPurpose.CONFIRM.value, "created_at": now,
+             "expires_at": now + kind.lifetime},
+            {"member_id": member.id, "token_hash": access_hash,
+             "purpose": LinkPurpose.ACCESS.value, "created_at": now,
+             "expires_at": now + access_lifetime},
+            {"member_id": member.id, "token_hash": leave_hash,
+             "purpose": LinkPurpose.LEAVE.value, "created_at": now,
+             "expires_at": now + leave_lifetime},
+        )
+        values = {"name": member.name, "wijk": member.wijk,
+                  "confirm_url": confirm_url(confirm), "page_url": page_url(access),
+                  "leave_url": leave_url(leave)}
+        key = (kind.template, member.language)
+        if key not in stencils:
+            stencils[key] = _confirmation_stencil(kind, member.language)
+        rendered = stencils[key].render(
+            values, partial(_confirmation_context, member, values, kind))
+        rows.append(mail.message_row(member.email, rendered, member.language,
+                                     _unsubscribe_headers(values["leave_url"]), now=now))
+        if len(rows) == _BATCH:
+            queued += _insert_invitations(links, rows)
+    return queued + _insert_invitations(links, rows)
+
+
+_BATCH = 1000  # invitations a bulk INSERT: keeps the rendered messages in memory few
+
+
+def _insert_invitations(links: list[dict[str, Any]], rows: list[dict[str, Any]]) -> int:
+    """Insert the links and queue the messages gathered so far; empties both lists."""
+    if links:
+        db.session.execute(insert(MemberLink.__table__), links)
+    queued = mail.queue_many(rows)
+    links.clear()
+    rows.clear()
+    return queued
 
 
 # --- joining online -----------------------------------------------------------------------

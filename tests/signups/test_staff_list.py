@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import login_user
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from panel.areas.services import areas_for
 from panel.auth.models import Role, User
@@ -189,13 +189,16 @@ def test_every_view_is_logged_and_committed_before_the_page_is_sent(app, crowd):
     ]
 
 
-def test_sqlite_syncs_at_checkpoints_in_wal_mode(app):
-    with app.app_context(), db.engine.connect() as connection:
-        if connection.dialect.name != "sqlite":
-            pytest.skip("an SQLite setting")
-        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
-        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+def test_sqlite_syncs_at_checkpoints_in_wal_mode(tmp_path):
+    """Every SQLite file database the app opens (whatever database this run uses)."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
 
 
 def test_clerks_still_get_the_counts_only(app, crowd):
