@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from time import monotonic as time_now
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -276,6 +277,8 @@ def build(report: FollowUpReport) -> dict[str, Any]:
 # nothing and any of them can answer. The clerk's text is never kept (read on every request).
 
 KEPT_ROWS = 40_000  # rows (actions and timeline events) kept per worker, over all reports
+KEPT_FRAGMENTS = 256  # rendered parts of report pages kept per worker
+DEFAULT_TRUST_SECONDS = 1.0
 _EXTENSION = "panel.motions.kept"
 
 
@@ -286,6 +289,36 @@ class _Kept:
         self.lock = threading.Lock()
         self.reports: OrderedDict[Hashable, tuple[int, dict[str, Any]]] = OrderedDict()
         self.rows = 0
+        # The key last worked out for a report, trusted until the time next to it.
+        self.keys: dict[Hashable, tuple[float, Hashable]] = {}
+        # Rendered parts of the report page, by the report's key and what else they show.
+        self.fragments: OrderedDict[Hashable, str] = OrderedDict()
+
+    def trusted_key(self, report: Hashable) -> Hashable | None:
+        with self.lock:
+            kept = self.keys.get(report)
+        return kept[1] if kept is not None and kept[0] > time_now() else None
+
+    def trust(self, report: Hashable, key: Hashable, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        with self.lock:
+            if len(self.keys) >= KEPT_FRAGMENTS:
+                self.keys.clear()
+            self.keys[report] = (time_now() + seconds, key)
+
+    def fragment(self, key: Hashable) -> str | None:
+        with self.lock:
+            html = self.fragments.get(key)
+            if html is not None:
+                self.fragments.move_to_end(key)
+            return html
+
+    def keep_fragment(self, key: Hashable, html: str) -> None:
+        with self.lock:
+            self.fragments[key] = html
+            while len(self.fragments) > KEPT_FRAGMENTS:
+                self.fragments.popitem(last=False)
 
     def get(self, key: Hashable) -> dict[str, Any] | None:
         with self.lock:
@@ -312,6 +345,8 @@ class _Kept:
         with self.lock:
             self.reports.clear()
             self.rows = 0
+            self.keys.clear()
+            self.fragments.clear()
 
 
 def _kept() -> _Kept:
@@ -335,14 +370,56 @@ def data(report: FollowUpReport) -> dict[str, Any]:
     draft (or the kept copy of it, when nothing it is made of changed since).
 
     The content may be shared with other requests: read it, never change it."""
+    return data_and_key(report)[0]
+
+
+def data_and_key(report: FollowUpReport) -> tuple[dict[str, Any], Hashable]:
+    """:func:`data` and the key it is kept by: equal keys mean equal figures, so parts of
+    the page rendered from them can be kept by it too (:func:`kept_fragment`)."""
     if report.status == ReportStatus.FINAL and report.snapshot:
         key = ("final", report.id, report.snapshot)
         content = _kept().get(key)
         if content is None:
             content = dict(json.loads(report.snapshot))
             _kept().put(key, content)
-        return content
-    return _build(report, _kept())
+        return content, key
+    return _build_kept(report, _kept())
+
+
+def kept_fragment(key: Hashable, render: Callable[[], str]) -> str:
+    """A part of the report page rendered from the figures only, kept per worker by ``key``
+    (the report's key from :func:`data_and_key` with whatever else the part shows, such as
+    the page and the language), so it is rendered once per change of the figures."""
+    kept = _kept()
+    html = kept.fragment(key)
+    if html is None:
+        html = render()
+        kept.keep_fragment(key, html)
+    return html
+
+
+def _trust_seconds() -> float:
+    return float(current_app.config.get("PANEL_ETAG_SECONDS", DEFAULT_TRUST_SECONDS))
+
+
+def _identity(report: FollowUpReport) -> Hashable:
+    return (report.id, report.version, report.status, report.period_start,
+            report.period_end, report.finalised_at)
+
+
+def _build_kept(report: FollowUpReport, kept: _Kept) -> tuple[dict[str, Any], Hashable]:
+    """A draft's content and key. The key a worker worked out for a report is trusted for
+    ``PANEL_ETAG_SECONDS`` (as the ETags of public pages are), so a report read again within
+    that time costs no statements at all; a commit in the worker forgets it at once, and a
+    change made by another worker shows within those seconds."""
+    key = kept.trusted_key(_identity(report))
+    if key is not None:
+        content = kept.get(key)
+        if content is not None:
+            return {**content, "narrative": sections(report)}, key
+    content, key = _build_with_key(report, kept)
+    kept.trust(_identity(report), key, _trust_seconds())
+    return content, key
 
 
 def _activity_fingerprint(wijk_ids: list[int], area_ids: list[int],
@@ -368,6 +445,12 @@ def _activity_fingerprint(wijk_ids: list[int], area_ids: list[int],
 
 def _build(report: FollowUpReport, kept: _Kept | None) -> dict[str, Any]:
     """Build the report; with ``kept``, return the kept copy when its key is unchanged."""
+    return _build_with_key(report, kept)[0]
+
+
+def _build_with_key(report: FollowUpReport,
+                    kept: _Kept | None) -> tuple[dict[str, Any], Hashable]:
+    """:func:`_build` and the report's key (None without ``kept``)."""
     # The motion with its gebieden, wijken, themes and requests in one statement.
     motion = db.session.scalars(
         select(Motion).where(Motion.id == report.motion_id)
@@ -425,7 +508,7 @@ def _build(report: FollowUpReport, kept: _Kept | None) -> dict[str, Any]:
             tuple(imports), _activity_fingerprint(wijk_ids, area_ids, end))
         content = kept.get(key)
         if content is not None:
-            return {**content, "narrative": sections(report)}
+            return {**content, "narrative": sections(report)}, key
 
     # Counted for every theme and filtered here: with a theme condition in the query,
     # SQLite walks the theme index over the whole municipality instead of the wijken's.
@@ -521,4 +604,4 @@ def _build(report: FollowUpReport, kept: _Kept | None) -> dict[str, Any]:
     }
     if kept is not None:
         kept.put(key, content)
-    return content
+    return content, key

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
@@ -133,12 +134,19 @@ def report(report_id: int) -> str | BaseResponse:
             db.session.commit()
             flash(_("The text is saved."), "success")
             return redirect(url_for("motions.report", report_id=report_id))
-    content = services.data(item)  # once per request: a draft is computed from the data
+    # Once per request: a draft is computed from the data (or kept, see services).
+    content, key = services.data_and_key(item)
     screen = services.on_screen(content, request.args.get("pagina", 1, type=int))
+    # The tables show the figures only (no form, nothing of the reader), so they are
+    # rendered once per change of the figures, page and language.
+    tables = services.kept_fragment(
+        ("tables", key, screen.actions.page, current_language()),
+        lambda: render_template("motions/_tables.html", report=item,
+                                tables=exports.tables(screen.content), screen=screen,
+                                notes=_notes(screen), captions=_captions(screen),
+                                pager=_pager(screen.actions)))
     return render_template("motions/report.html", report=item, content=content,
-                           tables=exports.tables(screen.content), screen=screen,
-                           notes=_notes(screen), captions=_captions(screen),
-                           pager=_pager(screen.actions), form=form,
+                           tables_html=Markup(tables), screen=screen, form=form,  # noqa: S704
                            action=forms.ActionForm(),
                            may_edit=current_user.role in services.EDITORS)
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, insert, update
+from sqlalchemy import delete, event, insert, select, update
 
 from panel.areas.models import Neighbourhood
 from panel.db import db
@@ -62,6 +62,15 @@ def world(session):  # type: ignore[no-untyped-def]
     session.commit()
     return SimpleNamespace(**vars(item), report=report, meeting=meeting, members=members,
                            traffic=traffic)
+
+
+@pytest.fixture(autouse=True)
+def _key_worked_out_every_time(app):  # type: ignore[no-untyped-def]
+    """These tests change data the way another worker would and read the report at once:
+    without trusting a worked-out key for a second (tested on its own below)."""
+    app.config["PANEL_ETAG_SECONDS"] = 0
+    yield
+    app.config["PANEL_ETAG_SECONDS"] = 1
 
 
 def _fresh(report_id: int) -> dict[str, Any]:
@@ -192,3 +201,37 @@ def test_the_kept_reports_stay_within_their_rows(monkeypatch):
     assert kept.get("big") is None and kept.rows == 8
     kept.clear()
     assert kept.rows == 0 and kept.get("a") is None
+
+
+def test_a_worked_out_key_is_trusted_for_the_kept_seconds(app, world):
+    """Within PANEL_ETAG_SECONDS a worker reads a report again without any statement; a
+    change made elsewhere shows once they are over, one made in the worker at once."""
+    import time as clock
+
+    report_id = world.report.id
+    app.config["PANEL_ETAG_SECONDS"] = 0.3
+    before = _fresh(report_id)
+    assert _statements(lambda: services.data_and_key(
+        db.session.get(FollowUpReport, report_id))) == []
+    _elsewhere(_add_feedback(world))
+    assert _fresh(report_id) == before  # within the trusted time
+    clock.sleep(0.35)
+    after = _fresh(report_id)
+    assert after != before
+    assert after == services.build(db.session.get(FollowUpReport, report_id))
+
+    assert _fresh(report_id) == after  # trusted again; a commit here forgets it
+    action = db.session.scalars(select(Action).where(Action.title == "Actie 1")).one()
+    action.progress = 77
+    db.session.commit()
+    assert _fresh(report_id) == services.build(db.session.get(FollowUpReport, report_id))
+    assert _fresh(report_id) != after
+
+
+def test_a_kept_fragment_is_rendered_once_per_key():
+    kept = services._Kept()
+    assert kept.fragment(("tables", 1)) is None
+    kept.keep_fragment(("tables", 1), "<p>een</p>")
+    assert kept.fragment(("tables", 1)) == "<p>een</p>"
+    kept.clear()
+    assert kept.fragment(("tables", 1)) is None

@@ -13,7 +13,9 @@ from types import SimpleNamespace
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from panel.db import db
 from panel.feedback.models import Action
 from panel.meetings.models import Meeting
 from panel.motions import services
@@ -145,13 +147,13 @@ def test_a_short_report_shows_everything_without_pages(client, session):
 
 def test_the_report_is_computed_once_per_request(client, world, monkeypatch):
     calls = []
-    build = services._build
+    build = services._build_with_key
 
     def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(args)
         return build(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_build", counted)
+    monkeypatch.setattr(services, "_build_with_key", counted)
     _page(client, world)
     assert len(calls) == 1
 
@@ -202,3 +204,25 @@ def test_the_page_links_show_the_first_the_last_and_the_nearest_pages(page, page
     from panel.motions.views import _pager
 
     assert _pager(services.Excerpt(1, 25, 25 * pages, page, pages)) == links
+
+
+def test_the_kept_tables_are_the_tables_built_for_the_request(app, client, world):
+    """The tables of the page are kept per worker by the report's figures, page and
+    language; what is kept is what a page built from scratch shows, and a change shows."""
+    first = _page(client, world, "?pagina=2")
+    assert _page(client, world, "?pagina=2") == first
+    app.config.update(PANEL_ETAG_SECONDS=0)
+    try:
+        services.forget()
+        assert _page(client, world, "?pagina=2") == first
+        assert _page(client, world, "?pagina=3") != first
+        client.set_cookie("lang", "nl")
+        dutch = client.get(world.path + "?pagina=2").get_data(as_text=True)
+        assert "Acties, pagina 2 van" in dutch
+        action = db.session.scalars(select(Action).where(Action.title.like("Actie % in Noord"))
+                                    .order_by(Action.created_at.desc())).first()
+        action.title = "Hernoemde actie"
+        db.session.commit()
+        assert "Hernoemde actie" in _page(client, world)
+    finally:
+        app.config.update(PANEL_ETAG_SECONDS=1)
