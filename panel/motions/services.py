@@ -272,9 +272,10 @@ def build(report: FollowUpReport) -> dict[str, Any]:
 # settings, the figures that are cheap to read (members, meetings with attendance, themes,
 # imports) and a fingerprint of the rest (feedback and actions, see
 # ``_activity_fingerprint``). As soon as any of that changes, so does the key, and the report
-# is built again; a kept report is never out of date. Any commit in the worker forgets them
-# all as well. This is an optimisation in each process's memory, not state: processes share
-# nothing and any of them can answer. The clerk's text is never kept (read on every request).
+# is built again; a kept report is never out of date. The key a worker worked out is trusted
+# for ``PANEL_ETAG_SECONDS``; any commit in the worker stops that trust at once. This is an
+# optimisation in each process's memory, not state: processes share nothing and any of them
+# can answer. The clerk's text is never kept (read on every request).
 
 KEPT_ROWS = 40_000  # rows (actions and timeline events) kept per worker, over all reports
 KEPT_FRAGMENTS = 256  # rendered parts of report pages kept per worker
@@ -341,6 +342,10 @@ class _Kept:
                 _, (size, _) = self.reports.popitem(last=False)
                 self.rows -= size
 
+    def distrust(self) -> None:
+        with self.lock:
+            self.keys.clear()
+
     def clear(self) -> None:
         with self.lock:
             self.reports.clear()
@@ -355,14 +360,23 @@ def _kept() -> _Kept:
 
 
 def forget() -> None:
-    """Forget every kept report of the current app (done after every commit)."""
+    """Forget every kept report of the current app."""
     if has_app_context():
         _kept().clear()
 
 
+def distrust() -> None:
+    """Stop trusting the report keys worked out before (done after every commit in the
+    worker): the next request works its key out again. The kept reports and parts stay;
+    they are kept by their key, so they are used only while nothing they show changed, and
+    a commit anywhere in the worker (an audit event, a reply) does not throw them away."""
+    if has_app_context():
+        _kept().distrust()
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    forget()
+    distrust()
 
 
 def data(report: FollowUpReport) -> dict[str, Any]:

@@ -168,11 +168,18 @@ def test_the_text_and_the_day_are_never_kept(world, monkeypatch):
     assert _fresh(report_id)["requests"][0]["assessment"] == "late"
 
 
-def test_a_commit_in_the_worker_forgets_every_kept_report(world, session):
-    _fresh(world.report.id)
-    assert services._kept().reports
+def test_a_commit_in_the_worker_ends_the_trust_but_keeps_the_reports(app, world, session):
+    """A commit (any: an audit event, a reply) makes the next request work the report's key
+    out again; the kept report is used when the key is still the same."""
+    app.config["PANEL_ETAG_SECONDS"] = 60
+    first = _fresh(world.report.id)
+    assert services._kept().keys and services._kept().reports
     session.commit()
-    assert not services._kept().reports
+    assert not services._kept().keys
+    assert services._kept().reports
+    reading = _statements(lambda: _fresh(world.report.id))
+    assert reading  # the key is worked out again
+    assert _fresh(world.report.id)["actions"] is first["actions"]  # the same kept report
 
 
 def test_a_final_report_is_kept_as_its_snapshot(world, session):
