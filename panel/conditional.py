@@ -41,9 +41,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -58,6 +56,7 @@ from panel.areas.models import Municipality
 from panel.config import PROJECT_ROOT
 from panel.db import db
 from panel.i18n import current_language
+from panel.kept import LeastRecentlyUsed
 
 __all__ = ["conditional", "forget", "page_etag", "release"]
 
@@ -151,38 +150,16 @@ class KeptPage:
     headers: tuple[tuple[str, str], ...]
 
 
-class PageCache:
-    """Built pages by ETag, least recently used first out, within a budget in bytes.
-    Shared by the threads of one worker, hence the lock."""
+class PageCache(LeastRecentlyUsed[KeptPage]):
+    """Built pages by ETag within a budget in bytes. No page over a quarter of the budget
+    is kept: one page may not push out most of the others."""
 
     def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self.size = 0
-        self._pages: OrderedDict[str, KeptPage] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(budget, size=lambda page: len(page.body), largest=budget // 4)
 
-    def get(self, etag: str) -> KeptPage | None:
-        with self._lock:
-            page = self._pages.get(etag)
-            if page is not None:
-                self._pages.move_to_end(etag)
-            return page
-
-    def put(self, etag: str, page: KeptPage) -> None:
-        if len(page.body) > self.budget // 4:
-            return  # one page may not push out most of the others
-        with self._lock:
-            old = self._pages.pop(etag, None)
-            if old is not None:
-                self.size -= len(old.body)
-            self._pages[etag] = page
-            self.size += len(page.body)
-            while self.size > self.budget:
-                _, dropped = self._pages.popitem(last=False)
-                self.size -= len(dropped.body)
-
-    def __len__(self) -> int:
-        return len(self._pages)
+    @property
+    def size(self) -> int:
+        return self.used
 
 
 def page_cache() -> PageCache | None:

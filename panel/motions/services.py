@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -29,6 +29,7 @@ from panel.auth.permissions import require_role
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.feedback.models import Action, FeedbackItem, Theme
+from panel.kept import LeastRecentlyUsed
 from panel.meetings.models import Meeting, MeetingStatus, Reply
 from panel.motions.models import FollowUpReport, Motion, MotionRequest, ReportStatus, RequestStatus
 from panel.signups.models import ImportRecord, MemberStatus, PanelMember
@@ -283,17 +284,38 @@ DEFAULT_TRUST_SECONDS = 1.0
 _EXTENSION = "panel.motions.kept"
 
 
+def _rows(content: dict[str, Any]) -> int:
+    """What a kept report counts against ``KEPT_ROWS``: its actions and events, and itself."""
+    return len(content.get("actions", ())) + len(content.get("timeline", ())) + 1
+
+
 class _Kept:
-    """Reports kept by key, least recently used first out, within ``KEPT_ROWS`` rows."""
+    """A worker's kept reports (least recently used first out, within ``KEPT_ROWS`` rows),
+    the rendered parts of report pages (``KEPT_FRAGMENTS`` of them) and the report keys
+    it trusts for a while."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.reports: OrderedDict[Hashable, tuple[int, dict[str, Any]]] = OrderedDict()
-        self.rows = 0
+        self.reports: LeastRecentlyUsed[dict[str, Any]] = LeastRecentlyUsed(KEPT_ROWS, _rows)
+        self.fragments: LeastRecentlyUsed[str] = LeastRecentlyUsed(KEPT_FRAGMENTS)
         # The key last worked out for a report, trusted until the time next to it.
         self.keys: dict[Hashable, tuple[float, Hashable]] = {}
-        # Rendered parts of the report page, by the report's key and what else they show.
-        self.fragments: OrderedDict[Hashable, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    @property
+    def rows(self) -> int:
+        return self.reports.used
+
+    def get(self, key: Hashable) -> dict[str, Any] | None:
+        return self.reports.get(key)
+
+    def put(self, key: Hashable, content: dict[str, Any]) -> None:
+        self.reports.put(key, content)
+
+    def fragment(self, key: Hashable) -> str | None:
+        return self.fragments.get(key)
+
+    def keep_fragment(self, key: Hashable, html: str) -> None:
+        self.fragments.put(key, html)
 
     def trusted_key(self, report: Hashable) -> Hashable | None:
         with self.lock:
@@ -308,50 +330,14 @@ class _Kept:
                 self.keys.clear()
             self.keys[report] = (time_now() + seconds, key)
 
-    def fragment(self, key: Hashable) -> str | None:
-        with self.lock:
-            html = self.fragments.get(key)
-            if html is not None:
-                self.fragments.move_to_end(key)
-            return html
-
-    def keep_fragment(self, key: Hashable, html: str) -> None:
-        with self.lock:
-            self.fragments[key] = html
-            while len(self.fragments) > KEPT_FRAGMENTS:
-                self.fragments.popitem(last=False)
-
-    def get(self, key: Hashable) -> dict[str, Any] | None:
-        with self.lock:
-            kept = self.reports.get(key)
-            if kept is None:
-                return None
-            self.reports.move_to_end(key)
-            return kept[1]
-
-    def put(self, key: Hashable, content: dict[str, Any]) -> None:
-        rows = len(content.get("actions", ())) + len(content.get("timeline", ())) + 1
-        if rows > KEPT_ROWS:
-            return
-        with self.lock:
-            old = self.reports.pop(key, None)
-            self.rows -= old[0] if old else 0
-            self.reports[key] = (rows, content)
-            self.rows += rows
-            while self.rows > KEPT_ROWS:
-                _, (size, _) = self.reports.popitem(last=False)
-                self.rows -= size
-
     def distrust(self) -> None:
         with self.lock:
             self.keys.clear()
 
     def clear(self) -> None:
-        with self.lock:
-            self.reports.clear()
-            self.rows = 0
-            self.keys.clear()
-            self.fragments.clear()
+        self.reports.clear()
+        self.fragments.clear()
+        self.distrust()
 
 
 def _kept() -> _Kept:

@@ -1,0 +1,71 @@
+"""Values a worker keeps in memory by key: least recently used first out, within a budget.
+
+Used for built public pages (``panel.conditional``) and for draft motion reports and the
+rendered parts of their page (``panel.motions.services``). Whoever keeps a value makes
+sure its key says everything the value depends on, so a kept value is never out of date;
+this is an optimisation in each process's memory, not state shared between processes.
+
+``functools.lru_cache`` counts entries and keys by the arguments of one function; here the
+budget is in the values' own sizes (bytes of a page, rows of a report) and the callers put
+values in themselves, so a few lines of our own it is. The lock makes it safe for the
+threads of one worker.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+__all__ = ["LeastRecentlyUsed"]
+
+V = TypeVar("V")
+
+
+def _one(value: object) -> int:
+    return 1
+
+
+class LeastRecentlyUsed(Generic[V]):
+    """Values by key within ``budget`` (in the units of ``size``; by default a count). A
+    value larger than ``largest`` (default: the whole budget) is not kept at all."""
+
+    def __init__(self, budget: int, size: Callable[[V], int] = _one,
+                 largest: int | None = None) -> None:
+        self.budget = budget
+        self.largest = budget if largest is None else largest
+        self.used = 0
+        self._size = size
+        self._values: OrderedDict[Hashable, tuple[int, V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> V | None:
+        with self._lock:
+            kept = self._values.get(key)
+            if kept is None:
+                return None
+            self._values.move_to_end(key)
+            return kept[1]
+
+    def put(self, key: Hashable, value: V) -> None:
+        size = self._size(value)
+        if size > self.largest:
+            return
+        with self._lock:
+            old = self._values.pop(key, None)
+            if old is not None:
+                self.used -= old[0]
+            self._values[key] = (size, value)
+            self.used += size
+            while self.used > self.budget:
+                _, (dropped, _) = self._values.popitem(last=False)
+                self.used -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self.used = 0
+
+    def __len__(self) -> int:
+        return len(self._values)
