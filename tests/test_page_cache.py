@@ -8,12 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bench.generate import Summary, populate
 from panel.areas.models import Area, Neighbourhood
 from panel.conditional import KeptPage, PageCache
 from panel.db import db
+from tests.statements import counting
 
 
 @pytest.fixture
@@ -24,16 +25,10 @@ def world(app: Flask) -> Summary:
 
 @pytest.fixture
 def counted(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def listen(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", listen)
-    yield statements
-    event.remove(engine, "before_cursor_execute", listen)
+    with counting(engine) as statements:
+        yield statements
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 
 from bench.generate import CLERK_EMAIL, PASSWORD, Summary, populate
 from bench.run import PAGES, Page
@@ -24,6 +24,7 @@ from panel.db import db, utcnow
 from panel.feedback.models import FeedbackItem
 from panel.meetings.models import Meeting
 from panel.results.models import Result
+from tests.statements import counting
 
 SCALES = (0.2, 3)  # at 0.2 a team's member list is shorter than one page
 PUBLIC_WITH_ETAG = ("wijk", "meetings", "feedback")
@@ -55,17 +56,11 @@ def _client(app: Flask, login: str | None, summary: Summary) -> FlaskClient:
 
 def _statements(app: Flask, summary: Summary) -> dict[str, int]:
     """Statements of the second request of every page (the first one warms up)."""
-    seen: list[str] = []
-
-    def listen(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement)
-
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", listen)
     counts: dict[str, int] = {}
-    try:
-        clients: dict[str | None, FlaskClient] = {}
+    clients: dict[str | None, FlaskClient] = {}
+    with counting(engine) as seen:
         for page in PAGES:
             if page.login not in clients:
                 clients[page.login] = _client(app, page.login, summary)
@@ -74,8 +69,6 @@ def _statements(app: Flask, summary: Summary) -> dict[str, int]:
             seen.clear()
             assert client.get(_path(page, summary)).status_code == 200, page.name
             counts[page.name] = len(seen)
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
     return counts
 
 
@@ -225,20 +218,12 @@ def test_a_report_makes_as_many_statements_for_one_gebied_as_for_all(app: Flask)
                                   reports=[FollowUpReport(version=1, **period)]))
         db.session.commit()
         reports = {m.reference: m.reports[0].id for m in db.session.scalars(select(Motion))}
-        seen: list[str] = []
         counts = {}
-
-        def listen(conn: object, cursor: object, statement: str, *args: object) -> None:
-            seen.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", listen)
-        try:
+        with counting(db.engine) as seen:
             for reference, report_id in reports.items():
                 db.session.expunge_all()
                 report = db.session.get(FollowUpReport, report_id)
                 seen.clear()
                 motion_services.build(report)
                 counts[reference] = len(seen)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listen)
     assert len(set(counts.values())) == 1, counts

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from panel.areas.models import Area, Neighbourhood
 from panel.auth.models import User
@@ -23,6 +23,7 @@ from panel.results.models import Edition, Result
 from panel.results.services import figure_of
 from tests.api.conftest import Demo
 from tests.api.helpers import BASE, DRAFT_ONLY, REFERENCE, get_json
+from tests.statements import counting
 
 # --- areas --------------------------------------------------------------------------------
 
@@ -288,18 +289,10 @@ def test_motions_are_newest_first(app: Flask, client: FlaskClient, demo: Demo) -
 
 @contextmanager
 def _counting(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting(engine) as statements:
         yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/gebieden", "/api/v1/wijken", "/api/v1/indicatoren",

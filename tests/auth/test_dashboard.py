@@ -8,12 +8,13 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from panel.auth import dashboard
 from panel.auth.models import Role, User
 from panel.db import db
 from tests import factories
+from tests.statements import counting
 
 
 @pytest.fixture
@@ -70,18 +71,10 @@ def test_a_team_without_gebieden_is_told_so(app, city):
 
 
 def test_two_queries_whatever_the_number_of_gebieden(app, city):
-    statements: list[str] = []
-
-    def listen(*args: object) -> None:
-        statements.append(str(args[2]))
-
     with app.test_request_context():
         admin = db.session.scalars(select(User).where(User.email == "admin@example.org")).one()
-        event.listen(db.engine, "before_cursor_execute", listen)
-        try:
+        with counting(db.engine) as statements:
             data = dashboard.overview(admin)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listen)
     assert len(statements) == 2
     assert [(a.code, a.wijken) for a in data.areas] == [("leeg", 0), ("noord", 2), ("zuid", 1)]
     assert (data.totals.areas, data.totals.neighbourhoods, data.totals.districts) == (3, 3, 3)

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from panel.areas.models import Neighbourhood
 from panel.db import db
@@ -21,6 +21,7 @@ from panel.motions import services
 from panel.motions.models import FollowUpReport
 from panel.signups.models import ImportRecord, PanelMember
 from tests import factories
+from tests.statements import counting
 
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 
@@ -87,16 +88,8 @@ def _elsewhere(change: Callable[[Any], None]) -> None:
 
 
 def _statements(run: Callable[[], object]) -> list[str]:
-    seen: list[str] = []
-
-    def listen(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
+    with counting(db.engine) as seen:
         run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
     return seen
 
 
