@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from panel.db import db
 from panel.mail.models import OutboxMessage
@@ -19,6 +19,7 @@ from panel.meetings import reminders
 from panel.meetings.models import Meeting, Reply
 from panel.meetings.reminders import send_due_reminders
 from tests import factories
+from tests.statements import counting
 
 NOW = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)  # a Monday, 13:00 in Amsterdam
 _emails = iter(range(1, 10_000))
@@ -203,17 +204,10 @@ def test_due_replies_are_found_with_one_query(app, session, world):
         for number in range(3):
             make_reply(meeting, make_member(world, f"Lid {hours}-{number}"))
     session.commit()
-    selects: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT") and "reply" in statement:
-            selects.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counting(db.engine) as statements:
         assert send_due_reminders(now=NOW) == 15
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    selects = [s for s in statements
+               if s.lstrip().upper().startswith("SELECT") and "reply" in s]
     assert len(selects) == 1
 
 

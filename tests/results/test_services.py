@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from panel.db import db
 from panel.errors import NotFound, PermissionDenied
@@ -12,6 +11,7 @@ from panel.results.models import Edition
 from panel.results.services import Figure
 from tests import factories
 from tests.results.conftest import add
+from tests.statements import counting
 
 
 def test_the_wijk_is_compared_with_the_municipality_and_the_previous_edition(survey):
@@ -78,14 +78,9 @@ def test_only_an_admin_publishes(survey):
 
 def test_query_count_does_not_grow_with_the_number_of_indicators(survey):
     def count_queries() -> int:
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with counting(db.engine) as statements:
             db.session.expire_all()
             services.wijk_results("WK036101")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     before = count_queries()
