@@ -15,11 +15,12 @@ log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    """A request that cannot be honoured; ``message`` is translated and safe to show."""
+    """A request that cannot be honoured. ``message`` is translated plain text (never
+    Markup): templates escape it, so it may repeat what someone typed."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: object) -> None:
         super().__init__(str(message))
-        self.message = message
+        self.message: str = str(message)
 
 
 class AccessError(Exception):
@@ -27,9 +28,9 @@ class AccessError(Exception):
     DomainError: views that flash domain errors must let these through to the 403/404
     pages."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: object) -> None:
         super().__init__(str(message))
-        self.message = message
+        self.message: str = str(message)
 
 
 class PermissionDenied(AccessError):

@@ -9,12 +9,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from panel.areas.services import get_municipality
 from panel.auth.forms import ROLE_LABELS
+from panel.auth.permissions import register_template_globals
 from panel.db import db
+from panel.importing import STATUS_LABELS as IMPORT_STATUS_LABELS
 
 log = logging.getLogger(__name__)
 
 
 def register_context(app: Flask) -> None:
+    register_template_globals(app)  # the capabilities: {% if may_administer(current_user) %}
+    app.jinja_env.globals["import_status_labels"] = IMPORT_STATUS_LABELS
+
     @app.context_processor
     def _common() -> dict[str, object]:
         if "municipality" not in g:

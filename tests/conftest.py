@@ -140,3 +140,29 @@ def rate_limits(app: Flask) -> Iterator[None]:
     yield
     limiter.reset()
     limiter.enabled = False
+
+
+class LoginActions:
+    """Signing staff in, as in Flask's tutorial: ``login_as("team-noord@…")`` returns a test
+    client whose session is signed in (a new client unless one is given)."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+
+    def __call__(self, email: str, client: FlaskClient | None = None,
+                 password: str | None = None) -> FlaskClient:
+        from tests import factories
+
+        client = client or self._app.test_client()
+        response = factories.login(client, email, password or factories.PASSWORD)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    def logout(self, client: FlaskClient) -> None:
+        client.post("/beheer/uitloggen")
+
+
+@pytest.fixture
+def login_as(app: Flask) -> LoginActions:
+    """``login_as(email)``: a test client signed in as that staff member."""
+    return LoginActions(app)
