@@ -404,12 +404,12 @@ def batch_times(url: str, summary: Summary) -> dict[str, Any]:
             _say(f"XLSX {name}: {build_s + write_s:.2f} s ({len(body)} bytes)")
         db.session.rollback()
 
-        dry_s, dry = _timed(lambda: importer.import_respondents(
-            None, csv_data, "respondenten.csv", dry_run=True))
+        dry_s, dry = _timed(lambda: importer.RespondentsImporter(None).run(
+            csv_data, "respondenten.csv", dry_run=True))
         db.session.rollback()
 
         def real_import() -> importer.ImportReport:
-            report = importer.import_respondents(None, csv_data, "respondenten.csv")
+            report = importer.RespondentsImporter(None).run(csv_data, "respondenten.csv")
             importer.keep_record(None, "respondenten.csv", report)
             db.session.commit()
             return report

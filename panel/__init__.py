@@ -28,6 +28,7 @@ from panel.migrations import register_commands as register_migration_commands
 from panel.motions import views as motions_views
 from panel.privacy import cli as privacy_cli
 from panel.privacy import views as privacy_views
+from panel.residents import views as residents_views
 from panel.results import cli as results_cli
 from panel.results import views as results_views
 from panel.security import add_security_headers
@@ -65,7 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     register_context(app)
     for blueprint in (site_views.bp, auth_views.bp, areas_views.bp, signups_views.bp,
                       meetings_views.bp, results_views.bp, feedback_views.bp,
-                      motions_views.bp, api_views.bp, privacy_views.bp):
+                      motions_views.bp, residents_views.bp, api_views.bp, privacy_views.bp):
         app.register_blueprint(blueprint)
     production = app.config["PANEL_ENV"] == "production"
     app.after_request(lambda response: add_security_headers(response, production))

@@ -1,7 +1,7 @@
 """The one skeleton every CSV/XLSX import is built on.
 
-An import is a subclass of :class:`Importer` that says which columns it reads and fills in
-three steps:
+An import is a subclass of :class:`Importer` that says which columns it reads (``columns``,
+``required``), who may run it (``may_import``) and fills in three steps:
 
 - ``prepare(table, mapping)``: load once everything the lines are checked against (no
   query per line) and return it as the import's context;
@@ -19,6 +19,13 @@ is *all or nothing* changes nothing when one line is rejected.
 
 The report is shown by one template macro (``templates/macros/imports.html``) and printed
 by :func:`echo_report` on the command line, with one summary line for both.
+
+Using an import::
+
+    report = AreasImporter(current_user).run(data, filename, dry_run=True)
+
+The constructor checks that the user may run it (``None`` is the command line, which runs
+with the operator's authority); the caller commits or rolls back.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from panel.db import db
-from panel.errors import DomainError
+from panel.errors import DomainError, PermissionDenied
 from panel.tabular import Table, normalise_header, read_table
 
 
@@ -83,6 +90,7 @@ class ImportReport:
     lines: list[Line] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     mapping: dict[str, str | None] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)  # required fields without a column
     notes: list[str] = field(default_factory=list)  # about the whole file
     dry_run: bool = False
     applied: bool = False
@@ -109,10 +117,12 @@ class ImportReport:
 
     def outcome_text(self) -> str:
         """What happened to the data, in one sentence."""
+        if self.missing:
+            return _("Nothing has been changed.")
         if self.file_errors:
             return _("The file cannot be used. Nothing has been changed.")
         if self.applied:
-            return _("The file is imported.")
+            return _("The file is loaded.")
         if not self.ok and self.all_or_nothing:
             return _("The file has errors. Nothing has been changed.")
         if self.dry_run:
@@ -164,6 +174,21 @@ class Importer(Generic[Context, Plan]):
     missing_columns: ClassVar[Any] = _l("The file does not have the columns it needs.")
     no_lines: ClassVar[Any] = _l("The file has no lines to import.")
 
+    def __init__(self, user: Any = None) -> None:
+        """``user`` is the staff member who imports, or None for the command line (the
+        operator's authority). Raises PermissionDenied when ``user`` may not import."""
+        if user is not None and not self.may_import(user):
+            raise PermissionDenied()
+        self.user = user
+
+    def may_import(self, user: Any) -> bool:
+        """Whether ``user`` may run this import (a capability from permissions.py)."""
+        return False
+
+    def known_headers(self) -> set[str]:
+        """Every header name the columns are known by (to find the header row)."""
+        return {alias for aliases in self.columns.values() for alias in aliases}
+
     def detect_mapping(self, table: Table) -> dict[str, str | None]:
         """Which header holds which field, by the usual Dutch and English names."""
         return {name: next((h for h in aliases if h in table.headers), None)
@@ -175,7 +200,8 @@ class Importer(Generic[Context, Plan]):
     def check_mapping(self, table: Table, mapping: Mapping[str, str | None],
                       report: ImportReport) -> None:
         """Add file errors about the columns (a subclass may add its own rules)."""
-        if self.missing(mapping):
+        report.missing = self.missing(mapping)
+        if report.missing:
             report.file_errors.append(str(self.missing_columns))
 
     def prepare(self, table: Table, mapping: Mapping[str, str | None]) -> Context:
@@ -191,7 +217,9 @@ class Importer(Generic[Context, Plan]):
         """After the checks, before applying: notes about the whole file (optional)."""
 
     def read(self, data: bytes, filename: str) -> Table:
-        return read_table(data, filename)
+        """The file as a table; its header row is the one (of the first few) with the most
+        known header names, so a title above the headers does no harm."""
+        return read_table(data, filename, self.known_headers())
 
     def run(self, data: bytes, filename: str = "", *, dry_run: bool = False,
             mapping: Mapping[str, str | None] | None = None) -> ImportReport:
@@ -203,7 +231,10 @@ class Importer(Generic[Context, Plan]):
         except DomainError as exc:
             report.file_errors.append(exc.message)
             return report
-        report.mapping = {**self.detect_mapping(table), **(mapping or {})}
+        chosen = {**self.detect_mapping(table), **(mapping or {})}
+        # A header that is not in the file (a typing error in --map) counts as no column.
+        report.mapping = {name: header if header and header in table.headers else None
+                          for name, header in chosen.items()}
         self.check_mapping(table, report.mapping, report)
         if report.file_errors:
             return report
@@ -240,11 +271,14 @@ def header_mapping(pairs: list[str], fields: tuple[str, ...] | list[str]) -> dic
 
 # --- the command line ---------------------------------------------------------------------
 
-def echo_report(report: ImportReport) -> None:
-    """Print each line's outcome, the notes and the summary line."""
+def echo_report(report: ImportReport, every_line: bool = True) -> None:
+    """Print each line's outcome (or, without ``every_line``, only the lines with a reason
+    or a warning: for files of many thousands of lines), the notes and the summary line."""
     for message in report.file_errors:
         click.echo(_("File: %(message)s", message=message), err=True)
     for line in report.lines:
+        if not (every_line or line.messages or line.warnings):
+            continue
         text = _("line %(line)s: %(status)s", line=line.line,
                  status=STATUS_LABELS[line.status])
         if line.subject:
@@ -260,13 +294,15 @@ def echo_report(report: ImportReport) -> None:
         click.echo(report.summary_line())
 
 
-def finish_command(report: ImportReport, saved: object) -> None:
-    """Commit an applied import (printing ``saved``), otherwise roll back; exit with 1 when
-    the file could not be used or an all-or-nothing import had a rejected line."""
-    echo_report(report)
+def finish_command(report: ImportReport, saved: object | None = None,
+                   every_line: bool = True) -> None:
+    """Print the report; commit an applied import (printing ``saved``, by default the
+    outcome), otherwise roll back; exit with 1 when the file could not be used or an
+    all-or-nothing import had a rejected line."""
+    echo_report(report, every_line)
     if report.applied:
         db.session.commit()
-        click.echo(str(saved))
+        click.echo(str(saved if saved is not None else report.outcome_text()))
         return
     db.session.rollback()
     if report.file_errors or (report.all_or_nothing and not report.ok):

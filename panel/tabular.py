@@ -2,13 +2,17 @@
 
 Every import in the platform reads its file through :func:`read_table`, so that a file
 saved by Dutch Excel (Windows-1252, semicolons) and one from a script (UTF-8, commas)
-behave the same.
+behave the same. A file may have a title (and empty lines) above its header row: given the
+header names an import knows, the header row is the one of the first few lines with the
+most of them.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -16,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from panel.errors import DomainError
 
 DELIMITERS = (";", ",", "\t")
+HEADER_SEARCH = 10  # the header row is one of the first this many non-empty lines
 
 
 @dataclass
@@ -45,40 +50,52 @@ def decode(data: bytes) -> tuple[str, str]:
             from exc
 
 
-def _pick_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+def _pick_delimiter(text: str) -> str:
+    """The delimiter of the first line that has one (a title line may have none)."""
+    for line in text.splitlines()[:HEADER_SEARCH]:
+        counts = {d: line.count(d) for d in DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        if counts[best]:
+            return best
+    return ","
 
 
-def read_csv(data: bytes) -> Table:
-    text, encoding = decode(data)
-    if not text.strip():
-        raise DomainError(_l("The file is empty."))
-    first_line = text.splitlines()[0]
-    delimiter = _pick_delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        raw_headers = next(reader)
-    except csv.Error as exc:
-        raise DomainError(_l("The file cannot be read. Save it as CSV (UTF-8) or XLSX.")) \
-            from exc
-    headers = [normalise_header(h) for h in raw_headers]
-    table = Table(headers=headers, encoding=encoding, delimiter=delimiter)
-    try:
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            line = reader.line_num
-            padded = cells + [""] * (len(headers) - len(cells))
-            table.rows.append((line, {h: v.strip() for h, v in zip(headers, padded, strict=False)}))
-    except csv.Error as exc:
-        raise DomainError(_l("The file cannot be read. Save it as CSV (UTF-8) or XLSX.")) \
-            from exc
+def _fill(table: Table, rows: Iterable[tuple[int, list[str]]],
+          known_headers: Collection[str]) -> Table:
+    """Find the header row among the first non-empty ``rows`` (numbered lines of cells) and
+    add the lines after it to ``table``."""
+    lines = ((line, cells) for line, cells in rows if any(c.strip() for c in cells))
+    first = list(itertools.islice(lines, HEADER_SEARCH))
+    if not first:
+        return table
+
+    def known(cells: list[str]) -> int:
+        return sum(1 for cell in cells if normalise_header(cell) in known_headers)
+
+    at = max(range(len(first)), key=lambda i: (known(first[i][1]), -i))
+    headers = [normalise_header(h) for h in first[at][1]]
+    table.headers = headers
+    for line, cells in itertools.chain(first[at + 1:], lines):
+        padded = cells + [""] * (len(headers) - len(cells))
+        table.rows.append((line, {h: v.strip() for h, v in zip(headers, padded, strict=False)}))
     return table
 
 
-def read_xlsx(data: bytes) -> Table:
+def read_csv(data: bytes, known_headers: Collection[str] = ()) -> Table:
+    text, encoding = decode(data)
+    if not text.strip():
+        raise DomainError(_l("The file is empty."))
+    delimiter = _pick_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    table = Table(headers=[], encoding=encoding, delimiter=delimiter)
+    try:
+        return _fill(table, ((reader.line_num, cells) for cells in reader), known_headers)
+    except csv.Error as exc:
+        raise DomainError(_l("The file cannot be read. Save it as CSV (UTF-8) or XLSX.")) \
+            from exc
+
+
+def read_xlsx(data: bytes, known_headers: Collection[str] = ()) -> Table:
     from openpyxl import load_workbook  # imported here: only XLSX uploads pay for it
 
     try:
@@ -87,28 +104,25 @@ def read_xlsx(data: bytes) -> Table:
         raise DomainError(_l("The file cannot be read. Save it as CSV (UTF-8) or XLSX.")) \
             from exc
     sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    try:
-        header_cells = next(rows)
-    except StopIteration as exc:
-        raise DomainError(_l("The file is empty.")) from exc
-    headers = [normalise_header(str(h or "")) for h in header_cells]
-    table = Table(headers=headers, encoding="xlsx", delimiter="")
-    for line, cells in enumerate(rows, start=2):
-        values = ["" if c is None else str(c).strip() for c in cells]
-        if not any(values):
-            continue
-        values += [""] * (len(headers) - len(values))
-        table.rows.append((line, dict(zip(headers, values, strict=False))))
+    rows = (
+        (line, ["" if c is None else str(c).strip() for c in cells])
+        for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1))
+    table = _fill(Table(headers=[], encoding="xlsx", delimiter=""), rows, known_headers)
     workbook.close()
+    if not table.headers:
+        raise DomainError(_l("The file is empty."))
     return table
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
-    """Read a CSV or XLSX file into a :class:`Table`. Raises DomainError when unreadable."""
+def read_table(data: bytes, filename: str = "", known_headers: Collection[str] = ()) -> Table:
+    """Read a CSV or XLSX file into a :class:`Table`. Raises DomainError when unreadable.
+
+    ``known_headers`` (normalised) are the header names the caller knows: the header row is
+    the one of the first lines with the most of them (the first line when none has any).
+    """
     if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        return read_xlsx(data)
-    return read_csv(data)
+        return read_xlsx(data, known_headers)
+    return read_csv(data, known_headers)
 
 
 def find_column(table: Table, *names: str) -> str | None:

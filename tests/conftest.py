@@ -6,6 +6,7 @@ The suite runs on SQLite by default and on a real PostgreSQL server with ``--pos
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask, g, request_started
@@ -17,7 +18,9 @@ from panel import create_app
 from panel.db import db
 from panel.extensions import limiter
 from panel.migrations import upgrade
+from tests.mailbox import deliver_over_smtp, deliver_to_files
 from tests.postgres import postgres_server
+from tests.smtpserver import SmtpServer, smtp_server
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -166,3 +169,19 @@ class LoginActions:
 def login_as(app: Flask) -> LoginActions:
     """``login_as(email)``: a test client signed in as that staff member."""
     return LoginActions(app)
+
+
+@pytest.fixture
+def eml_outbox(app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No SMTP host: the app writes what it delivers as ``.eml`` files to this fresh folder
+    (which does not exist until the first message is written)."""
+    return deliver_to_files(app, monkeypatch, tmp_path / "outbox")
+
+
+@pytest.fixture
+def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    """A real SMTP server on the loopback interface, configured as the app's mail server;
+    ``smtp.messages`` holds what it received."""
+    with smtp_server() as server:
+        deliver_over_smtp(app, monkeypatch, server)
+        yield server

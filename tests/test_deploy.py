@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from panel.privacy.backup import BackupError, backup_sqlite, check_database, sql
 from panel.privacy.models import AuditEvent
 from panel.signups.models import PanelMember
 from tests import factories
+from tests.timing import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -84,10 +84,8 @@ class Writer(threading.Thread):
             connection.close()
 
     def wait_for(self, count: int) -> None:
-        deadline = time.monotonic() + 20
-        while self.written < count:
-            assert time.monotonic() < deadline, "the writer does not write"
-            time.sleep(0.005)
+        wait_until(lambda: self.written >= count, timeout=20, interval=0.005,
+                   message="the writer does not write")
 
 
 def test_sqlite_backup_while_the_site_writes_restores_into_a_new_file(live_sqlite, tmp_path):
@@ -293,16 +291,17 @@ def test_gunicorn_serves_the_app_and_writes_a_redacted_json_access_log(tmp_path)
         [sys.executable, "-m", "gunicorn", "--config", str(DEPLOY / "gunicorn.conf.py"),
          "--access-logfile", str(access), "--error-logfile", str(errors), "app:app"],
         cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2):
+                return True
+        except OSError:
+            assert server.poll() is None, errors.read_text()
+            return False
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2):
-                    break
-            except OSError:
-                assert server.poll() is None, errors.read_text()
-                assert time.monotonic() < deadline, errors.read_text()
-                time.sleep(0.2)
+        wait_until(answers, timeout=30, interval=0.2, message=errors.read_text)
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/mijn/link/{TOKEN}?email=anna@example.org",
             headers={"X-Request-ID": "req-42", "X-Forwarded-For": "203.0.113.9"})

@@ -22,8 +22,8 @@ from panel.meetings import services as meeting_services
 from panel.signups import services as signup_services
 from panel.signups.models import PanelMember
 from tests import factories
-from tests.meetings.conftest import meeting_data
-from tests.signups.conftest import outbox
+from tests.mailbox import outbox
+from tests.meetings.helpers import meeting_data
 
 EMAIL = "piet.jansen@example.org"
 PHONE = "06-12345678"

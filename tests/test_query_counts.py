@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -19,12 +18,14 @@ from sqlalchemy import select, text, update
 
 from bench.generate import CLERK_EMAIL, PASSWORD, Summary, populate
 from bench.run import PAGES, Page
+from panel import conditional
 from panel.areas.models import Neighbourhood
 from panel.db import db, utcnow
 from panel.feedback.models import FeedbackItem
 from panel.meetings.models import Meeting
 from panel.results.models import Result
 from tests.statements import counting
+from tests.timing import Clock
 
 SCALES = (0.2, 3)  # at 0.2 a team's member list is shorter than one page
 PUBLIC_WITH_ETAG = ("wijk", "meetings", "feedback")
@@ -165,7 +166,10 @@ def test_public_page_answers_304_until_its_data_changes(app: Flask, client: Flas
 
 
 def test_a_change_outside_the_orm_shows_within_the_kept_seconds(
-        app: Flask, client: FlaskClient, world: Summary) -> None:
+        app: Flask, client: FlaskClient, world: Summary,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()  # the seconds pass when the test says so
+    monkeypatch.setattr(conditional, "time", clock)
     app.config["PANEL_ETAG_SECONDS"] = 0.2
     try:
         path = _path(_public("wijk"), world)
@@ -173,7 +177,7 @@ def test_a_change_outside_the_orm_shows_within_the_kept_seconds(
         with app.app_context(), db.engine.begin() as connection:
             connection.execute(update(Result).where(Result.area_code == world.wijk_code)
                                .values(value=Result.value + 1))
-        time.sleep(0.3)
+        clock.advance(0.3)
         assert client.get(path, headers={"If-None-Match": etag}).status_code == 200
     finally:
         app.config["PANEL_ETAG_SECONDS"] = 1

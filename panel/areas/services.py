@@ -1,10 +1,10 @@
-"""Reading and changing the municipality's areas, by hand or from a CSV file."""
+"""Reading and changing the municipality's areas by hand (loading them from a file is in
+``importer.py``, with the same checks)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -12,36 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from panel.areas.models import Area, District, Municipality, Neighbourhood
-from panel.auth.models import Role, User
-from panel.auth.permissions import require_role, visible_areas
+from panel.auth.models import User
+from panel.auth.permissions import may_administer, require, visible_areas
 from panel.db import db
 from panel.errors import DomainError, NotFound
-from panel.tabular import Table, find_column, read_table
 
 MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
 AREA_CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 NEIGHBOURHOOD_CODE = re.compile(r"^WK\d{6}$")
 DISTRICT_CODE = re.compile(r"^BU\d{8}$")
 FIRST_CBS_YEAR = 2000
-
-LEVELS = {
-    "gebied": "area", "area": "area",
-    "wijk": "neighbourhood", "neighbourhood": "neighbourhood",
-    "buurt": "district", "district": "district",
-}
-STATUS_LABELS = {
-    "new": _l("new"),
-    "updated": _l("updated"),
-    "unchanged": _l("unchanged"),
-    "rejected": _l("rejected"),
-}
-COLUMNS = {
-    "level": ("niveau", "level", "type"),
-    "code": ("code",),
-    "name": ("naam", "name"),
-    "parent": ("hoort bij", "ouder", "parent"),
-    "cbs_year": ("cbs jaar", "cbs year", "jaar", "year"),
-}
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -163,7 +143,7 @@ def _raise_if(errors: Sequence[str]) -> None:
 
 def save_municipality(user: User, code: str, name: str) -> Municipality:
     """Create or update the municipality. Admin only. Raises DomainError on invalid input."""
-    require_role(user, Role.ADMIN)
+    require(may_administer(user))
     code = code.strip().upper()
     errors = _check_name(name)
     if not MUNICIPALITY_CODE.match(code):
@@ -179,7 +159,7 @@ def save_municipality(user: User, code: str, name: str) -> Municipality:
 
 def save_area(user: User, code: str, name: str, area: Area | None = None) -> Area:
     """Create a gebied, or rename ``area``. Admin only. Raises DomainError."""
-    require_role(user, Role.ADMIN)
+    require(may_administer(user))
     code = code.strip().lower()
     _raise_if(check_area(code, name))
     clash = db.session.scalars(select(Area).where(Area.code == code)).first()
@@ -195,7 +175,7 @@ def save_area(user: User, code: str, name: str, area: Area | None = None) -> Are
 def save_neighbourhood(user: User, code: str, name: str, area_code: str, cbs_year: int | None,
                        neighbourhood: Neighbourhood | None = None) -> Neighbourhood:
     """Create or change a wijk. Admin only. Raises DomainError."""
-    require_role(user, Role.ADMIN)
+    require(may_administer(user))
     code = code.strip().upper()
     _raise_if(check_neighbourhood(code, name, cbs_year, get_municipality()))
     area = db.session.scalars(select(Area).where(Area.code == area_code)).first()
@@ -217,7 +197,7 @@ def save_neighbourhood(user: User, code: str, name: str, area_code: str, cbs_yea
 def save_district(user: User, code: str, name: str, neighbourhood_code: str,
                   cbs_year: int | None, district: District | None = None) -> District:
     """Create or change a buurt. Admin only. Raises DomainError."""
-    require_role(user, Role.ADMIN)
+    require(may_administer(user))
     code = code.strip().upper()
     _raise_if(check_district(code, name, cbs_year, neighbourhood_code))
     parent = db.session.scalars(
@@ -233,165 +213,3 @@ def save_district(user: User, code: str, name: str, neighbourhood_code: str,
     db.session.add(district)
     db.session.flush()
     return district
-
-
-# --- loading from a file ------------------------------------------------------------------
-
-@dataclass
-class LineResult:
-    line: int
-    level: str
-    code: str
-    status: str  # new, updated, unchanged, rejected
-    messages: list[str] = field(default_factory=list)
-
-
-@dataclass
-class LoadReport:
-    lines: list[LineResult] = field(default_factory=list)
-    file_errors: list[str] = field(default_factory=list)
-    applied: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_errors and all(r.status != "rejected" for r in self.lines)
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.lines if r.status == status)
-
-
-@dataclass
-class _Row:
-    line: int
-    level: str
-    code: str
-    name: str
-    parent: str
-    year: int | None
-
-
-def _parse_rows(table: Table, report: LoadReport) -> list[_Row]:
-    columns = {key: find_column(table, *names) for key, names in COLUMNS.items()}
-    missing = [key for key in ("level", "code", "name", "parent") if columns[key] is None]
-    if missing:
-        report.file_errors.append(str(_l(
-            "The file does not have the columns it needs: niveau, code, naam, hoort_bij and "
-            "cbs_jaar. Check that the first line holds these names, separated by commas or "
-            "semicolons.")))
-        return []
-    rows = []
-    for line, values in table.rows:
-        raw_year = values.get(columns["cbs_year"] or "", "")
-        year = int(raw_year) if raw_year.isdigit() else None
-        rows.append(_Row(
-            line=line,
-            level=LEVELS.get(values[columns["level"] or ""].strip().lower(), ""),
-            code=values[columns["code"] or ""].strip(),
-            name=values[columns["name"] or ""].strip(),
-            parent=values[columns["parent"] or ""].strip(),
-            year=year,
-        ))
-    return rows
-
-
-def load_areas(user: User | None, data: bytes, filename: str = "",
-               dry_run: bool = False) -> LoadReport:
-    """Load or update gebieden, wijken and buurten from a CSV or XLSX file.
-
-    Each line gets a status: new, updated, unchanged or rejected with the reasons. When any
-    line is rejected nothing is changed at all. ``user`` is None for the command line, which
-    runs with the operator's authority; otherwise it must be an admin.
-    """
-    if user is not None:
-        require_role(user, Role.ADMIN)
-    report = LoadReport()
-    try:
-        table = read_table(data, filename)
-    except DomainError as exc:
-        report.file_errors.append(str(exc.message))
-        return report
-    rows = _parse_rows(table, report)
-    if report.file_errors:
-        return report
-    if not rows:
-        report.file_errors.append(str(_l("The file has no lines with areas.")))
-        return report
-
-    municipality = get_municipality()
-    areas = {a.code: a for a in db.session.scalars(select(Area))}
-    wijken = {n.code: n for n in db.session.scalars(select(Neighbourhood))}
-    buurten = {d.code: d for d in db.session.scalars(select(District))}
-    file_areas = {r.code.lower() for r in rows if r.level == "area"}
-    file_wijken = {r.code.upper(): r for r in rows if r.level == "neighbourhood"}
-    seen: dict[tuple[str, str], int] = {}
-
-    for row in rows:
-        result = LineResult(line=row.line, level=row.level, code=row.code, status="new")
-        report.lines.append(result)
-        if not row.level:
-            result.messages.append(str(_l("The level must be gebied, wijk or buurt.")))
-        elif row.level == "area":
-            row.code = row.code.lower()
-            result.messages += check_area(row.code, row.name)
-        elif row.level == "neighbourhood":
-            row.code, row.parent = row.code.upper(), row.parent.lower()
-            result.messages += check_neighbourhood(row.code, row.name, row.year, municipality)
-            if row.parent not in areas and row.parent not in file_areas:
-                result.messages.append(str(_l("The gebied '%(code)s' does not exist.",
-                                              code=row.parent)))
-        else:
-            row.code, row.parent = row.code.upper(), row.parent.upper()
-            result.messages += check_district(row.code, row.name, row.year, row.parent)
-            if row.parent not in wijken and row.parent not in file_wijken:
-                result.messages.append(str(_l("The wijk '%(code)s' does not exist.",
-                                              code=row.parent)))
-        result.code = row.code
-        key = (row.level, row.code)
-        if row.level and key in seen:
-            result.messages.append(str(_l("This code is also on line %(line)s.",
-                                          line=seen[key])))
-        seen.setdefault(key, row.line)
-        if result.messages:
-            result.status = "rejected"
-            continue
-        existing = {"area": areas, "neighbourhood": wijken, "district": buurten}[row.level]
-        current = existing.get(row.code)
-        if current is not None:
-            result.status = "unchanged" if _same(current, row) else "updated"
-
-    if dry_run or not report.ok:
-        return report
-    _apply(rows, report, areas, wijken, buurten)
-    report.applied = True
-    return report
-
-
-def _same(current: Area | Neighbourhood | District, row: _Row) -> bool:
-    if isinstance(current, Area):
-        return current.name == row.name
-    if isinstance(current, Neighbourhood):
-        return (current.name, current.cbs_year, current.area.code) == (row.name, row.year,
-                                                                        row.parent)
-    return (current.name, current.cbs_year, current.neighbourhood.code) == (row.name, row.year,
-                                                                             row.parent)
-
-
-def _apply(rows: list[_Row], report: LoadReport, areas: dict[str, Area],
-           wijken: dict[str, Neighbourhood], buurten: dict[str, District]) -> None:
-    status = {(r.line): r.status for r in report.lines}
-    for row in (r for r in rows if r.level == "area" and status[r.line] != "unchanged"):
-        area = areas.get(row.code) or Area(code=row.code)
-        area.name = row.name
-        areas[row.code] = area
-        db.session.add(area)
-    for row in (r for r in rows if r.level == "neighbourhood" and status[r.line] != "unchanged"):
-        wijk = wijken.get(row.code) or Neighbourhood(code=row.code)
-        wijk.name, wijk.cbs_year, wijk.area = row.name, row.year or 0, areas[row.parent]
-        wijken[row.code] = wijk
-        db.session.add(wijk)
-    for row in (r for r in rows if r.level == "district" and status[r.line] != "unchanged"):
-        buurt = buurten.get(row.code) or District(code=row.code)
-        buurt.name, buurt.cbs_year, buurt.neighbourhood = row.name, row.year or 0, wijken[
-            row.parent]
-        db.session.add(buurt)
-    db.session.flush()

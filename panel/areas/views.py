@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -16,36 +16,23 @@ from panel.areas.forms import (
     MunicipalityForm,
     NeighbourhoodForm,
 )
-from panel.auth.models import Role
-from panel.auth.permissions import may_manage_area, require_role
-from panel.db import db
-from panel.errors import DomainError
+from panel.areas.importer import AreasImporter
+from panel.auth.permissions import may_administer, may_manage_area, require
+from panel.outcome import outcome
 
 bp = Blueprint("areas", __name__, url_prefix="/beheer")
-
-
-def _saved_or_error(action: object) -> bool:
-    """Commit when ``action`` (a callable) succeeds; flash its error otherwise."""
-    try:
-        action()  # type: ignore[operator]
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return False
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return True
 
 
 @bp.route("/gemeente", methods=["GET", "POST"])
 @login_required
 def municipality() -> str | Response:
-    require_role(current_user, Role.ADMIN)
+    require(may_administer(current_user))
     form = MunicipalityForm(obj=services.get_municipality())
-    if form.validate_on_submit() and _saved_or_error(
-            lambda: services.save_municipality(current_user, form.code.data or "",
-                                               form.name.data or "")):
-        return redirect(url_for("areas.index"))
+    if form.validate_on_submit():
+        with outcome(_("Saved.")) as saved:
+            services.save_municipality(current_user, form.code.data or "", form.name.data or "")
+        if saved:
+            return redirect(url_for("areas.index"))
     return render_template("areas/municipality.html", form=form)
 
 
@@ -68,13 +55,15 @@ def area(code: str) -> str:
 @bp.route("/gebieden/<code>/bewerken", methods=["GET", "POST"])
 @login_required
 def edit_area(code: str | None = None) -> str | Response:
-    require_role(current_user, Role.ADMIN)
+    require(may_administer(current_user))
     item = services.get_area_for(current_user, code) if code else None
     form = AreaForm(obj=item)
-    if form.validate_on_submit() and _saved_or_error(
-            lambda: services.save_area(current_user, form.code.data or "",
-                                       form.name.data or "", item)):
-        return redirect(url_for("areas.index"))
+    if form.validate_on_submit():
+        # The form checks the name; what the service can still refuse is the code.
+        with outcome(_("Saved."), field=form.code) as saved:
+            services.save_area(current_user, form.code.data or "", form.name.data or "", item)
+        if saved:
+            return redirect(url_for("areas.index"))
     return render_template("areas/edit.html", form=form, kind="area", item=item)
 
 
@@ -82,17 +71,19 @@ def edit_area(code: str | None = None) -> str | Response:
 @bp.route("/wijken/<code>/bewerken", methods=["GET", "POST"])
 @login_required
 def edit_neighbourhood(code: str | None = None) -> str | Response:
-    require_role(current_user, Role.ADMIN)
+    require(may_administer(current_user))
     item = services.get_neighbourhood(code) if code else None
     form = NeighbourhoodForm(obj=item)
     form.area.choices = [SelectChoice(a.code, a.name) for a in services.public_overview()]
     if item is not None and not form.is_submitted():
         form.area.data = item.area.code
-    if form.validate_on_submit() and _saved_or_error(
-            lambda: services.save_neighbourhood(current_user, form.code.data or "",
-                                                form.name.data or "", form.area.data or "",
-                                                form.cbs_year.data, item)):
-        return redirect(url_for("areas.index"))
+    if form.validate_on_submit():
+        with outcome(_("Saved.")) as saved:
+            services.save_neighbourhood(current_user, form.code.data or "",
+                                        form.name.data or "", form.area.data or "",
+                                        form.cbs_year.data, item)
+        if saved:
+            return redirect(url_for("areas.index"))
     return render_template("areas/edit.html", form=form, kind="neighbourhood", item=item)
 
 
@@ -100,7 +91,7 @@ def edit_neighbourhood(code: str | None = None) -> str | Response:
 @bp.route("/buurten/<code>/bewerken", methods=["GET", "POST"])
 @login_required
 def edit_district(code: str | None = None) -> str | Response:
-    require_role(current_user, Role.ADMIN)
+    require(may_administer(current_user))
     item = services.get_district(code) if code else None
     form = DistrictForm(obj=item)
     form.neighbourhood.choices = [
@@ -109,28 +100,24 @@ def edit_district(code: str | None = None) -> str | Response:
     ]
     if item is not None and not form.is_submitted():
         form.neighbourhood.data = item.neighbourhood.code
-    if form.validate_on_submit() and _saved_or_error(
-            lambda: services.save_district(current_user, form.code.data or "",
-                                           form.name.data or "",
-                                           form.neighbourhood.data or "",
-                                           form.cbs_year.data, item)):
-        return redirect(url_for("areas.index"))
+    if form.validate_on_submit():
+        with outcome(_("Saved.")) as saved:
+            services.save_district(current_user, form.code.data or "", form.name.data or "",
+                                   form.neighbourhood.data or "", form.cbs_year.data, item)
+        if saved:
+            return redirect(url_for("areas.index"))
     return render_template("areas/edit.html", form=form, kind="district", item=item)
 
 
 @bp.route("/gebieden/laden", methods=["GET", "POST"])
 @login_required
 def upload() -> str:
-    require_role(current_user, Role.ADMIN)
+    require(may_administer(current_user))
     form = AreasUploadForm()
     report = None
     if form.validate_on_submit():
         upload_file = form.file.data
-        report = services.load_areas(current_user, upload_file.read(),
-                                     upload_file.filename or "", bool(form.dry_run.data))
-        if report.applied:
-            db.session.commit()
-        else:
-            db.session.rollback()
-    return render_template("areas/upload.html", form=form, report=report,
-                           status_names=services.STATUS_LABELS)
+        with outcome():  # commits what was applied (a check or a rejected file changes nothing)
+            report = AreasImporter(current_user).run(
+                upload_file.read(), upload_file.filename or "", dry_run=bool(form.dry_run.data))
+    return render_template("areas/upload.html", form=form, report=report)

@@ -23,11 +23,15 @@ class LoginForm(FlaskForm):
                                                                          "password."))])
 
 
+PASSWORD_HINT = _l("At least 12 characters. A sentence of a few words is easy to remember. "
+                   "Do not use a password that you use somewhere else.")
+
+
 class SetPasswordForm(FlaskForm):
+    """A new password, typed twice (also the base of changing one's own password)."""
+
     password = PasswordField(
-        _l("New password"),
-        description=_l("At least 12 characters. A sentence of a few words is easy to "
-                       "remember."),
+        _l("New password"), description=PASSWORD_HINT,
         validators=[DataRequired(_l("Fill in a password.")), Length(min=12, max=200,
                     message=_l("Use between 12 and 200 characters."))],
     )
@@ -51,10 +55,6 @@ class EditUserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     areas = MultiCheckboxField(_l("Gebieden (for area team members)"), choices=[])
     active = BooleanField(_l("This account may sign in"))
-
-
-PASSWORD_HINT = _l("At least 12 characters. A sentence of a few words is easy to remember. "
-                   "Do not use a password that you use somewhere else.")
 
 
 class CodeForm(FlaskForm):
@@ -85,16 +85,6 @@ class ConfirmPasswordForm(FlaskForm):
                                                                          "password."))])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(SetPasswordForm):
     current = PasswordField(_l("Current password"),
                             validators=[DataRequired(_l("Fill in your current password."))])
-    password = PasswordField(
-        _l("New password"), description=PASSWORD_HINT,
-        validators=[DataRequired(_l("Fill in a password.")), Length(min=12, max=200,
-                    message=_l("Use between 12 and 200 characters."))],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(_l("Repeat the password.")),
-                    EqualTo("password", message=_l("The two passwords are not the same."))],
-    )

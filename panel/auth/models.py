@@ -56,9 +56,6 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
 
 class PasswordLink(db.Model):
     """A one-time, expiring link to set a password. Only the token's hash is stored."""

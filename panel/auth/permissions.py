@@ -95,6 +95,12 @@ def may_assign_areas(role: str) -> bool:
     return role == Role.TEAM
 
 
+def grants_administration(role: str) -> bool:
+    """Whether an account with ``role`` may administer (an administrator cannot give that
+    up for their own account)."""
+    return role == Role.ADMIN
+
+
 # --- enforcing ----------------------------------------------------------------------------
 
 def require(allowed: bool) -> None:
@@ -164,8 +170,3 @@ def register_template_globals(app: Flask) -> None:
     """Templates ask the same questions: ``{% if may_administer(current_user) %}``."""
     app.jinja_env.globals.update(CAPABILITIES)
 
-
-def require_role(user: Any, *roles: Role) -> User:  # pragma: no cover - being replaced
-    """TRANSITIONAL: replaced by the capabilities above; removed when no caller is left."""
-    require(is_staff(user) and (not roles or user.role in roles))
-    return user  # type: ignore[no-any-return]

@@ -15,7 +15,12 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from panel.areas.models import Area
 from panel.auth.models import PasswordLink, Role, User
-from panel.auth.permissions import require_role
+from panel.auth.permissions import (
+    grants_administration,
+    may_administer,
+    may_assign_areas,
+    require,
+)
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.security import hash_token, new_token
@@ -57,7 +62,7 @@ def _check_role_areas(role: str, areas: list[Area]) -> Role:
         checked = Role(role)
     except ValueError as exc:
         raise DomainError(_l("Unknown role.")) from exc
-    if checked == Role.TEAM and not areas:
+    if may_assign_areas(checked) and not areas:
         raise DomainError(_l("A team member needs at least one gebied."))
     return checked
 
@@ -70,14 +75,14 @@ def create_user(actor: User | None, email: str, role: str, area_codes: Iterable[
     link token. Raises DomainError for an invalid or taken email, an unknown role or gebied.
     """
     if actor is not None:
-        require_role(actor, Role.ADMIN)
+        require(may_administer(actor))
     email = normalise_email(email)
     areas = _areas_by_code(area_codes)
     checked_role = _check_role_areas(role, areas)
     if db.session.scalars(select(User).where(User.email == email)).first() is not None:
         raise DomainError(_l("There is already an account with this email address."))
     user = User(email=email, name=name.strip(), role=checked_role.value,
-                areas=areas if checked_role == Role.TEAM else [])
+                areas=areas if may_assign_areas(checked_role) else [])
     db.session.add(user)
     db.session.flush()
     return user, issue_password_link(user, link_hours)
@@ -101,7 +106,7 @@ def issue_password_link(user: User, hours: int = 48) -> str:
 
 def reset_password_link(actor: User, user_id: int, hours: int = 48) -> str:
     """An admin makes a new set-password link for an account. Returns the token."""
-    require_role(actor, Role.ADMIN)
+    require(may_administer(actor))
     return issue_password_link(get_user(actor, user_id), hours)
 
 
@@ -290,13 +295,13 @@ def change_password(user: User, password: str) -> None:
 
 def list_users(actor: User) -> list[User]:
     """All staff accounts. Admin only."""
-    require_role(actor, Role.ADMIN)
+    require(may_administer(actor))
     return list(db.session.scalars(select(User).order_by(User.email)))
 
 
 def get_user(actor: User, user_id: int) -> User:
     """One staff account. Admin only. Raises NotFound."""
-    require_role(actor, Role.ADMIN)
+    require(may_administer(actor))
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()
@@ -310,15 +315,15 @@ def update_user(actor: User, user_id: int, name: str, role: str,
     An admin cannot lock themselves out (remove their own admin role or deactivate
     themselves). Raises DomainError.
     """
-    require_role(actor, Role.ADMIN)
+    require(may_administer(actor))
     user = get_user(actor, user_id)
     areas = _areas_by_code(area_codes)
     checked_role = _check_role_areas(role, areas)
-    if user.id == actor.id and (checked_role != Role.ADMIN or not active):
+    if user.id == actor.id and (not grants_administration(checked_role) or not active):
         raise DomainError(_l("You cannot remove your own administrator rights."))
     user.name = name.strip()
     user.role = checked_role.value
-    user.areas = areas if checked_role == Role.TEAM else []
+    user.areas = areas if may_assign_areas(checked_role) else []
     user.active = active
     db.session.flush()
     return user

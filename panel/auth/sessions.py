@@ -23,7 +23,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -32,6 +32,7 @@ from panel.auth.models import User
 from panel.auth.two_factor import has_two_factor
 from panel.db import db
 from panel.extensions import login_manager
+from panel.outcome import say
 from panel.security import is_safe_redirect
 
 __all__ = [
@@ -194,7 +195,7 @@ def check_session() -> None:
         return
     if not current_user.is_authenticated:
         end()
-        flash(_("You are signed out. Please sign in again."), "info")
+        say(_("You are signed out. Please sign in again."), "info")
         return
     config = current_app.config
     now = _now()
@@ -203,12 +204,12 @@ def check_session() -> None:
             or now - login_at > config["PANEL_SESSION_MAX_HOURS"] * 3600
             or now - seen_at > config["PANEL_SESSION_IDLE_MINUTES"] * 60):
         end()
-        flash(_("You were signed out because you were away for a while, or signed in a long "
-                "time ago. Please sign in again."), "info")
+        say(_("You were signed out because you were away for a while, or signed in a long "
+              "time ago. Please sign in again."), "info")
         return
     if two_factor_required() and not has_two_factor(cast(User, current_user)):
         end()
-        flash(_("Sign in again and set up two-step login."), "info")
+        say(_("Sign in again and set up two-step login."), "info")
         return
     session[SEEN_AT] = now
 

@@ -18,8 +18,8 @@ import segno
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
-from panel.auth.models import RecoveryCode, Role, User
-from panel.auth.permissions import require_role
+from panel.auth.models import RecoveryCode, User
+from panel.auth.permissions import may_administer, require
 from panel.auth.services import (
     bump_session_version,
     get_user,
@@ -213,7 +213,7 @@ def reset_for(actor: User, user_id: int) -> User:
     """An admin turns two-step login off for someone who lost their phone and recovery
     codes. Their sessions end; where two-step login is required, they set it up again at
     their next sign-in. Raises DomainError for one's own account."""
-    require_role(actor, Role.ADMIN)
+    require(may_administer(actor))
     user = get_user(actor, user_id)
     if user.id == actor.id:
         raise DomainError(_l("Use the page Two-step login to change your own settings."))

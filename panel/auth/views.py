@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
-    flash,
     make_response,
     redirect,
     render_template,
@@ -32,12 +32,13 @@ from panel.auth.forms import (
     SetPasswordForm,
     UserForm,
 )
-from panel.auth.models import Role, User
-from panel.auth.permissions import require_role
+from panel.auth.models import User
+from panel.auth.permissions import may_administer, require
 from panel.auth.sessions import fresh_login_required
 from panel.db import db
 from panel.errors import DomainError
 from panel.extensions import limiter, login_manager
+from panel.outcome import outcome, say
 from panel.security import is_safe_redirect, no_store
 from panel.urls import absolute_url
 
@@ -53,8 +54,20 @@ def _login_failed_message() -> str:
 def _signed_out_after_lock() -> Response:
     """Too many wrong attempts while signed in: the account is locked, the session ends."""
     sessions.end()
-    flash(_login_failed_message(), "error")
+    say(_login_failed_message(), "error")
     return redirect(url_for("auth.login"))
+
+
+def _own_password_is(password: str) -> bool:
+    """Whether ``password`` is the signed-in user's. A wrong one counts toward the lockout
+    (committed at once); when it locks the account, the session ends and the request stops
+    here with the sign-in page."""
+    if services.confirm_password(current_user, password):
+        return True
+    db.session.commit()  # keeps the count of failed attempts
+    if services.is_locked(current_user):
+        abort(_signed_out_after_lock())
+    return False
 
 
 def password_link_url(token: str) -> str:
@@ -82,7 +95,7 @@ def login() -> str | Response:
         target = request.args.get("next")
         if user is None:
             db.session.commit()  # keeps the count of failed attempts
-            flash(_login_failed_message(), "error")
+            say(_login_failed_message(), "error")
         elif two_factor.has_two_factor(user):
             db.session.commit()
             sessions.begin_pending(user, sessions.PENDING_CODE, target)
@@ -90,7 +103,7 @@ def login() -> str | Response:
         elif sessions.two_factor_required():
             db.session.commit()
             sessions.begin_pending(user, sessions.PENDING_ENROL, target)
-            flash(_("Set up two-step login first. You need it to sign in."), "info")
+            say(_("Set up two-step login first. You need it to sign in."), "info")
             return redirect(url_for("auth.two_factor_page"))
         else:
             services.record_login(user)
@@ -111,7 +124,7 @@ def login_code() -> str | Response:
     user = sessions.pending_user(sessions.PENDING_CODE)
     if user is None:
         if sessions.clear_pending():
-            flash(_("Signing in took too long. Please start again."), "info")
+            say(_("Signing in took too long. Please start again."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -121,11 +134,11 @@ def login_code() -> str | Response:
             target = sessions.pending_next()
             sessions.start(user)
             if two_factor.unused_recovery_codes(user) <= 2:
-                flash(_("You have few recovery codes left. Make new ones on the page "
-                        "Two-step login."), "info")
+                say(_("You have few recovery codes left. Make new ones on the page "
+                      "Two-step login."), "info")
             return redirect(target or url_for("auth.dashboard"))
         db.session.commit()  # keeps the count of failed attempts
-        flash(two_factor.WRONG_CODE, "error")
+        say(two_factor.WRONG_CODE, "error")
     return render_template("auth/login_code.html", form=form,
                            max_attempts=services.MAX_FAILED_LOGINS,
                            lock_minutes=services.LOCK_MINUTES)
@@ -134,7 +147,7 @@ def login_code() -> str | Response:
 @bp.post("/uitloggen")
 def logout() -> Response:
     sessions.end()
-    flash(_("You are signed out."), "success")
+    say(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -148,14 +161,11 @@ def confirm() -> str | Response:
         target = url_for("auth.dashboard")
     form = ConfirmPasswordForm()
     if form.validate_on_submit():
-        if services.confirm_password(current_user, form.password.data or ""):
+        if _own_password_is(form.password.data or ""):
             db.session.commit()
             sessions.mark_fresh()
             return redirect(target)
-        db.session.commit()  # keeps the count of failed attempts
-        if services.is_locked(current_user):
-            return _signed_out_after_lock()
-        flash(_("The password is not correct."), "error")
+        say(_("The password is not correct."), "error")
     return render_template("auth/confirm.html", form=form, target=target)
 
 
@@ -166,22 +176,14 @@ def change_password() -> str | Response:
     """A signed-in user changes their own password. Their other sessions end."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not services.confirm_password(current_user, form.current.data or ""):
-            db.session.commit()  # keeps the count of failed attempts
-            if services.is_locked(current_user):
-                return _signed_out_after_lock()
-            flash(_("Your current password is not correct."), "error")
+        if not _own_password_is(form.current.data or ""):
+            say(_("Your current password is not correct."), "error")
         else:
-            try:
+            with outcome(_("Your password is changed. You are signed out on other "
+                           "devices.")) as changed:
                 services.change_password(current_user, form.password.data or "")
-            except DomainError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-            else:
-                db.session.commit()
+            if changed:
                 sessions.keep_current(current_user)
-                flash(_("Your password is changed. You are signed out on other devices."),
-                      "success")
                 return redirect(url_for("auth.dashboard"))
     return render_template("auth/change_password.html", form=form)
 
@@ -231,21 +233,17 @@ def two_factor_page() -> str | Response:
     user: User = pending or current_user
     form = EnrolForm()
     if form.validate_on_submit():
-        try:
+        with outcome(field=form.code) as enrolled:
             codes = two_factor.confirm_enrolment(user, form.code.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            form.code.errors = [exc.message]
-        else:
             if pending is not None:
                 services.record_login(user)
-            db.session.commit()
+        if enrolled:
             target = sessions.pending_next() if pending is not None else None
             if pending is not None:
-                sessions.start(user)
+                sessions.start(user)  # a new session: say() only after it
             else:
                 sessions.keep_current(user)
-            flash(_("Two-step login is on."), "success")
+            say(_("Two-step login is on."), "success")
             return _recovery_codes_page(codes, target)
     return _enrolment_page(user, form)
 
@@ -268,21 +266,13 @@ def two_factor_off() -> str | Response:
     """Turn two-step login off (asks for the password). Not possible in production."""
     form = ConfirmPasswordForm()
     if form.validate_on_submit():
-        if not services.confirm_password(current_user, form.password.data or ""):
-            db.session.commit()  # keeps the count of failed attempts
-            if services.is_locked(current_user):
-                return _signed_out_after_lock()
+        if not _own_password_is(form.password.data or ""):
             form.password.errors = [_("The password is not correct.")]
         else:
-            try:
+            with outcome(_("Two-step login is off.")) as off:
                 two_factor.disable(current_user, required=sessions.two_factor_required())
-            except DomainError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-            else:
-                db.session.commit()
+            if off:
                 sessions.keep_current(current_user)
-                flash(_("Two-step login is off."), "success")
                 return redirect(url_for("auth.dashboard"))
     if not two_factor.has_two_factor(current_user):
         return redirect(url_for("auth.two_factor_page"))
@@ -296,18 +286,13 @@ def two_factor_off() -> str | Response:
 def set_password(token: str) -> str | Response:
     try:
         user = services.check_password_link(token)
-    except DomainError as exc:
+    except DomainError as exc:  # a used or expired link: its own page, 410 Gone
         return render_template("auth/link_gone.html", message=exc.message), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with outcome(_("Your password is set. You can sign in now.")) as saved:
             services.set_password(token, form.password.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Your password is set. You can sign in now."), "success")
+        if saved:
             return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, email=user.email)
 
@@ -325,20 +310,16 @@ def users() -> str:
 @bp.route("/accounts/nieuw", methods=["GET", "POST"])
 @fresh_login_required
 def new_user() -> str | Response:
-    require_role(current_user, Role.ADMIN)
+    require(may_administer(current_user))
     form = UserForm()
     form.areas.choices = _area_choices()
     if form.validate_on_submit():
-        try:
+        with outcome() as created:
             user, token = services.create_user(
                 current_user, form.email.data or "", form.role.data or "",
                 form.areas.data or [], form.name.data or "",
                 current_app.config["PANEL_PASSWORD_LINK_HOURS"])
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if created:
             return render_template("auth/link_created.html", user=user,
                                    link=password_link_url(token))
     return render_template("auth/user_form.html", form=form, user=None)
@@ -353,16 +334,11 @@ def edit_user(user_id: int) -> str | Response:
     if request.method == "GET":
         form.areas.data = [a.code for a in user.areas]
     if form.validate_on_submit():
-        try:
+        with outcome(_("The account is saved.")) as saved:
             services.update_user(current_user, user_id, form.name.data or "",
                                  form.role.data or "", form.areas.data or [],
                                  bool(form.active.data))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The account is saved."), "success")
+        if saved:
             return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=user,
                            two_factor_on=two_factor.has_two_factor(user))
@@ -382,13 +358,9 @@ def new_password_link(user_id: int) -> str:
 @fresh_login_required
 def reset_two_factor(user_id: int) -> Response:
     """An admin turns two-step login off for someone who lost their phone and codes."""
-    try:
+    with outcome() as done:
         user = two_factor.reset_for(current_user, user_id)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Two-step login is off for %(email)s. They are signed out everywhere.",
-                email=user.email), "success")
+    if done:
+        say(_("Two-step login is off for %(email)s. They are signed out everywhere.",
+              email=user.email), "success")
     return redirect(url_for("auth.edit_user", user_id=user_id))

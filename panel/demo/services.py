@@ -21,11 +21,20 @@ from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.auth.models import Role, User
 from panel.db import db, utcnow
 from panel.errors import DomainError
-from panel.feedback.models import Action, ActionUpdate, FeedbackItem, Theme
+from panel.feedback.models import (
+    Action,
+    ActionStatus,
+    ActionUpdate,
+    FeedbackItem,
+    ItemStatus,
+    Review,
+    Theme,
+)
+from panel.feedback.models import Source as FeedbackSource
 from panel.feedback.personal_data import looks_personal
 from panel.meetings.models import Invitation, Meeting, MeetingStatus, Reply, ReplyStatus
 from panel.meetings.times import to_local, to_utc
-from panel.motions.models import FollowUpReport, Motion, MotionRequest
+from panel.motions.models import FollowUpReport, Motion, MotionRequest, RequestStatus
 from panel.results.models import Edition, Indicator, Result
 from panel.security import new_token
 from panel.signups.models import (
@@ -375,25 +384,29 @@ def _seed_feedback(areas: list[Area]) -> None:
     items = []
     for theme, wijk, place, words, checked in DEMO_FEEDBACK:
         item = FeedbackItem(neighbourhood=wijken[wijk], theme=themes[theme], place=place,
-                            text=words, source="resident", flagged=looks_personal(words),
-                            review="approved" if checked else "pending",
+                            text=words, source=FeedbackSource.RESIDENT.value,
+                            flagged=looks_personal(words),
+                            review=(Review.APPROVED if checked else Review.PENDING).value,
                             public_text=checked or "")
         items.append(item)
         db.session.add(item)
     db.session.flush()
     speeding = Action(area=wijken["De Mare"].area, title="Snelheidscontroles bij de school",
                       description="De politie controleert vier weken lang 's ochtends.",
-                      owner="Politie en gebiedsteam Noord", status="in_progress", progress=50,
+                      owner="Politie en gebiedsteam Noord",
+                      status=ActionStatus.IN_PROGRESS.value, progress=50,
                       due_date=(utcnow() + timedelta(days=30)).date(), items=[items[0]])
-    speeding.updates.append(ActionUpdate(status_to="planned"))
-    speeding.updates.append(ActionUpdate(status_from="planned", status_to="in_progress",
-                                         progress=50, note="De eerste controles zijn gedaan."))
+    speeding.updates.append(ActionUpdate(status_to=ActionStatus.PLANNED.value))
+    speeding.updates.append(ActionUpdate(status_from=ActionStatus.PLANNED.value,
+                                         status_to=ActionStatus.IN_PROGRESS.value, progress=50,
+                                         note="De eerste controles zijn gedaan."))
     light = Action(area=wijken["Overdie"].area, title="Verlichting speeltuin repareren",
-                   owner="Gemeente, beheer openbare ruimte", status="done", progress=100,
-                   items=[items[3]])
-    light.updates.append(ActionUpdate(status_to="done", progress=100, note="Gerepareerd."))
-    items[0].status = items[3].status = "handling"
-    items[3].status = "done"
+                   owner="Gemeente, beheer openbare ruimte", status=ActionStatus.DONE.value,
+                   progress=100, items=[items[3]])
+    light.updates.append(ActionUpdate(status_to=ActionStatus.DONE.value, progress=100,
+                                      note="Gerepareerd."))
+    items[0].status = ItemStatus.HANDLING.value
+    items[3].status = ItemStatus.DONE.value
     db.session.add_all([speeding, light])
 
 
@@ -411,12 +424,13 @@ def _seed_motion(areas: list[Area]) -> None:
     motion.requests = [
         MotionRequest(position=0, text="Inventariseer per wijk waar inwoners "
                       "veiligheidsproblemen ervaren; begin in De Mare en Overdie.",
-                      deadline=date(2023, 9, 30), status="completed",
+                      deadline=date(2023, 9, 30), status=RequestStatus.COMPLETED.value,
                       completed_on=date(2023, 9, 15)),
         MotionRequest(position=1, text="Onderneem actie op basis van de uitkomsten.",
-                      deadline=date(2023, 12, 31), status="open"),
+                      deadline=date(2023, 12, 31), status=RequestStatus.OPEN.value),
         MotionRequest(position=2, text="Koppel uiterlijk september 2023 terug welke acties "
-                      "zijn ondernomen.", deadline=date(2023, 9, 30), status="completed",
+                      "zijn ondernomen.", deadline=date(2023, 9, 30),
+                      status=RequestStatus.COMPLETED.value,
                       completed_on=date(2023, 10, 12)),
     ]
     today = to_local(utcnow()).date()

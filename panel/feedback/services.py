@@ -19,8 +19,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from panel.areas.models import Area, Neighbourhood
-from panel.auth.models import Role, User
-from panel.auth.permissions import may_manage_area, require_role, visible_areas
+from panel.auth.models import User
+from panel.auth.permissions import (
+    managed_area,
+    may_administer,
+    may_manage_feedback,
+    require,
+    require_manages,
+    require_staff,
+    visible_areas,
+)
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.feedback.labels import ACTION_STATUS_LABELS
@@ -70,7 +78,7 @@ def themes(include_inactive: bool = False) -> list[Theme]:
 def save_theme(user: User, code: str, name_nl: str, name_en: str, active: bool,
                theme: Theme | None = None) -> Theme:
     """Create or change a theme. Admin only. Raises DomainError."""
-    require_role(user, Role.ADMIN)
+    require(may_administer(user))
     code = code.strip().lower()
     if not code or not name_nl.strip() or not name_en.strip():
         raise DomainError(_l("Fill in the code and both names."))
@@ -125,10 +133,11 @@ def submit(member: PanelMember, theme_code: str, neighbourhood_code: str, place:
 def record_for_meeting(user: User, meeting_id: int, theme_code: str, neighbourhood_code: str,
                        place: str, text: str) -> FeedbackItem:
     """The team records what the group raised during a meeting. Raises DomainError."""
-    require_role(user, Role.ADMIN, Role.TEAM)
+    require(may_manage_feedback(user))
     meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not may_manage_area(user, meeting.area):
+    if meeting is None:
         raise NotFound()
+    require_manages(user, meeting.area)
     wijk = next((n for n in meeting.neighbourhoods if n.code == neighbourhood_code), None)
     if wijk is None:
         raise DomainError(_l("Choose one of the wijken of this meeting."))
@@ -152,7 +161,7 @@ def _items_for(user: User):  # type: ignore[no-untyped-def]
 
 def get_item(user: User, item_id: int) -> FeedbackItem:
     """An item of the user's own gebieden. Raises NotFound otherwise."""
-    require_role(user, Role.ADMIN, Role.TEAM)
+    require(may_manage_feedback(user))
     item = db.session.scalars(_items_for(user).where(FeedbackItem.id == item_id)).first()
     if item is None:
         raise NotFound()
@@ -168,7 +177,7 @@ class ItemFilter:
 
 
 def list_items(user: User, flt: ItemFilter) -> list[FeedbackItem]:
-    require_role(user, Role.ADMIN, Role.TEAM)
+    require(may_manage_feedback(user))
     query = _items_for(user).options(selectinload(FeedbackItem.theme),
                                      selectinload(FeedbackItem.neighbourhood))
     if flt.area_code:
@@ -237,7 +246,7 @@ class AgeBucket:
 def open_items_by_age(user: User, now: datetime | None = None) -> list[tuple[Area, list[int]]]:
     """Per gebied, the number of open items by age: under a week, a week to a month, one
     to three months, older."""
-    require_role(user, Role.ADMIN, Role.TEAM)
+    require(may_manage_feedback(user))
     now = now or utcnow()
     limits = [now - timedelta(days=7), now - timedelta(days=30), now - timedelta(days=90)]
     areas = list(db.session.scalars(visible_areas(user)))
@@ -266,14 +275,6 @@ class ActionData:
     meeting_ids: list[int] = field(default_factory=list)
 
 
-def _managed_area(user: User, area_code: str) -> Area:
-    require_role(user, Role.ADMIN, Role.TEAM)
-    area = db.session.scalars(visible_areas(user).where(Area.code == area_code)).first()
-    if area is None or not may_manage_area(user, area):
-        raise NotFound()
-    return area
-
-
 def _links(area: Area, data: ActionData) -> tuple[list[FeedbackItem], list[Meeting]]:
     items = list(db.session.scalars(select(FeedbackItem).join(FeedbackItem.neighbourhood)
                                     .where(FeedbackItem.id.in_(data.item_ids),
@@ -288,7 +289,7 @@ def _links(area: Area, data: ActionData) -> tuple[list[FeedbackItem], list[Meeti
 def create_action(user: User, area_code: str, data: ActionData) -> Action:
     """Start an action for a gebied, linked to the feedback items and meetings it answers.
     Raises DomainError, NotFound for items or meetings of another gebied."""
-    area = _managed_area(user, area_code)
+    area = managed_area(user, area_code)
     if not data.title.strip():
         raise DomainError(_l("Fill in a title."))
     items, meetings = _links(area, data)
@@ -311,7 +312,7 @@ def _mark_handling(items: list[FeedbackItem]) -> None:
 
 
 def get_action(user: User, action_id: int) -> Action:
-    require_role(user)
+    require_staff(user)
     areas = visible_areas(user).with_only_columns(Area.id)
     action = db.session.scalars(select(Action).where(Action.id == action_id,
                                                      Action.area_id.in_(areas))).first()
@@ -323,8 +324,7 @@ def get_action(user: User, action_id: int) -> Action:
 def edit_action(user: User, action_id: int, data: ActionData) -> Action:
     """Change an action's description, owner, due date and links."""
     action = get_action(user, action_id)
-    if not may_manage_area(user, action.area):
-        raise NotFound()
+    require_manages(user, action.area)
     if not data.title.strip():
         raise DomainError(_l("Fill in a title."))
     action.items, action.meetings = _links(action.area, data)
@@ -340,8 +340,7 @@ def update_action(user: User, action_id: int, status: str, progress: int,
     """Log progress on an action. When the status changes, every resident whose feedback the
     action answers gets one email about it (never two for the same change)."""
     action = get_action(user, action_id)
-    if not may_manage_area(user, action.area):
-        raise NotFound()
+    require_manages(user, action.area)
     try:
         target = ActionStatus(status)
     except ValueError as exc:
@@ -394,7 +393,7 @@ def notify(entry: ActionUpdate) -> int:
 
 
 def list_actions(user: User) -> list[Action]:
-    require_role(user)
+    require_staff(user)
     areas = visible_areas(user).with_only_columns(Area.id)
     return list(db.session.scalars(
         select(Action).where(Action.area_id.in_(areas)).options(selectinload(Action.area))
@@ -487,10 +486,11 @@ def public_report_fingerprint(wijk_code: str) -> tuple[object, ...]:
 
 def request_evaluations(user: User, meeting_id: int) -> int:
     """Ask everyone marked present at a meeting to rate it (once each)."""
-    require_role(user, Role.ADMIN, Role.TEAM)
+    require(may_manage_feedback(user))
     meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not may_manage_area(user, meeting.area):
+    if meeting is None:
         raise NotFound()
+    require_manages(user, meeting.area)
     if meeting.closed_at is None:
         raise DomainError(_l("Keep the attendance first. Then ask the people who came."))
     asked = set(db.session.scalars(select(Evaluation.member_id).where(

@@ -3,22 +3,31 @@ actions, themes and meeting evaluations."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    get_template_attribute,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
 from panel.areas import services as area_services
-from panel.auth.models import Role
-from panel.auth.permissions import require_role
+from panel.auth.permissions import managed_area, may_administer, may_manage_feedback, require
 from panel.conditional import conditional
-from panel.db import db
-from panel.errors import DomainError
 from panel.extensions import limiter
 from panel.feedback import forms, labels, services
+from panel.feedback.models import ActionStatus, ItemStatus, Review
 from panel.i18n import current_language
 from panel.meetings import services as meeting_services
+from panel.meetings.models import Meeting, MeetingStatus
+from panel.meetings.views import StaffPagePart, staff_page_parts
+from panel.outcome import outcome, say
 from panel.security import no_store
 from panel.signups import residents
 
@@ -28,7 +37,8 @@ bp = Blueprint("feedback", __name__)
 def _labels() -> dict[str, object]:
     return {"item_status_labels": labels.ITEM_STATUS_LABELS,
             "action_status_labels": labels.ACTION_STATUS_LABELS,
-            "partner_labels": labels.PARTNER_LABELS, "source_labels": labels.SOURCE_LABELS}
+            "partner_labels": labels.PARTNER_LABELS, "source_labels": labels.SOURCE_LABELS,
+            "ItemStatus": ItemStatus, "ActionStatus": ActionStatus, "Review": Review}
 
 
 def _theme_choices() -> list[SelectChoice]:
@@ -43,7 +53,7 @@ def _theme_choices() -> list[SelectChoice]:
 def give() -> BaseResponse:
     member = residents.current_member()
     if member is None:
-        return redirect(url_for("signups.my_page"))
+        return redirect(url_for("residents.my_page"))
     form = forms.FeedbackForm()
     form.theme.choices = _theme_choices()
     form.wijk.choices = [SelectChoice(n.code, n.name) for a in area_services.public_overview()
@@ -51,17 +61,12 @@ def give() -> BaseResponse:
     if request.method == "GET":
         form.wijk.data = member.neighbourhood.code
     if form.validate_on_submit():
-        try:
+        with outcome(_("Thank you. The area team will read it. We will let you know what we "
+                       "do with it.")) as saved:
             services.submit(member, form.theme.data or "", form.wijk.data or "",
                             form.place.data or "", form.text.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Thank you. The area team will read it. We will let you know what we do "
-                    "with it."), "success")
-            return redirect(url_for("signups.my_page"))
+        if saved:
+            return redirect(url_for("residents.my_page"))
     return no_store(make_response(render_template("feedback/give.html", form=form)))
 
 
@@ -69,20 +74,15 @@ def give() -> BaseResponse:
 def evaluate(meeting_id: int) -> BaseResponse:
     member = residents.current_member()
     if member is None:
-        return redirect(url_for("signups.my_page"))
+        return redirect(url_for("residents.my_page"))
     evaluation = services.evaluation_for(member, meeting_id)
     form = forms.EvaluationForm()
     if form.validate_on_submit():
-        try:
+        with outcome(_("Thank you for your opinion.")) as saved:
             services.evaluate(member, meeting_id, int(form.rating.data or 0),
                               form.comments.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Thank you for your opinion."), "success")
-            return redirect(url_for("signups.my_page"))
+        if saved:
+            return redirect(url_for("residents.my_page"))
     return no_store(make_response(render_template("feedback/evaluate.html", form=form,
                                                   meeting=evaluation.meeting)))
 
@@ -107,7 +107,7 @@ def public(code: str) -> str:
 @bp.get("/beheer/meldingen")
 @login_required
 def items() -> BaseResponse:
-    require_role(current_user, Role.ADMIN, Role.TEAM)
+    require(may_manage_feedback(current_user))
     flt = services.ItemFilter(area_code=request.args.get("gebied", ""),
                               status=request.args.get("status", ""),
                               theme_code=request.args.get("thema", ""),
@@ -127,22 +127,18 @@ def item(item_id: int) -> BaseResponse:
     status_form = forms.StatusForm(prefix="status", status=entry.status, partner=entry.partner,
                                    reason=entry.status_reason)
     action = request.form.get("do")
-    try:
-        if action in ("publish", "hide") and review_form.validate_on_submit():
+    if action in ("publish", "hide") and review_form.validate_on_submit():
+        with outcome(_("The check is saved.")) as saved:
             services.review(current_user, item_id, review_form.public_text.data or "",
                             publish=action == "publish")
-            db.session.commit()
-            flash(_("The check is saved."), "success")
+        if saved:
             return redirect(url_for("feedback.item", item_id=item_id))
-        if action == "status" and status_form.validate_on_submit():
+    elif action == "status" and status_form.validate_on_submit():
+        with outcome(_("The status is saved.")) as saved:
             services.set_status(current_user, item_id, status_form.status.data or "",
                                 status_form.reason.data or "", status_form.partner.data or "")
-            db.session.commit()
-            flash(_("The status is saved."), "success")
+        if saved:
             return redirect(url_for("feedback.item", item_id=item_id))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
     return no_store(make_response(render_template(
         "feedback/item.html", item=entry, review_form=review_form, status_form=status_form,
         **_labels())))
@@ -156,16 +152,11 @@ def meeting_feedback(meeting_id: int) -> BaseResponse:
     form.theme.choices = _theme_choices()
     form.wijk.choices = [SelectChoice(n.code, n.name) for n in meeting.neighbourhoods]
     if form.validate_on_submit():
-        try:
+        with outcome(_("Saved. You can add more.")) as saved:
             services.record_for_meeting(current_user, meeting_id, form.theme.data or "",
                                         form.wijk.data or "", form.place.data or "",
                                         form.text.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Saved. You can add more."), "success")
+        if saved:
             return redirect(url_for("feedback.meeting_feedback", meeting_id=meeting_id))
     return no_store(make_response(render_template("feedback/meeting_feedback.html", form=form,
                                                   meeting=meeting)))
@@ -175,15 +166,29 @@ def meeting_feedback(meeting_id: int) -> BaseResponse:
 @login_required
 def request_evaluations(meeting_id: int) -> BaseResponse:
     if forms.ButtonForm().validate_on_submit():
-        try:
+        with outcome() as saved:
             sent = services.request_evaluations(current_user, meeting_id)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("%(n)s attendees were asked for their opinion.", n=sent), "success")
+        if saved:
+            say(_("%(n)s attendees were asked for their opinion.", n=sent))
     return redirect(url_for("meetings.staff_detail", meeting_id=meeting_id))
+
+
+@staff_page_parts.connect
+def _meeting_page_part(meeting: Meeting, manage: bool = False,
+                       **kwargs: object) -> StaffPagePart:
+    """On a meeting's staff page: the average mark the people who came gave it, and for
+    those who manage it the links to record what the group raised and to ask for
+    opinions."""
+    count, average = services.evaluation_summary(meeting)
+    figures = get_template_attribute("feedback/_meeting_page.html", "figures")
+    if not manage:
+        return StaffPagePart(figures=figures(count, average))
+    actions = get_template_attribute("feedback/_meeting_page.html", "actions")
+    record = meeting.starts_at is not None and \
+        meeting.status in (MeetingStatus.OPEN, MeetingStatus.DRAFT)
+    return StaffPagePart(figures=figures(count, average),
+                         actions=actions(meeting, forms.ButtonForm(), record=record,
+                                         ask=meeting.closed_at is not None))
 
 
 def _action_form(area, action=None) -> forms.ActionForm:  # type: ignore[no-untyped-def]
@@ -219,19 +224,14 @@ def actions() -> str:
 @bp.route("/beheer/gebieden/<code>/acties/nieuw", methods=["GET", "POST"])
 @login_required
 def new_action(code: str) -> BaseResponse:
-    area = meeting_services.managed_area(current_user, code)
+    area = managed_area(current_user, code)
     form = _action_form(area)
     if request.method == "GET" and request.args.get("melding", type=int):
         form.items.data = [request.args.get("melding", type=int)]
     if form.validate_on_submit():
-        try:
+        with outcome(_("The action is saved.")) as saved:
             action = services.create_action(current_user, code, _action_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The action is saved."), "success")
+        if saved:
             return redirect(url_for("feedback.action", action_id=action.id))
     return no_store(make_response(render_template("feedback/action_form.html", form=form,
                                                   area=area, action=None)))
@@ -241,17 +241,12 @@ def new_action(code: str) -> BaseResponse:
 @login_required
 def edit_action(action_id: int) -> BaseResponse:
     action = services.get_action(current_user, action_id)
-    area = meeting_services.managed_area(current_user, action.area.code)
+    area = managed_area(current_user, action.area.code)
     form = _action_form(area, action)
     if form.validate_on_submit():
-        try:
+        with outcome(_("The action is saved.")) as saved:
             services.edit_action(current_user, action_id, _action_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The action is saved."), "success")
+        if saved:
             return redirect(url_for("feedback.action", action_id=action_id))
     return no_store(make_response(render_template("feedback/action_form.html", form=form,
                                                   area=area, action=action)))
@@ -263,37 +258,27 @@ def action(action_id: int) -> BaseResponse:
     entry = services.get_action(current_user, action_id)
     form = forms.ActionUpdateForm(status=entry.status, progress=entry.progress)
     if form.validate_on_submit():
-        try:
+        with outcome(_("The update is saved.")) as saved:
             services.update_action(current_user, action_id, form.status.data or "",
                                    form.progress.data or 0, form.note.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The update is saved."), "success")
+        if saved:
             return redirect(url_for("feedback.action", action_id=action_id))
     return no_store(make_response(render_template(
         "feedback/action.html", action=entry, form=form,
-        manage=current_user.role != Role.CLERK, **_labels())))
+        manage=may_manage_feedback(current_user, entry.area), **_labels())))
 
 
 @bp.route("/beheer/themas", methods=["GET", "POST"])
 @login_required
 def theme_list() -> str | BaseResponse:
-    require_role(current_user, Role.ADMIN)
+    require(may_administer(current_user))
     form = forms.ThemeForm()
     if form.validate_on_submit():
         existing = next((t for t in services.themes(True)
                          if t.code == (form.code.data or "").strip().lower()), None)
-        try:
+        with outcome(_("The theme is saved.")) as saved:
             services.save_theme(current_user, form.code.data or "", form.name_nl.data or "",
                                 form.name_en.data or "", bool(form.active.data), existing)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The theme is saved."), "success")
+        if saved:
             return redirect(url_for("feedback.theme_list"))
     return render_template("feedback/themes.html", form=form, themes=services.themes(True))

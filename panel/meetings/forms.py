@@ -15,20 +15,24 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from panel.meetings.models import MeetingKind, MeetingStatus, ReplyStatus
 from panel.widgets import MultiCheckboxField
 
 STATUS_LABELS = {
-    "poll": _l("Choosing a date"), "draft": _l("Planned, not open yet"),
-    "open": _l("Open for replies"), "cancelled": _l("Cancelled"),
+    MeetingStatus.POLL.value: _l("Choosing a date"),
+    MeetingStatus.DRAFT.value: _l("Planned, not open yet"),
+    MeetingStatus.OPEN.value: _l("Open for replies"),
+    MeetingStatus.CANCELLED.value: _l("Cancelled"),
 }
 REPLY_LABELS = {
-    "attending": _l("Coming"), "waiting": _l("On the waitlist"), "declined": _l("Not coming"),
-    "walk_in": _l("Came without replying"),
+    ReplyStatus.ATTENDING.value: _l("Coming"), ReplyStatus.WAITING.value: _l("On the waitlist"),
+    ReplyStatus.DECLINED.value: _l("Not coming"),
+    ReplyStatus.WALK_IN.value: _l("Came without replying"),
 }
 KIND_LABELS = {
-    "in_person": _l("In person"),
-    "online": _l("Online"),
-    "hybrid": _l("In person and online"),
+    MeetingKind.IN_PERSON.value: _l("In person"),
+    MeetingKind.ONLINE.value: _l("Online"),
+    MeetingKind.HYBRID.value: _l("In person and online"),
 }
 
 
@@ -39,7 +43,7 @@ class MeetingForm(FlaskForm):
                                 validators=[Optional(), Length(max=5000)])
     agenda = TextAreaField(_l("Agenda"), description=_l("One item per line."),
                            validators=[Optional(), Length(max=5000)])
-    kind = RadioField(_l("Kind of meeting"), default="in_person", choices=[
+    kind = RadioField(_l("Kind of meeting"), default=MeetingKind.IN_PERSON.value, choices=[
         SelectChoice(value, label) for value, label in KIND_LABELS.items()])
     venue = StringField(_l("Venue"), description=_l("For example: Buurthuis De Mare"),
                         validators=[Optional(), Length(max=200)])

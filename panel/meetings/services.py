@@ -21,8 +21,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from panel.areas.models import Area, Neighbourhood
-from panel.auth.models import Role, User, user_area
-from panel.auth.permissions import may_manage_area, require_role, visible_areas
+from panel.auth.models import User, user_area
+from panel.auth.permissions import (
+    managed_area,
+    may_manage_meetings,
+    require,
+    require_manages,
+    visible_areas,
+)
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.meetings import calendar
@@ -74,19 +80,10 @@ def get_for(user: User, meeting_id: int) -> Meeting:
 def managed(user: User, meeting_id: int) -> Meeting:
     """A meeting ``user`` may change: admins, and team members of its gebied. Raises
     NotFound for other gebieden and PermissionDenied for clerks."""
-    require_role(user, Role.ADMIN, Role.TEAM)
+    require(may_manage_meetings(user))
     meeting = get_for(user, meeting_id)
-    if not may_manage_area(user, meeting.area):
-        raise NotFound()
+    require_manages(user, meeting.area)
     return meeting
-
-
-def managed_area(user: User, area_code: str) -> Area:
-    require_role(user, Role.ADMIN, Role.TEAM)
-    area = db.session.scalars(visible_areas(user).where(Area.code == area_code)).first()
-    if area is None or not may_manage_area(user, area):
-        raise NotFound()
-    return area
 
 
 def team_of(area: Area) -> list[User]:
@@ -787,6 +784,6 @@ def meeting_letter(member: PanelMember, meeting: Meeting, reply_url: str) -> let
         name=member.name, street=member.street, house_number=member.house_number,
         postcode=member.postcode, city=member.city, language=member.language,
         wijk_name=member.neighbourhood.name, short_code=code, url=reply_url,
-        code_url=absolute_url("signups.code"), kind="meeting", meeting_title=meeting.title,
+        code_url=absolute_url("residents.code"), kind="meeting", meeting_title=meeting.title,
         meeting_starts=meeting.starts_at, meeting_place=place,
         meeting_accessibility=meeting.accessibility)

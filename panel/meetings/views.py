@@ -3,11 +3,13 @@ planning, inviting and keeping attendance."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from blinker import Namespace
 from flask import (
     Blueprint,
     Response,
     current_app,
-    flash,
     make_response,
     redirect,
     render_template,
@@ -16,20 +18,22 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
 from panel.areas import services as area_services
+from panel.auth.permissions import managed_area, may_manage_meetings
 from panel.conditional import conditional
 from panel.db import db, utcnow
 from panel.errors import DomainError
 from panel.extensions import limiter
-from panel.feedback import services as feedback_services
 from panel.meetings import calendar, forms, services
 from panel.meetings import spread as spread_suggestion
-from panel.meetings.models import Invitation, Meeting, MeetingStatus
+from panel.meetings.models import Invitation, Meeting, MeetingStatus, ReplyStatus
 from panel.meetings.times import to_local
+from panel.outcome import outcome, say
 from panel.security import no_store
 from panel.signups import letters, residents
 from panel.signups.models import PanelMember
@@ -37,9 +41,29 @@ from panel.urls import absolute_url
 
 bp = Blueprint("meetings", __name__)
 
+
+@dataclass(frozen=True)
+class StaffPagePart:
+    """What a later domain adds to the staff page of a meeting: ``figures`` are rows of the
+    figures list (``<div><dt>…</dt><dd>…</dd></div>``), ``actions`` items of the list of
+    things to do (``<li>…</li>``, shown only to those who manage the meeting)."""
+
+    figures: Markup = Markup("")
+    actions: Markup = Markup("")
+
+
+# Meetings come before feedback (areas ← signups ← meetings ← feedback ← motions), so the
+# staff page of a meeting does not ask feedback for its parts: a later domain connects a
+# receiver, ``receiver(meeting, manage=…) -> StaffPagePart | None``, and the page shows
+# what the receivers return (feedback: the average mark, recording what the group raised,
+# asking the people who came for their opinion).
+staff_page_parts = Namespace().signal("meeting-staff-page")
+
+
 def _labels() -> dict[str, object]:
     return {"status_labels": forms.STATUS_LABELS, "reply_labels": forms.REPLY_LABELS,
-            "kind_labels": forms.KIND_LABELS}
+            "kind_labels": forms.KIND_LABELS, "MeetingStatus": MeetingStatus,
+            "ReplyStatus": ReplyStatus}
 
 
 def _ics_response(body: bytes, filename: str) -> BaseResponse:
@@ -101,7 +125,7 @@ def reply(token: str) -> BaseResponse | tuple[str, int]:
 def my_reply(meeting_id: int) -> BaseResponse:
     member = residents.current_member()
     if member is None:
-        return redirect(url_for("signups.my_page"))
+        return redirect(url_for("residents.my_page"))
     invitation = services.invitation_for(member, meeting_id)
     return _reply_page(invitation, url_for("meetings.my_reply", meeting_id=meeting_id))
 
@@ -112,20 +136,16 @@ def _reply_page(invitation: Invitation, here: str) -> BaseResponse:
     form = forms.ActionForm()
     if form.validate_on_submit():
         coming = request.form.get("answer") == "yes"
-        try:
+        with outcome() as saved:
             row = services.reply(meeting, member, coming)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if saved:
             residents.sign_in(member.id)
-            if row.status == "attending":
-                flash(_("Thank you. You have a place. See you there!"), "success")
-            elif row.status == "waiting":
-                flash(_("Thank you. The meeting is full. You are on the waitlist."), "info")
+            if row.status == ReplyStatus.ATTENDING:
+                say(_("Thank you. You have a place. See you there!"))
+            elif row.status == ReplyStatus.WAITING:
+                say(_("Thank you. The meeting is full. You are on the waitlist."), "info")
             else:
-                flash(_("Thank you for letting us know. You are not coming."), "success")
+                say(_("Thank you for letting us know. You are not coming."))
         return redirect(here)
     row = services.current_reply(meeting, member)
     closed = meeting.status != MeetingStatus.OPEN or meeting.starts_at is None or \
@@ -140,14 +160,13 @@ def _reply_page(invitation: Invitation, here: str) -> BaseResponse:
 def poll_vote(meeting_id: int) -> BaseResponse:
     member = residents.current_member()
     if member is None:
-        return redirect(url_for("signups.my_page"))
+        return redirect(url_for("residents.my_page"))
     meeting, marked = services.poll_for_member(member, meeting_id)
     form = forms.ActionForm()
     if form.validate_on_submit():
         chosen = {int(v) for v in request.form.getlist("slot") if v.isdigit()}
-        services.vote(member, meeting_id, chosen)
-        db.session.commit()
-        flash(_("Thank you. We have saved which dates suit you."), "success")
+        with outcome(_("Thank you. We have saved which dates suit you.")):
+            services.vote(member, meeting_id, chosen)
         return redirect(url_for("meetings.poll_vote", meeting_id=meeting_id))
     return no_store(make_response(render_template(
         "meetings/poll_vote.html", meeting=meeting, marked=marked, form=form)))
@@ -191,13 +210,14 @@ def staff_list() -> str:
 @bp.route("/beheer/gebieden/<code>/bijeenkomsten/nieuw", methods=["GET", "POST"])
 @login_required
 def create(code: str) -> str | BaseResponse:
-    area = services.managed_area(current_user, code)
+    area = managed_area(current_user, code)
     form = _meeting_form(area)
     poll = forms.PollSlotsForm(prefix="poll")
     use_poll = request.values.get("datum") == "peiling"
     warnings: list[str] = []
     if form.validate_on_submit():
-        try:
+        meeting: Meeting | None = None  # stays None while warnings are not accepted
+        with outcome() as saved:
             if use_poll and poll.validate():
                 slots = [services.SlotData(day, start, end) for day, start, end in (
                     (poll.day1.data, poll.start1.data, poll.end1.data),
@@ -207,14 +227,9 @@ def create(code: str) -> str | BaseResponse:
             else:
                 meeting, warnings = services.create(current_user, code, _data(form),
                                                     bool(form.accept_warnings.data))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            if meeting is not None:
-                db.session.commit()
-                flash(_("The meeting is saved."), "success")
-                return redirect(url_for("meetings.staff_detail", meeting_id=meeting.id))
+        if saved and meeting is not None:
+            say(_("The meeting is saved."))
+            return redirect(url_for("meetings.staff_detail", meeting_id=meeting.id))
     return render_template("meetings/form.html", form=form, poll=poll, use_poll=use_poll,
                            area=area, meeting=None, warnings=warnings)
 
@@ -226,18 +241,13 @@ def edit(meeting_id: int) -> str | BaseResponse:
     form = _meeting_form(meeting.area, meeting)
     warnings: list[str] = []
     if form.validate_on_submit():
-        try:
-            saved, warnings = services.update_meeting(current_user, meeting_id, _data(form),
-                                                      bool(form.accept_warnings.data))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            if saved is not None:
-                db.session.commit()
-                flash(_("The meeting is saved."), "success")
-                return redirect(url_for("meetings.staff_detail", meeting_id=meeting_id))
-            db.session.rollback()
+        changed: Meeting | None = None  # stays None while warnings are not accepted
+        with outcome() as saved:
+            changed, warnings = services.update_meeting(current_user, meeting_id, _data(form),
+                                                        bool(form.accept_warnings.data))
+        if saved and changed is not None:
+            say(_("The meeting is saved."))
+            return redirect(url_for("meetings.staff_detail", meeting_id=meeting_id))
     return render_template("meetings/form.html", form=form, poll=None, use_poll=False,
                            area=meeting.area, meeting=meeting, warnings=warnings)
 
@@ -246,10 +256,12 @@ def edit(meeting_id: int) -> str | BaseResponse:
 @login_required
 def staff_detail(meeting_id: int) -> BaseResponse:
     meeting = services.get_for(current_user, meeting_id)
-    manage = current_user.role != "clerk"
+    manage = may_manage_meetings(current_user, meeting.area)
+    parts = [part for _receiver, part in staff_page_parts.send(meeting, manage=manage)
+             if part is not None]
     context = {"meeting": meeting, "counts": services.reply_counts(meeting),
                "present": services.present_count(meeting), "form": forms.ActionForm(),
-               "manage": manage, "rating": feedback_services.evaluation_summary(meeting)}
+               "manage": manage, "parts": parts}
     if manage and meeting.status == MeetingStatus.POLL:
         context["poll"] = services.poll_counts(current_user, meeting_id)
     if manage:
@@ -258,66 +270,79 @@ def staff_detail(meeting_id: int) -> BaseResponse:
                                                   **_labels())))
 
 
-def _act(action, success: str, meeting_id: int) -> BaseResponse:  # type: ignore[no-untyped-def]
-    if forms.ActionForm().validate_on_submit():
-        try:
-            result = action()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(success if not callable(success) else success(result), "success")
+def _back_to(meeting_id: int) -> BaseResponse:
     return redirect(url_for("meetings.staff_detail", meeting_id=meeting_id))
 
 
 @bp.post("/beheer/bijeenkomsten/<int:meeting_id>/openen")
 @login_required
 def open_meeting(meeting_id: int) -> BaseResponse:
-    return _act(lambda: services.open_for_replies(current_user, meeting_id),
-                _("The meeting is open for replies."), meeting_id)
+    if forms.ActionForm().validate_on_submit():
+        with outcome(_("The meeting is open for replies.")):
+            services.open_for_replies(current_user, meeting_id)
+    return _back_to(meeting_id)
 
 
 @bp.post("/beheer/bijeenkomsten/<int:meeting_id>/annuleren")
 @login_required
 def cancel_meeting(meeting_id: int) -> BaseResponse:
-    return _act(lambda: services.cancel(current_user, meeting_id),
-                _("The meeting is cancelled. Everyone who was coming gets an email."),
-                meeting_id)
+    if forms.ActionForm().validate_on_submit():
+        with outcome(_("The meeting is cancelled. Everyone who was coming gets an email.")):
+            services.cancel(current_user, meeting_id)
+    return _back_to(meeting_id)
 
 
 @bp.post("/beheer/bijeenkomsten/<int:meeting_id>/uitnodigen")
 @login_required
 def invite(meeting_id: int) -> BaseResponse:
-    return _act(lambda: services.invite(current_user, meeting_id),
-                lambda report: _("%(emailed)s invitations sent by email, %(letters)s need a "
-                                 "letter, %(already)s were invited before.",
-                                 emailed=report.emailed, letters=report.letters,
-                                 already=report.already), meeting_id)
+    if forms.ActionForm().validate_on_submit():
+        with outcome() as saved:
+            report = services.invite(current_user, meeting_id)
+        if saved:
+            say(_("%(emailed)s invitations sent by email, %(letters)s need a letter, "
+                  "%(already)s were invited before.", emailed=report.emailed,
+                  letters=report.letters, already=report.already))
+    return _back_to(meeting_id)
 
 
 @bp.post("/beheer/bijeenkomsten/<int:meeting_id>/peiling")
 @login_required
 def invite_poll(meeting_id: int) -> BaseResponse:
-    return _act(lambda: services.invite_to_poll(current_user, meeting_id),
-                lambda report: _("%(emailed)s residents were asked by email which date suits "
-                                 "them.", emailed=report.emailed), meeting_id)
+    if forms.ActionForm().validate_on_submit():
+        with outcome() as saved:
+            report = services.invite_to_poll(current_user, meeting_id)
+        if saved:
+            say(_("%(emailed)s residents were asked by email which date suits them.",
+                  emailed=report.emailed))
+    return _back_to(meeting_id)
 
 
 @bp.post("/beheer/bijeenkomsten/<int:meeting_id>/datum/<int:slot_id>")
 @login_required
 def choose_slot(meeting_id: int, slot_id: int) -> BaseResponse:
-    return _act(lambda: services.choose_slot(current_user, meeting_id, slot_id),
-                _("The date is chosen. Open the meeting for replies when you are ready."),
-                meeting_id)
+    if forms.ActionForm().validate_on_submit():
+        with outcome(_("The date is chosen. Open the meeting for replies when you are "
+                       "ready.")):
+            services.choose_slot(current_user, meeting_id, slot_id)
+    return _back_to(meeting_id)
 
 
 @bp.post("/beheer/bijeenkomsten/<int:meeting_id>/antwoord/<int:member_id>")
 @login_required
 def staff_reply(meeting_id: int, member_id: int) -> BaseResponse:
-    coming = request.form.get("answer") == "yes"
-    return _act(lambda: services.staff_reply(current_user, meeting_id, member_id, coming),
-                _("The reply is saved."), meeting_id)
+    if forms.ActionForm().validate_on_submit():
+        coming = request.form.get("answer") == "yes"
+        with outcome(_("The reply is saved.")):
+            services.staff_reply(current_user, meeting_id, member_id, coming)
+    return _back_to(meeting_id)
+
+
+def _letters_docx(meeting: Meeting, recipients: list[tuple[PanelMember, str]]) -> bytes:
+    items = [services.meeting_letter(member, meeting, absolute_url("meetings.reply", token=token))
+             for member, token in recipients]
+    municipality = area_services.get_municipality()
+    return letters.build_letters_docx(items, municipality.name if municipality else "",
+                                      current_app.config.get("PANEL_MUNICIPALITY_PHONE", ""))
 
 
 @bp.post("/beheer/bijeenkomsten/<int:meeting_id>/brieven")
@@ -325,17 +350,16 @@ def staff_reply(meeting_id: int, member_id: int) -> BaseResponse:
 def invitation_letters(meeting_id: int) -> BaseResponse:
     meeting = services.managed(current_user, meeting_id)
     if not forms.ActionForm().validate_on_submit():
-        return redirect(url_for("meetings.staff_detail", meeting_id=meeting_id))
-    recipients = services.letter_recipients(current_user, meeting_id)
-    if not recipients:
-        flash(_("Everyone invited has an email address. No letters are needed."), "info")
-        return redirect(url_for("meetings.staff_detail", meeting_id=meeting_id))
-    items = [services.meeting_letter(member, meeting, absolute_url("meetings.reply", token=token))
-             for member, token in recipients]
-    municipality = area_services.get_municipality()
-    body = letters.build_letters_docx(items, municipality.name if municipality else "",
-                                      current_app.config.get("PANEL_MUNICIPALITY_PHONE", ""))
-    db.session.commit()
+        return _back_to(meeting_id)
+    # The new reply links (and short codes) are kept only together with the letters.
+    with outcome() as saved:
+        recipients = services.letter_recipients(current_user, meeting_id)
+        body = _letters_docx(meeting, recipients) if recipients else None
+    if not saved:
+        return _back_to(meeting_id)
+    if body is None:
+        say(_("Everyone invited has an email address. No letters are needed."), "info")
+        return _back_to(meeting_id)
     response = Response(body, mimetype="application/vnd.openxmlformats-officedocument."
                                         "wordprocessingml.document")
     response.headers["Content-Disposition"] = \
@@ -355,16 +379,11 @@ def attendance(meeting_id: int) -> str | BaseResponse:
     if request.method == "GET":
         form.present.data = [r.member.id for r in rows if r.reply and r.reply.attended]
     if form.validate_on_submit():
-        try:
+        with outcome(_("Attendance and report are saved.")) as saved:
             services.record_attendance(current_user, meeting_id, set(form.present.data or []),
                                        form.extra_attendees.data or 0, form.report.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Attendance and report are saved."), "success")
-            return redirect(url_for("meetings.staff_detail", meeting_id=meeting_id))
+        if saved:
+            return _back_to(meeting_id)
     return no_store(make_response(render_template(
         "meetings/attendance.html", meeting=meeting, form=form, rows=rows, walk_ins=walk_ins,
         **_labels())))
@@ -375,22 +394,23 @@ def attendance(meeting_id: int) -> str | BaseResponse:
 def spread(code: str) -> str | BaseResponse:
     """Suggest which members to invite to which upcoming meeting of the gebied, and invite
     them on request."""
-    area = services.managed_area(current_user, code)
+    area = managed_area(current_user, code)
     suggestion = spread_suggestion.suggest_for_area(current_user, code)
     form = forms.ActionForm()
     if form.validate_on_submit():
         total, skipped = 0, []
-        for meeting_id, member_ids in suggestion.assignments.items():
-            meeting = services.managed(current_user, meeting_id)
-            if meeting.status != MeetingStatus.OPEN:
-                skipped.append(meeting.title)
-            elif member_ids:
-                total += services.invite(current_user, meeting_id, member_ids).emailed
-        db.session.commit()
-        flash(_("%(emailed)s invitations sent by email.", emailed=total), "success")
-        if skipped:
-            flash(_("Not open yet, so nobody was invited: %(titles)s.",
-                    titles=", ".join(skipped)), "info")
+        with outcome() as saved:
+            for meeting_id, member_ids in suggestion.assignments.items():
+                meeting = services.managed(current_user, meeting_id)
+                if meeting.status != MeetingStatus.OPEN:
+                    skipped.append(meeting.title)
+                elif member_ids:
+                    total += services.invite(current_user, meeting_id, member_ids).emailed
+        if saved:
+            say(_("%(emailed)s invitations sent by email.", emailed=total))
+            if skipped:
+                say(_("Not open yet, so nobody was invited: %(titles)s.",
+                      titles=", ".join(skipped)), "info")
         return redirect(url_for("meetings.staff_list"))
     meetings = {m.id: m for m in db.session.scalars(
         select(Meeting).where(Meeting.id.in_(list(suggestion.assignments))))}

@@ -40,6 +40,8 @@ from flask_babel import lazy_gettext as _l
 
 from panel.exports import Sheet, csv_bytes, xlsx_bytes
 from panel.feedback.labels import ACTION_STATUS_LABELS
+from panel.feedback.models import ActionStatus
+from panel.motions.models import ReportStatus, RequestStatus
 
 __all__ = ["ASSESSMENT_LABELS", "EVENT_LABELS", "MEMBER_SOURCE_LABELS", "REPORT_STATUS_LABELS",
            "REQUEST_STATUS_LABELS", "RESULT_LABELS", "Table", "tables", "to_csv_zip",
@@ -48,7 +50,8 @@ __all__ = ["ASSESSMENT_LABELS", "EVENT_LABELS", "MEMBER_SOURCE_LABELS", "REPORT_
 Cell = str | int | date | None
 
 REQUEST_STATUS_LABELS = {
-    "open": _l("Open"), "completed": _l("Completed"), "dropped": _l("Dropped"),
+    RequestStatus.OPEN.value: _l("Open"), RequestStatus.COMPLETED.value: _l("Completed"),
+    RequestStatus.DROPPED.value: _l("Dropped"),
 }
 ASSESSMENT_LABELS = {
     "met": _l("Met on time"), "late": _l("Late"), "open": _l("Not yet due"),
@@ -62,7 +65,8 @@ MEMBER_SOURCE_LABELS = {
     "survey": _l("Safety survey"), "online": _l("Joined online"),
     "staff": _l("Registered by staff"),
 }
-REPORT_STATUS_LABELS = {"draft": _l("Draft"), "final": _l("Final")}
+REPORT_STATUS_LABELS = {ReportStatus.DRAFT.value: _l("Draft"),
+                        ReportStatus.FINAL.value: _l("Final")}
 RESULT_LABELS = {"adopted": _l("Adopted")}
 
 # The tables under "What we have done" in the Word document, in this order.
@@ -360,7 +364,7 @@ def _details(document: DocumentObject, content: Mapping[str, Any]) -> None:
     """The table at the top: subject, reference, date of the motion, period, version."""
     motion, report = content["motion"], content["report"]
     version = str(report["version"])
-    if report["status"] != "final":
+    if report["status"] != ReportStatus.FINAL:
         version = f"{version} ({_('draft')})"
     rows = [
         (_("Subject"), motion["name"]),
@@ -437,8 +441,9 @@ def _requests(document: DocumentObject, content: Mapping[str, Any],
 def _next_steps(document: DocumentObject, content: Mapping[str, Any],
                 municipality_name: str) -> None:
     document.add_heading(_("Next steps"), level=1)
-    still_open = [r for r in content["requests"] if r["status"] == "open"]
-    running = [a for a in content["actions"] if a["status"] in ("planned", "in_progress")]
+    still_open = [r for r in content["requests"] if r["status"] == RequestStatus.OPEN]
+    running = [a for a in content["actions"]
+               if a["status"] in (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)]
     if still_open or running:
         document.add_paragraph(_("Still to do:"))
         for request in still_open:

@@ -13,10 +13,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from panel.motions.models import RequestStatus
 from panel.widgets import MultiCheckboxField
 
 REQUEST_STATUS_LABELS = {
-    "open": _l("Open"), "completed": _l("Completed"), "dropped": _l("Dropped"),
+    RequestStatus.OPEN.value: _l("Open"), RequestStatus.COMPLETED.value: _l("Completed"),
+    RequestStatus.DROPPED.value: _l("Dropped"),
 }
 ASSESSMENT_LABELS = {
     "met": _l("met"), "late": _l("late"), "open": _l("open"), "dropped": _l("dropped"),
@@ -29,7 +31,7 @@ class RequestForm(FlaskForm):
 
     text = TextAreaField(_l("What the motion asks"), validators=[Optional(), Length(max=2000)])
     deadline = DateField(_l("Deadline"), validators=[Optional()])
-    status = SelectField(_l("Status"), default="open", choices=[
+    status = SelectField(_l("Status"), default=RequestStatus.OPEN.value, choices=[
         SelectChoice(k, v) for k, v in REQUEST_STATUS_LABELS.items()])
     completed_on = DateField(_l("Completed on"), validators=[Optional()])
 

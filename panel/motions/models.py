@@ -109,3 +109,8 @@ class FollowUpReport(db.Model):
         ForeignKey("staff_user.id", ondelete="SET NULL"))
 
     motion: Mapped[Motion] = relationship(back_populates="reports")
+
+    @property
+    def is_final(self) -> bool:
+        """Finalised: its figures are frozen and its text can no longer change."""
+        return self.status == ReportStatus.FINAL

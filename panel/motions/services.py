@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from panel.areas.models import Area, Neighbourhood
 from panel.areas.services import get_municipality
-from panel.auth.models import Role, User
-from panel.auth.permissions import require_role
+from panel.auth.models import User
+from panel.auth.permissions import may_edit_motions, require, require_staff
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.feedback.models import Action, FeedbackItem, Theme
@@ -35,7 +35,6 @@ from panel.motions.models import FollowUpReport, Motion, MotionRequest, ReportSt
 from panel.signups.models import ImportRecord, MemberStatus, PanelMember
 
 SCHEMA = "https://wijkpanel.example/schemas/motion-report-1.json"
-EDITORS = (Role.ADMIN, Role.CLERK)
 
 
 def min_count() -> int:
@@ -51,12 +50,12 @@ def shown(count: int, minimum: int) -> int | str:
 
 def list_motions(user: User) -> list[Motion]:
     """Every motion (no personal data in them). Any staff member may read the register."""
-    require_role(user)
+    require_staff(user)
     return list(db.session.scalars(select(Motion).order_by(Motion.adopted_on.desc())))
 
 
 def get_motion(user: User, motion_id: int) -> Motion:
-    require_role(user)
+    require_staff(user)
     motion = db.session.get(Motion, motion_id)
     if motion is None:
         raise NotFound()
@@ -86,7 +85,7 @@ class MotionData:
 
 def save_motion(user: User, data: MotionData, motion_id: int | None = None) -> Motion:
     """Register a motion or change it. Admins and clerks only. Raises DomainError."""
-    require_role(user, *EDITORS)
+    require(may_edit_motions(user))
     reference, title = data.reference.strip(), data.title.strip()
     if not reference or not title or data.adopted_on is None:
         raise DomainError(_l("Fill in the reference, the title and the date adopted."))
@@ -117,7 +116,7 @@ def save_motion(user: User, data: MotionData, motion_id: int | None = None) -> M
 # --- reports ------------------------------------------------------------------------------
 
 def get_report(user: User, report_id: int) -> FollowUpReport:
-    require_role(user)
+    require_staff(user)
     report = db.session.get(FollowUpReport, report_id)
     if report is None:
         raise NotFound()
@@ -127,7 +126,7 @@ def get_report(user: User, report_id: int) -> FollowUpReport:
 def start_report(user: User, motion_id: int, period_start: date | None,
                  period_end: date | None) -> FollowUpReport:
     """Start a new draft report (the next version), taking over the last narrative."""
-    require_role(user, *EDITORS)
+    require(may_edit_motions(user))
     motion = get_motion(user, motion_id)
     if period_start is None or period_end is None or period_end < period_start:
         raise DomainError(_l("Choose a period: the end cannot be before the start."))
@@ -146,7 +145,7 @@ def sections(report: FollowUpReport) -> list[dict[str, str]]:
 
 def save_narrative(user: User, report_id: int, parts: list[tuple[str, str]]) -> FollowUpReport:
     """Replace the narrative sections of a draft. Raises DomainError for a final report."""
-    require_role(user, *EDITORS)
+    require(may_edit_motions(user))
     report = get_report(user, report_id)
     if report.status == ReportStatus.FINAL:
         raise DomainError(_l("This report is final. Make a new version to change it."))
@@ -159,7 +158,7 @@ def save_narrative(user: User, report_id: int, parts: list[tuple[str, str]]) -> 
 
 def finalise(user: User, report_id: int) -> FollowUpReport:
     """Freeze the report: its figures are stored and never change afterwards."""
-    require_role(user, *EDITORS)
+    require(may_edit_motions(user))
     report = get_report(user, report_id)
     if report.status == ReportStatus.FINAL:
         return report

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
-    flash,
     make_response,
     redirect,
     render_template,
@@ -19,13 +18,13 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
 from panel.areas import services as area_services
-from panel.auth.permissions import require_role
-from panel.db import db
-from panel.errors import DomainError, NotFound
+from panel.auth.permissions import may_edit_motions, require
+from panel.errors import NotFound
 from panel.feedback import services as feedback_services
 from panel.i18n import current_language
 from panel.motions import exports, forms, services
-from panel.motions.models import Motion
+from panel.motions.models import Motion, RequestStatus
+from panel.outcome import outcome
 
 bp = Blueprint("motions", __name__, url_prefix="/beheer/moties")
 
@@ -62,34 +61,29 @@ def _motion_data(form: forms.MotionForm) -> services.MotionData:
         ori_id=form.ori_id.data or "", area_codes=form.areas.data or [],
         neighbourhood_codes=form.wijken.data or [], theme_codes=form.themes.data or [],
         requests=[services.RequestData(e.form.text.data or "", e.form.deadline.data,
-                                       e.form.status.data or "open", e.form.completed_on.data)
+                                       e.form.status.data or RequestStatus.OPEN.value,
+                                       e.form.completed_on.data)
                   for e in form.requests.entries])
 
 
 @bp.get("/")
 @login_required
 def index() -> str:
-    return render_template("motions/index.html", motions=services.list_motions(current_user),
-                           may_edit=current_user.role in services.EDITORS)
+    return render_template("motions/index.html", motions=services.list_motions(current_user))
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])
 @bp.route("/<int:motion_id>/bewerken", methods=["GET", "POST"])
 @login_required
 def edit(motion_id: int | None = None) -> str | BaseResponse:
-    require_role(current_user, *services.EDITORS)
+    require(may_edit_motions(current_user))
     motion = services.get_motion(current_user, motion_id) if motion_id else None
     form = _motion_form(motion)
     if form.validate_on_submit():
-        try:
-            saved = services.save_motion(current_user, _motion_data(form), motion_id)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The motion is saved."), "success")
-            return redirect(url_for("motions.detail", motion_id=saved.id))
+        with outcome(_("The motion is saved.")) as saved:
+            item = services.save_motion(current_user, _motion_data(form), motion_id)
+        if saved:
+            return redirect(url_for("motions.detail", motion_id=item.id))
     return render_template("motions/form.html", form=form, motion=motion)
 
 
@@ -99,17 +93,12 @@ def detail(motion_id: int) -> str | BaseResponse:
     motion = services.get_motion(current_user, motion_id)
     form = forms.ReportStartForm()
     if form.validate_on_submit():
-        try:
+        with outcome() as started:
             report = services.start_report(current_user, motion_id, form.period_start.data,
                                            form.period_end.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if started:
             return redirect(url_for("motions.report", report_id=report.id))
     return render_template("motions/detail.html", motion=motion, form=form,
-                           may_edit=current_user.role in services.EDITORS,
                            status_labels=forms.REQUEST_STATUS_LABELS)
 
 
@@ -123,16 +112,11 @@ def report(report_id: int) -> str | BaseResponse:
             getattr(form, f"title{number}").data = section["title"]
             getattr(form, f"body{number}").data = section["body"]
     if form.validate_on_submit():
-        try:
+        with outcome(_("The text is saved.")) as saved:
             services.save_narrative(current_user, report_id, [
                 (getattr(form, f"title{n}").data or "", getattr(form, f"body{n}").data or "")
                 for n in range(1, 5)])
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The text is saved."), "success")
+        if saved:
             return redirect(url_for("motions.report", report_id=report_id))
     # Once per request: a draft is computed from the data (or kept, see services).
     content, key = services.data_and_key(item)
@@ -147,8 +131,7 @@ def report(report_id: int) -> str | BaseResponse:
                                 pager=_pager(screen.actions)))
     return render_template("motions/report.html", report=item, content=content,
                            tables_html=Markup(tables), screen=screen, form=form,  # noqa: S704
-                           action=forms.ActionForm(),
-                           may_edit=current_user.role in services.EDITORS)
+                           action=forms.ActionForm())
 
 
 def _notes(screen: services.Screen) -> dict[str, str]:
@@ -195,9 +178,8 @@ def _pager(excerpt: services.Excerpt) -> list[int | None]:
 @login_required
 def finalise(report_id: int) -> BaseResponse:
     if forms.ActionForm().validate_on_submit():
-        services.finalise(current_user, report_id)
-        db.session.commit()
-        flash(_("The report is final. Its figures will not change any more."), "success")
+        with outcome(_("The report is final. Its figures will not change any more.")):
+            services.finalise(current_user, report_id)
     return redirect(url_for("motions.report", report_id=report_id))
 
 
@@ -207,10 +189,11 @@ def new_version(report_id: int) -> BaseResponse:
     item = services.get_report(current_user, report_id)
     if not forms.ActionForm().validate_on_submit():
         return redirect(url_for("motions.report", report_id=report_id))
-    copy = services.start_report(current_user, item.motion_id, item.period_start,
-                                 item.period_end)
-    db.session.commit()
-    flash(_("A new draft version is made."), "success")
+    with outcome(_("A new draft version is made.")) as made:
+        copy = services.start_report(current_user, item.motion_id, item.period_start,
+                                     item.period_end)
+    if not made:
+        return redirect(url_for("motions.report", report_id=report_id))
     return redirect(url_for("motions.report", report_id=copy.id))
 
 

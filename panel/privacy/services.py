@@ -20,8 +20,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete, event, func, select, update
 
-from panel.auth.models import Role, User
-from panel.auth.permissions import require_role
+from panel.auth.models import User
+from panel.auth.permissions import may_administer, require
 from panel.db import db, utcnow
 from panel.errors import AccessError
 from panel.logging import redact
@@ -181,7 +181,7 @@ def search_events(user: User, flt: AuditFilter) -> AuditPage:
 
     Dates are days in Dutch time; ``date_to`` includes the whole day.
     """
-    require_role(user, Role.ADMIN)
+    require(may_administer(user))
     query = select(AuditEvent)
     if flt.action:
         query = query.where(AuditEvent.action == flt.action)

@@ -8,8 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from panel.auth.models import Role
-from panel.auth.permissions import require_role
+from panel.auth.permissions import may_administer, require
 from panel.privacy import services
 from panel.privacy.forms import AuditFilterForm
 from panel.security import no_store
@@ -25,7 +24,7 @@ def _choices(labels: dict[str, object]) -> list[SelectChoice]:
 @login_required
 def audit() -> Response:
     """Search the audit log: by action, kind of object, staff account and dates."""
-    require_role(current_user, Role.ADMIN)
+    require(may_administer(current_user))
     form = AuditFilterForm(request.args)
     form.action.choices = _choices(services.ACTIONS)
     form.object_type.choices = _choices(services.OBJECT_TYPES)

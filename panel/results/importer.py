@@ -5,20 +5,22 @@ and, when known, the number of respondents and the bounds of the confidence inte
 Dutch files (decimal comma, semicolons, Windows-1252) and English ones (decimal point,
 commas, UTF-8) are read alike.
 
-Each line gets a status: new, updated, unchanged or rejected with the reasons. The import
-is all or nothing: when any line is rejected, nothing is imported at all, and a dry run
-computes exactly the same outcomes without changing anything. Editions that do not exist
-yet are created unpublished, so nothing shows on the public pages before an admin
-publishes it.
+Each line gets a status: new, updated, unchanged or rejected with the reasons (the
+skeleton in :mod:`panel.importing`). The import is all or nothing: when any line is
+rejected, nothing is imported at all, and a dry run computes exactly the same outcomes
+without changing anything. Editions that do not exist yet are created unpublished, so
+nothing shows on the public pages before an admin publishes it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -29,12 +31,11 @@ from panel.areas.services import (
     NEIGHBOURHOOD_CODE,
     get_municipality,
 )
-from panel.auth.models import Role, User
-from panel.auth.permissions import require_role
+from panel.auth.permissions import may_administer
 from panel.db import db
-from panel.errors import DomainError
+from panel.importing import FirstSeen, Importer, ImportReport, Line, Row, Status
 from panel.results.models import AreaLevel, Edition, Indicator, Result, Unit
-from panel.tabular import Table, find_column, read_table
+from panel.tabular import Table
 
 FIRST_YEAR = 1990
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -63,40 +64,6 @@ RANGE_TEXTS = {
     Unit.MARK: _l("between 1 and 10"),
     Unit.COUNT: _l("0 or more"),
 }
-
-
-# --- the report ---------------------------------------------------------------------------
-
-@dataclass
-class ResultLine:
-    """The outcome of one line of the file."""
-
-    line: int
-    status: str  # new, updated, unchanged, rejected
-    messages: list[str] = field(default_factory=list)
-    edition: int | None = None
-    indicator: str = ""
-    area_code: str = ""
-    area_level: str = ""
-
-
-@dataclass
-class ResultsReport:
-    """What an import did, or would do: one :class:`ResultLine` per line of the file."""
-
-    lines: list[ResultLine] = field(default_factory=list)
-    file_errors: list[str] = field(default_factory=list)
-    new_editions: list[int] = field(default_factory=list)
-    applied: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """True when the file could be read and no line is rejected."""
-        return not self.file_errors and all(r.status != "rejected" for r in self.lines)
-
-    def count(self, status: str) -> int:
-        """How many lines have ``status``."""
-        return sum(1 for r in self.lines if r.status == status)
 
 
 # --- reading numbers ----------------------------------------------------------------------
@@ -154,6 +121,7 @@ class _Context:
         self.gebieden = set(db.session.scalars(select(Area.code)))
         self.editions: dict[int, Edition] = {}
         self.results: dict[tuple[int, int, str], Result] = {}
+        self.seen = FirstSeen()  # (year, indicator id, area code) of the lines before
         if years:
             self.editions = {e.year: e for e in db.session.scalars(
                 select(Edition).where(Edition.year.in_(years)))}
@@ -166,11 +134,6 @@ class _Context:
 
     def indicator(self, code: str) -> Indicator | None:
         return self.indicators.get(code) or self.indicators_folded.get(code.lower())
-
-
-def _cell(values: Mapping[str, str], columns: Mapping[str, str | None], key: str) -> str:
-    header = columns.get(key)
-    return values.get(header, "").strip() if header else ""
 
 
 def _check_year(raw: str) -> tuple[int | None, list[str]]:
@@ -246,169 +209,141 @@ def _check_amount(raw: str, unit: str | None, what: str) -> tuple[float | None, 
     return number, errors
 
 
-def _check_line(line: int, values: Mapping[str, str], columns: Mapping[str, str | None],
-                ctx: _Context) -> tuple[ResultLine, _Planned | None]:
-    """Check one line; returns its outcome and, when it is valid, what to write."""
-    outcome = ResultLine(line=line, status="rejected")
-    messages = outcome.messages
-
-    year, errors = _check_year(_cell(values, columns, "edition"))
-    outcome.edition = year
-    messages += errors
-
-    level, code, errors = _check_area(_cell(values, columns, "area"), ctx)
-    outcome.area_level, outcome.area_code = str(level), code
-    messages += errors
-
-    indicator_code = _cell(values, columns, "indicator")
-    indicator = ctx.indicator(indicator_code) if indicator_code else None
-    outcome.indicator = indicator.code if indicator else indicator_code
-    if not indicator_code:
-        messages.append(str(_l("The indicator code is missing.")))
-    elif indicator is None:
-        messages.append(str(_l("The indicator '%(code)s' does not exist.",
-                               code=indicator_code)))
-    unit = indicator.unit if indicator else None
-
-    raw_value = _cell(values, columns, "value")
-    value = None
-    if not raw_value:
-        messages.append(str(_l("The value is missing.")))
-    else:
-        value, errors = _check_amount(raw_value, unit, "value")
-        messages += errors
-
-    respondents = None
-    raw_respondents = _cell(values, columns, "respondents")
-    if raw_respondents:
-        respondents = _whole_number(raw_respondents)
-        if respondents is None or respondents < 0:
-            respondents = None
-            messages.append(str(_l("The number of respondents '%(value)s' is not a whole "
-                                   "number of 0 or more.", value=raw_respondents)))
-
-    ci_low = ci_high = None
-    raw_low, raw_high = _cell(values, columns, "ci_low"), _cell(values, columns, "ci_high")
-    if bool(raw_low) != bool(raw_high):
-        messages.append(str(_l("Give both bounds of the confidence interval, or neither.")))
-    elif raw_low:
-        ci_low, errors = _check_amount(raw_low, unit, "low")
-        messages += errors
-        ci_high, errors = _check_amount(raw_high, unit, "high")
-        messages += errors
-        if value is not None and ci_low is not None and ci_high is not None \
-                and not ci_low <= value <= ci_high:
-            messages.append(str(_l("The confidence interval %(low)s to %(high)s does not "
-                                   "contain the value %(value)s.", low=raw_low, high=raw_high,
-                                   value=raw_value)))
-
-    if messages or year is None or indicator is None or value is None:
-        return outcome, None
-    existing = ctx.results.get((year, indicator.id, code))
-    planned = _Planned(line=line, year=year, indicator=indicator, area_level=outcome.area_level,
-                       area_code=code, value=value, respondents=respondents, ci_low=ci_low,
-                       ci_high=ci_high, existing=existing)
-    if existing is None:
-        outcome.status = "new"
-    elif _same(existing, planned):
-        outcome.status = "unchanged"
-    else:
-        outcome.status = "updated"
-    return outcome, planned
-
-
 def _same(result: Result, planned: _Planned) -> bool:
     return (result.value, result.respondents, result.ci_low, result.ci_high,
             result.area_level) == (planned.value, planned.respondents, planned.ci_low,
                                    planned.ci_high, planned.area_level)
 
 
-def _columns(table: Table, report: ResultsReport) -> dict[str, str | None]:
-    columns = {key: find_column(table, *names) for key, names in COLUMNS.items()}
-    if any(columns[key] is None for key in REQUIRED):
-        report.file_errors.append(str(_l(
-            "The file does not have the columns it needs: editie, gebiedscode, indicator and "
-            "waarde (in English: edition, area code, indicator and value). Check that the "
-            "first line holds these names, separated by commas or semicolons.")))
-    if (columns["ci_low"] is None) != (columns["ci_high"] is None):
-        report.file_errors.append(str(_l(
-            "The file has a column for only one bound of the confidence interval. Give both "
-            "ondergrens and bovengrens, or neither.")))
-    return columns
-
-
 # --- the import ---------------------------------------------------------------------------
 
-def import_results(user: User | None, data: bytes, filename: str = "",
-                   dry_run: bool = False) -> ResultsReport:
-    """Check, and unless ``dry_run`` import, a file with survey results.
+class ResultsImporter(Importer[_Context, _Planned]):
+    """``ResultsImporter(user).run(data, filename, dry_run=…)``: administrators only (or
+    None for the command line). The session is flushed, never committed."""
 
-    ``user`` must be an admin, or None for the command line (which runs with the operator's
-    authority); raises PermissionDenied otherwise. When any line is rejected, or the file
-    cannot be read, nothing is changed and ``applied`` stays false. The session is flushed,
-    never committed: the caller commits.
-    """
-    if user is not None:
-        require_role(user, Role.ADMIN)
-    report = ResultsReport()
-    try:
-        table = read_table(data, filename)
-    except DomainError as exc:
-        report.file_errors.append(str(exc.message))
-        return report
-    columns = _columns(table, report)
-    if report.file_errors:
-        return report
-    if not table.rows:
-        report.file_errors.append(str(_l("The file has no lines with results.")))
-        return report
+    columns = COLUMNS
+    required = REQUIRED
+    missing_columns = _l(
+        "The file does not have the columns it needs: editie, gebiedscode, indicator and "
+        "waarde (in English: edition, area code, indicator and value). Check that the "
+        "first line holds these names, separated by commas or semicolons.")
+    no_lines = _l("The file has no lines with results.")
 
-    years = {y for y in (_whole_number(_cell(v, columns, "edition")) for _, v in table.rows)
-             if y is not None}
-    ctx = _Context(years)
-    seen: dict[tuple[int, int, str], int] = {}
-    plan: list[_Planned] = []
-    for line, values in table.rows:
-        outcome, planned = _check_line(line, values, columns, ctx)
-        report.lines.append(outcome)
-        if planned is None:
-            continue
-        key = (planned.year, planned.indicator.id, planned.area_code)
-        if key in seen:
-            outcome.status = "rejected"
-            outcome.messages.append(str(_l("This result is also on line %(line)s.",
-                                           line=seen[key])))
-            continue
-        seen[key] = line
-        plan.append(planned)
+    def may_import(self, user: Any) -> bool:
+        return may_administer(user)
 
-    report.new_editions = sorted({p.year for p in plan} - set(ctx.editions))
-    if dry_run or not report.ok:
-        return report
-    _apply(plan, ctx)
-    report.applied = True
-    return report
+    def check_mapping(self, table: Table, mapping: Mapping[str, str | None],
+                      report: ImportReport) -> None:
+        super().check_mapping(table, mapping, report)
+        if bool(mapping.get("ci_low")) != bool(mapping.get("ci_high")):
+            report.file_errors.append(str(_l(
+                "The file has a column for only one bound of the confidence interval. Give "
+                "both ondergrens and bovengrens, or neither.")))
 
+    def prepare(self, table: Table, mapping: Mapping[str, str | None]) -> _Context:
+        years = {year for year in (_whole_number(Row(values, mapping).get("edition"))
+                                   for _line, values in table.rows) if year is not None}
+        return _Context(years)
 
-def _apply(plan: list[_Planned], ctx: _Context) -> None:
-    """Write the planned lines: new editions (unpublished), new and changed results."""
-    editions = dict(ctx.editions)
-    for year in sorted({p.year for p in plan} - set(editions)):
-        editions[year] = Edition(year=year, published=False)
-        db.session.add(editions[year])
-    db.session.flush()
-    new = []
-    for planned in plan:
-        if planned.existing is None:
-            new.append(Result(
-                edition_id=editions[planned.year].id, indicator_id=planned.indicator.id,
-                area_level=planned.area_level, area_code=planned.area_code,
-                value=planned.value, respondents=planned.respondents,
-                ci_low=planned.ci_low, ci_high=planned.ci_high))
-        elif not _same(planned.existing, planned):
-            result = planned.existing
-            result.area_level, result.value = planned.area_level, planned.value
-            result.respondents = planned.respondents
-            result.ci_low, result.ci_high = planned.ci_low, planned.ci_high
-    db.session.add_all(new)
-    db.session.flush()
+    def check(self, line: Line, row: Row, context: _Context) -> _Planned | None:
+        """Check one line and return what to write for it (None when unchanged)."""
+        messages: list[str] = []
+        year, errors = _check_year(row.get("edition"))
+        messages += errors
+
+        level, code, errors = _check_area(row.get("area"), context)
+        messages += errors
+
+        indicator_code = row.get("indicator")
+        indicator = context.indicator(indicator_code) if indicator_code else None
+        if not indicator_code:
+            messages.append(str(_l("The indicator code is missing.")))
+        elif indicator is None:
+            messages.append(str(_l("The indicator '%(code)s' does not exist.",
+                                   code=indicator_code)))
+        unit = indicator.unit if indicator else None
+        line.subject = " ".join([str(year) if year is not None else "?",
+                                 indicator.code if indicator else indicator_code or "?",
+                                 code or "?"])
+
+        raw_value = row.get("value")
+        value = None
+        if not raw_value:
+            messages.append(str(_l("The value is missing.")))
+        else:
+            value, errors = _check_amount(raw_value, unit, "value")
+            messages += errors
+
+        respondents = None
+        raw_respondents = row.get("respondents")
+        if raw_respondents:
+            respondents = _whole_number(raw_respondents)
+            if respondents is None or respondents < 0:
+                respondents = None
+                messages.append(str(_l("The number of respondents '%(value)s' is not a whole "
+                                       "number of 0 or more.", value=raw_respondents)))
+
+        ci_low = ci_high = None
+        raw_low, raw_high = row.get("ci_low"), row.get("ci_high")
+        if bool(raw_low) != bool(raw_high):
+            messages.append(str(_l("Give both bounds of the confidence interval, or neither.")))
+        elif raw_low:
+            ci_low, errors = _check_amount(raw_low, unit, "low")
+            messages += errors
+            ci_high, errors = _check_amount(raw_high, unit, "high")
+            messages += errors
+            if value is not None and ci_low is not None and ci_high is not None \
+                    and not ci_low <= value <= ci_high:
+                messages.append(str(_l("The confidence interval %(low)s to %(high)s does not "
+                                       "contain the value %(value)s.", low=raw_low,
+                                       high=raw_high, value=raw_value)))
+
+        for message in messages:
+            line.reject(message)
+        if messages or year is None or indicator is None or value is None:
+            line.status = Status.REJECTED
+            return None
+        earlier = context.seen.earlier((year, indicator.id, code), line.line)
+        if earlier is not None:
+            line.reject(_l("This result is also on line %(line)s.", line=earlier))
+            return None
+        existing = context.results.get((year, indicator.id, code))
+        planned = _Planned(line=line.line, year=year, indicator=indicator,
+                           area_level=str(level), area_code=code, value=value,
+                           respondents=respondents, ci_low=ci_low, ci_high=ci_high,
+                           existing=existing)
+        if existing is None:
+            return planned
+        if _same(existing, planned):
+            line.status = Status.UNCHANGED
+            return None
+        line.status = Status.UPDATED
+        return planned
+
+    def finish(self, report: ImportReport, plan: list[_Planned], context: _Context) -> None:
+        """Editions that do not exist yet are created unpublished: say so."""
+        if report.ok:
+            for year in sorted({p.year for p in plan} - set(context.editions)):
+                report.notes.append(_("New edition %(year)s: not published yet.", year=year))
+
+    def apply(self, plan: list[_Planned], context: _Context) -> None:
+        """Write the planned lines: new editions (unpublished), new and changed results."""
+        editions = dict(context.editions)
+        for year in sorted({p.year for p in plan} - set(editions)):
+            editions[year] = Edition(year=year, published=False)
+            db.session.add(editions[year])
+        db.session.flush()
+        new = []
+        for planned in plan:
+            if planned.existing is None:
+                new.append(Result(
+                    edition_id=editions[planned.year].id, indicator_id=planned.indicator.id,
+                    area_level=planned.area_level, area_code=planned.area_code,
+                    value=planned.value, respondents=planned.respondents,
+                    ci_low=planned.ci_low, ci_high=planned.ci_high))
+            else:
+                result = planned.existing
+                result.area_level, result.value = planned.area_level, planned.value
+                result.respondents = planned.respondents
+                result.ci_low, result.ci_high = planned.ci_low, planned.ci_high
+        db.session.add_all(new)

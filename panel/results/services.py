@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from panel.areas.models import Municipality, Neighbourhood
 from panel.areas.services import get_municipality
-from panel.auth.models import Role, User
-from panel.auth.permissions import require_role
+from panel.auth.models import User
+from panel.auth.permissions import may_administer, require
 from panel.db import db, utcnow
 from panel.errors import NotFound
 from panel.results.models import Edition, Indicator, Result
@@ -179,7 +179,7 @@ def wijk_fingerprint(code: str, year: int | None = None) -> tuple[object, ...]:
 
 def set_published(user: User, year: int, published: bool) -> Edition:
     """Publish or withdraw an edition. Admin only. Raises NotFound for an unknown year."""
-    require_role(user, Role.ADMIN)
+    require(may_administer(user))
     edition = db.session.scalars(select(Edition).where(Edition.year == year)).first()
     if edition is None:
         raise NotFound()

@@ -3,7 +3,7 @@ and the staff page for editions and imports."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,13 +11,11 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from panel.areas import services as area_services
-from panel.auth.models import Role
-from panel.auth.permissions import require_role
+from panel.auth.permissions import is_staff, require_staff
 from panel.conditional import conditional
-from panel.db import db
-from panel.errors import DomainError
 from panel.exports import csv_bytes
 from panel.i18n import current_language
+from panel.outcome import outcome
 from panel.results import charts, forms, importer, services
 from panel.results.models import Indicator
 
@@ -25,7 +23,8 @@ bp = Blueprint("results", __name__)
 
 
 def _staff() -> bool:
-    return bool(getattr(current_user, "is_authenticated", False))
+    """Staff also see editions that are not published yet."""
+    return is_staff(current_user)
 
 
 def format_value(indicator: Indicator, value: float | None) -> str:
@@ -124,21 +123,16 @@ def presentation(code: str) -> str:
 @bp.route("/beheer/resultaten", methods=["GET", "POST"])
 @login_required
 def editions() -> str:
-    require_role(current_user)
+    require_staff(current_user)
     form = forms.ResultsUploadForm()
     report = None
     if form.validate_on_submit():
-        require_role(current_user, Role.ADMIN)
         upload = form.file.data
-        report = importer.import_results(current_user, upload.read(), upload.filename or "",
-                                         dry_run=bool(form.dry_run.data))
-        if report.applied:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        with outcome():  # commits what was applied (a check or a rejected file changes nothing)
+            report = importer.ResultsImporter(current_user).run(  # administrators only
+                upload.read(), upload.filename or "", dry_run=bool(form.dry_run.data))
     return render_template("results/editions.html", editions=services.visible_editions(True),
-                           form=form, report=report, action=forms.ActionForm(),
-                           status_labels=area_services.STATUS_LABELS)
+                           form=form, report=report, action=forms.ActionForm())
 
 
 @bp.post("/beheer/resultaten/<int:year>/publiceren")
@@ -146,13 +140,7 @@ def editions() -> str:
 def publish(year: int) -> BaseResponse:
     if forms.ActionForm().validate_on_submit():
         published = request.form.get("published") == "1"
-        try:
+        with outcome(_("Edition %(year)s is published.", year=year) if published
+                     else _("Edition %(year)s is no longer public.", year=year)):
             services.set_published(current_user, year, published)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Edition %(year)s is published.", year=year) if published
-                  else _("Edition %(year)s is no longer public.", year=year), "success")
     return redirect(url_for("results.editions"))

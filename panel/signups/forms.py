@@ -1,4 +1,6 @@
-"""Forms for joining, the resident's own page and the staff pages about members."""
+"""Forms for joining and the staff pages about members, and the labels of a member's
+status, source, consent channel and availability (the resident's own page uses them too;
+its forms are in ``panel.residents.forms``)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from panel.widgets import MultiCheckboxField
+from panel.signups.models import ConsentChannel, MemberStatus, Source
 
 LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 AVAILABILITY_LABELS = {
@@ -26,6 +28,30 @@ AVAILABILITY_LABELS = {
     "saturday-morning": _l("Saturday morning"),
     "saturday-afternoon": _l("Saturday afternoon"),
 }
+STATUS_LABELS = {
+    MemberStatus.PENDING.value: _l("Waiting for email confirmation"),
+    MemberStatus.INVITED.value: _l("Invited"),
+    MemberStatus.MEMBER.value: _l("Member"),
+    MemberStatus.LEFT.value: _l("Left"),
+}
+SOURCE_LABELS = {
+    Source.SURVEY.value: _l("Safety survey"),
+    Source.ONLINE.value: _l("Joined online"),
+    Source.STAFF.value: _l("Registered by staff"),
+}
+CHANNEL_LABELS = {
+    ConsentChannel.SURVEY.value: _l("Safety survey, confirmed online"),
+    ConsentChannel.ONLINE.value: _l("Online form, confirmed by email"),
+    ConsentChannel.PAPER.value: _l("On paper"),
+    ConsentChannel.PHONE.value: _l("By phone"),
+}
+
+
+def labels() -> dict[str, object]:
+    """The labels the member pages show (staff and the resident's own page)."""
+    return {"status_labels": STATUS_LABELS, "source_labels": SOURCE_LABELS,
+            "channel_labels": CHANNEL_LABELS, "availability_labels": AVAILABILITY_LABELS,
+            "MemberStatus": MemberStatus}
 
 
 class JoinForm(FlaskForm):
@@ -53,31 +79,6 @@ class ConfirmForm(FlaskForm):
     statement_version = HiddenField()
 
 
-class RequestLinkForm(FlaskForm):
-    email = EmailField(_l("Your email address"), validators=[
-        DataRequired(_l("Fill in your email address.")), Length(max=254)])
-
-
-class CodeForm(FlaskForm):
-    code = StringField(_l("Your code"), description=_l("The code is in your letter. For "
-                                                       "example: K7M2-QX9P"),
-                       validators=[DataRequired(_l("Fill in your code.")), Length(max=20)])
-
-
-class DetailsForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Fill in your name.")),
-                                               Length(max=120)])
-    email = EmailField(_l("Email address"), validators=[Optional(), Length(max=254)])
-    phone = TelField(_l("Phone number"), validators=[Optional(), Length(max=40)])
-    language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES)
-    accessibility_needs = TextAreaField(
-        _l("What do you need to take part?"),
-        description=_l("For example: a place without stairs, a hearing loop, large letters."),
-        validators=[Optional(), Length(max=2000)])
-    availability = MultiCheckboxField(_l("When can you come to a meeting?"), choices=[
-        SelectChoice(value, label) for value, label in AVAILABILITY_LABELS.items()])
-
-
 class ActionForm(FlaskForm):
     """Only the CSRF token: for buttons that act (leave, remove, make letters, import)."""
 
@@ -103,15 +104,17 @@ class RegisterForm(FlaskForm):
     city = StringField(_l("Place"), validators=[Optional(), Length(max=80)])
     wijk = SelectField(_l("Wijk"), choices=[])
     language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="nl")
-    channel = RadioField(_l("How did the resident give consent?"), default="paper", choices=[
-        SelectChoice("paper", _l("On paper (signed form)")),
-        SelectChoice("phone", _l("By phone"))])
+    channel = RadioField(_l("How did the resident give consent?"),
+                         default=ConsentChannel.PAPER.value, choices=[
+                             SelectChoice(ConsentChannel.PAPER.value, _l("On paper (signed form)")),
+                             SelectChoice(ConsentChannel.PHONE.value, _l("By phone"))])
 
 
 class StaffConfirmForm(FlaskForm):
-    channel = RadioField(_l("How did the resident say yes?"), default="phone", choices=[
-        SelectChoice("phone", _l("By phone")),
-        SelectChoice("paper", _l("On paper (by post)"))])
+    channel = RadioField(_l("How did the resident say yes?"),
+                         default=ConsentChannel.PHONE.value, choices=[
+                             SelectChoice(ConsentChannel.PHONE.value, _l("By phone")),
+                             SelectChoice(ConsentChannel.PAPER.value, _l("On paper (by post)"))])
 
 
 class UploadForm(FlaskForm):

@@ -1,35 +1,36 @@
 """Importing the research bureau's export of survey respondents who want to join a panel.
 
-Every row gets an outcome: new, updated, unchanged, skipped (said no, or left earlier) or
-rejected with the reason. A dry run computes exactly the same outcomes and changes
-nothing. Rows are matched to existing people on respondent id, then on email, so a
-corrected file updates the same people and a repeated file changes nothing.
+Every line gets an outcome: new, updated, unchanged, skipped (said no, or left earlier) or
+rejected with the reason (the skeleton in :mod:`panel.importing`). A dry run computes
+exactly the same outcomes and changes nothing. Lines are matched to existing people on
+respondent id, then on email, so a corrected file updates the same people and a repeated
+file changes nothing. The good lines are imported even when others are rejected.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row as DbRow
+from sqlalchemy import insert, select
 
-from panel.areas.models import Area, District, Neighbourhood
-from panel.auth.models import Role, User
-from panel.auth.permissions import require_role, visible_areas
+from panel.areas.models import District, Neighbourhood
+from panel.auth.models import User
+from panel.auth.permissions import may_manage_members, require, sees_all_areas, visible_area_ids
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
+from panel.importing import FirstSeen, Importer, ImportReport, Line, Row, Status
 from panel.signups import services, validation
 from panel.signups.models import ImportRecord, MemberStatus, PanelMember, Postcode, Source
-from panel.tabular import Table, read_table
+from panel.tabular import Table
 
-FIELDS = ("respondent_id", "name", "email", "phone", "postcode", "house_number",
-          "wijk_code", "panel_answer")
 REQUIRED = ("panel_answer",)
-ALIASES: dict[str, tuple[str, ...]] = {
+ALIASES: dict[str, tuple[str, ...]] = {  # field -> the normalised headers it is known by
     "respondent_id": ("respondent id", "respondentid", "respondent", "respondentnummer",
                       "respnr", "id"),
     "name": ("naam", "name", "volledige naam", "aanhef naam"),
@@ -51,48 +52,11 @@ FIELD_LABELS = {
     "wijk_code": _l("Wijk code"),
     "panel_answer": _l("Answer to the panel question"),
 }
-STATUS_LABELS = {
-    "new": _l("new"), "updated": _l("updated"), "unchanged": _l("unchanged"),
-    "skipped": _l("skipped"), "rejected": _l("rejected"),
-}
-
-
-@dataclass
-class RowOutcome:
-    line: int
-    status: str
-    reason: str = ""
-
-
-@dataclass
-class ImportReport:
-    mapping: dict[str, str | None]
-    rows: list[RowOutcome] = field(default_factory=list)
-    file_error: str = ""
-    applied: bool = False
-
-    @property
-    def missing(self) -> list[str]:
-        return [f for f in REQUIRED if not self.mapping.get(f)]
-
-    def count(self, status: str) -> int:
-        return sum(1 for row in self.rows if row.status == status)
-
-    def summary(self) -> dict[str, int]:
-        return {status: self.count(status) for status in STATUS_LABELS}
-
-
-def detect_mapping(table: Table) -> dict[str, str | None]:
-    """Which header of the file holds which field, by the usual Dutch and English names."""
-    mapping: dict[str, str | None] = {}
-    for name in FIELDS:
-        mapping[name] = next((h for h in ALIASES[name] if h in table.headers), None)
-    return mapping
+FIELDS = tuple(ALIASES)
 
 
 @dataclass
 class _Parsed:
-    line: int
     respondent_id: str
     name: str
     email: str | None
@@ -104,8 +68,13 @@ class _Parsed:
     city: str = ""
 
 
+# What to do for a line: the parsed line, the id of the known person it changes (None for a
+# new person) and the changes.
+_Plan = tuple[_Parsed, int | None, dict[str, object]]
+
+
 class _Context:
-    """Everything the rows are checked against, loaded once (no query per row)."""
+    """Everything the lines are checked against, loaded once (no query per line)."""
 
     def __init__(self, user: User | None) -> None:
         self.wijken = {n.code: n for n in db.session.scalars(select(Neighbourhood))}
@@ -114,7 +83,7 @@ class _Context:
                 select(Postcode, Neighbourhood).join(District, Postcode.district_id == District.id)
                 .join(Neighbourhood, District.neighbourhood_id == Neighbourhood.id)).tuples()}
         self.has_postcodes = bool(self.postcodes)
-        # The columns rows are matched and compared on, as plain rows: ORM objects for
+        # The columns lines are matched and compared on, as plain rows: ORM objects for
         # every member would cost more than checking the file. ``_apply`` loads the ones it
         # changes.
         members = list(db.session.execute(select(
@@ -124,70 +93,72 @@ class _Context:
         self.by_email = {m.email: m for m in members if m.email}
         self.left_keys = {m.respondent_key for m in members if m.respondent_key}
         self.allowed_area_ids: set[int] | None = None
-        if user is not None and user.role == Role.TEAM:
-            self.allowed_area_ids = set(db.session.scalars(
-                visible_areas(user).with_only_columns(Area.id)))
+        if user is not None and not sees_all_areas(user):
+            self.allowed_area_ids = set(db.session.scalars(visible_area_ids(user)))
+        self.seen_ids = FirstSeen()
+        self.seen_emails = FirstSeen()
 
 
-def _value(values: Mapping[str, str], mapping: Mapping[str, str | None], name: str) -> str:
-    header = mapping.get(name)
-    return values.get(header, "").strip() if header else ""
-
-
-def _parse(line: int, values: Mapping[str, str], mapping: Mapping[str, str | None],
-           ctx: _Context) -> _Parsed | RowOutcome:
-    answer = validation.answer(_value(values, mapping, "panel_answer"))
+def _parse(line: Line, row: Row, ctx: _Context) -> _Parsed | None:
+    """The line's values, checked; None when the line is rejected or skipped (with the
+    reason on ``line``)."""
+    answer = validation.answer(row.get("panel_answer"))
     if answer is None:
-        return RowOutcome(line, "rejected", str(_l("The answer to the panel question is not "
-                                                   "yes or no.")))
+        line.reject(_l("The answer to the panel question is not yes or no."))
+        return None
     if not answer:
-        return RowOutcome(line, "skipped", str(_l("Said no to the panel.")))
-    respondent_id = _value(values, mapping, "respondent_id")
-    raw_email = _value(values, mapping, "email")
+        line.skip(_l("Said no to the panel."))
+        return None
+    respondent_id = row.get("respondent_id")
+    raw_email = row.get("email")
     email = None
     if raw_email:
         try:
             email = validate_email(raw_email, check_deliverability=False).normalized.lower()
         except EmailNotValidError:
-            return RowOutcome(line, "rejected", str(_l("The email address is not valid.")))
+            line.reject(_l("The email address is not valid."))
+            return None
     if not respondent_id and not email:
-        return RowOutcome(line, "rejected", str(_l("No respondent number and no email "
-                                                   "address.")))
+        line.reject(_l("No respondent number and no email address."))
+        return None
     try:
-        phone = validation.phone(_value(values, mapping, "phone"))
-        raw_postcode = _value(values, mapping, "postcode")
+        phone = validation.phone(row.get("phone"))
+        raw_postcode = row.get("postcode")
         postcode = validation.postcode(raw_postcode) if raw_postcode else ""
-        raw_number = _value(values, mapping, "house_number")
+        raw_number = row.get("house_number")
         house_number = validation.house_number(raw_number) if raw_number else ""
     except DomainError as exc:
-        return RowOutcome(line, "rejected", str(exc.message))
+        line.reject(exc.message)
+        return None
     street = city = ""
     wijk = None
     if postcode:
         known = ctx.postcodes.get(postcode)
         if known is None and ctx.has_postcodes:
-            return RowOutcome(line, "rejected", str(_l("The postcode %(postcode)s is not in "
-                                                       "this municipality.",
-                                                       postcode=postcode)))
+            line.reject(_l("The postcode %(postcode)s is not in this municipality.",
+                           postcode=postcode))
+            return None
         if known is not None:
             entry, wijk = known
             street, city = entry.street, entry.city
-    wijk_code = _value(values, mapping, "wijk_code").upper()
+    wijk_code = row.get("wijk_code").upper()
     if wijk_code:
         wijk = ctx.wijken.get(wijk_code)
         if wijk is None:
-            return RowOutcome(line, "rejected", str(_l("The wijk %(code)s is unknown.",
-                                                       code=wijk_code)))
+            line.reject(_l("The wijk %(code)s is unknown.", code=wijk_code))
+            return None
     if wijk is None:
-        return RowOutcome(line, "rejected", str(_l("The wijk is unknown: there is no wijk code "
-                                                   "and no known postcode.")))
+        line.reject(_l("The wijk is unknown: there is no wijk code and no known postcode."))
+        return None
     if ctx.allowed_area_ids is not None and wijk.area_id not in ctx.allowed_area_ids:
-        return RowOutcome(line, "rejected", str(_l("This wijk is not in your gebieden.")))
+        line.reject(_l("This wijk is not in your gebieden."))
+        return None
     if not email and not phone and not (postcode and house_number):
-        return RowOutcome(line, "rejected", str(_l("No email address, phone number or "
-                                                   "address: we cannot reach this person.")))
-    return _Parsed(line, respondent_id, " ".join(_value(values, mapping, "name").split()),
-                   email, phone, postcode, house_number, wijk, street, city)
+        line.reject(_l("No email address, phone number or address: we cannot reach this "
+                       "person."))
+        return None
+    return _Parsed(respondent_id, row.get("name"), email, phone, postcode, house_number, wijk,
+                   street, city)
 
 
 # The columns an import sets on a person who is already known (the keys of ``_changes``).
@@ -195,7 +166,7 @@ _COMPARED = ("respondent_id", "name", "email", "phone", "postcode", "house_numbe
              "neighbourhood_id", "street", "city")
 
 
-def _changes(member: Row[Any], row: _Parsed) -> dict[str, object]:
+def _changes(member: DbRow[Any], row: _Parsed) -> dict[str, object]:
     """What the import would change about ``member`` (a row of ``_Context``)."""
     wanted: dict[str, object] = {
         "respondent_id": row.respondent_id or member.respondent_id, "name": row.name,
@@ -206,74 +177,68 @@ def _changes(member: Row[Any], row: _Parsed) -> dict[str, object]:
     return {key: value for key, value in wanted.items() if getattr(member, key) != value}
 
 
-def import_respondents(user: User | None, data: bytes, filename: str = "",
-                       mapping: Mapping[str, str | None] | None = None,
-                       dry_run: bool = False) -> ImportReport:
-    """Check, and unless ``dry_run`` apply, a survey export.
+class RespondentsImporter(Importer[_Context, _Plan]):
+    """``RespondentsImporter(user).run(data, filename, dry_run=…, mapping=…)``.
 
-    ``user`` is the staff member (admin, or team for rows in their own gebieden), or None
-    for the command line. ``mapping`` says which header holds which field; by default it is
-    detected from the usual names. New people who said yes become *invited* and, when they
-    have an email address, get an invitation to confirm (double opt-in). Nothing is
-    changed when ``dry_run`` is true or when a required column is missing.
+    ``user`` is a staff member who manages members (a team member imports only people in
+    the gebieden of their teams), or None for the command line. ``mapping`` says which
+    header holds which field; by default it is detected from the usual names. New people
+    who said yes become *invited* and, when they have an email address, get an invitation
+    to confirm (double opt-in). The good lines are imported even when others are rejected;
+    nothing changes when a required column is missing.
     """
-    if user is not None:
-        require_role(user, Role.ADMIN, Role.TEAM)
-    try:
-        table = read_table(data, filename)
-    except DomainError as exc:
-        return ImportReport(mapping={}, file_error=str(exc.message))
-    report = ImportReport(mapping=dict(mapping) if mapping else detect_mapping(table))
-    if report.missing:
-        return report
-    ctx = _Context(user)
-    seen_ids: dict[str, int] = {}
-    seen_emails: dict[str, int] = {}
-    plan: list[tuple[_Parsed, int | None, dict[str, object]]] = []
-    for line, values in table.rows:
-        parsed = _parse(line, values, report.mapping, ctx)
-        if isinstance(parsed, RowOutcome):
-            report.rows.append(parsed)
-            continue
-        duplicate = (seen_ids.get(parsed.respondent_id) if parsed.respondent_id else None) \
-            or (seen_emails.get(parsed.email) if parsed.email else None)
-        if duplicate:
-            report.rows.append(RowOutcome(line, "rejected", str(_l(
-                "The same person is also on line %(line)s.", line=duplicate))))
-            continue
-        if parsed.respondent_id:
-            seen_ids[parsed.respondent_id] = line
-        if parsed.email:
-            seen_emails[parsed.email] = line
+
+    columns = ALIASES
+    required = REQUIRED
+    all_or_nothing = False
+    missing_columns = _l("Choose which column holds the answer to the panel question.")
+
+    def may_import(self, user: Any) -> bool:
+        return may_manage_members(user)
+
+    def prepare(self, table: Table, mapping: Mapping[str, str | None]) -> _Context:
+        return _Context(self.user)
+
+    def check(self, line: Line, row: Row, context: _Context) -> _Plan | None:
+        parsed = _parse(line, row, context)
+        if parsed is None:
+            return None
+        earlier = context.seen_ids.earlier(parsed.respondent_id, line.line) \
+            if parsed.respondent_id else None
+        if earlier is None and parsed.email:
+            earlier = context.seen_emails.earlier(parsed.email, line.line)
+        if earlier is not None:
+            line.reject(_l("The same person is also on line %(line)s.", line=earlier))
+            return None
         if parsed.respondent_id and services.respondent_key(parsed.respondent_id) \
-                in ctx.left_keys:
-            report.rows.append(RowOutcome(line, "skipped", str(_l("Left the panel earlier."))))
-            continue
-        member = (ctx.by_respondent.get(parsed.respondent_id) if parsed.respondent_id
-                  else None) or (ctx.by_email.get(parsed.email) if parsed.email else None)
+                in context.left_keys:
+            line.skip(_l("Left the panel earlier."))
+            return None
+        member = (context.by_respondent.get(parsed.respondent_id) if parsed.respondent_id
+                  else None) or (context.by_email.get(parsed.email) if parsed.email else None)
         if member is None:
-            report.rows.append(RowOutcome(line, "new"))
-            plan.append((parsed, None, {}))
-        elif member.status in (MemberStatus.MEMBER, MemberStatus.LEFT):
-            report.rows.append(RowOutcome(line, "unchanged", str(_l(
-                "Already confirmed: the resident's own details are kept."))))
-        else:
-            changes = _changes(member, parsed)
-            clash = changes.get("email") and ctx.by_email.get(str(changes["email"]))
-            if clash and clash.id != member.id:
-                report.rows.append(RowOutcome(line, "rejected", str(_l(
-                    "This email address belongs to another person in the panel."))))
-                continue
-            report.rows.append(RowOutcome(line, "updated" if changes else "unchanged"))
-            if changes:
-                plan.append((parsed, member.id, changes))
-    if not dry_run:
+            return parsed, None, {}
+        if member.status in (MemberStatus.MEMBER, MemberStatus.LEFT):
+            line.status = Status.UNCHANGED
+            line.messages.append(str(_l("Already confirmed: the resident's own details are "
+                                        "kept.")))
+            return None
+        changes = _changes(member, parsed)
+        clash = changes.get("email") and context.by_email.get(str(changes["email"]))
+        if clash and clash.id != member.id:
+            line.reject(_l("This email address belongs to another person in the panel."))
+            return None
+        if not changes:
+            line.status = Status.UNCHANGED
+            return None
+        line.status = Status.UPDATED
+        return parsed, member.id, changes
+
+    def apply(self, plan: list[_Plan], context: _Context) -> None:
         _apply(plan)
-        report.applied = True
-    return report
 
 
-def _apply(plan: list[tuple[_Parsed, int | None, dict[str, object]]]) -> None:
+def _apply(plan: list[_Plan]) -> None:
     """Carry out the plan in the caller's transaction: changes to known people (by id)
     through the ORM, new people with one bulk INSERT, then the invitations to confirm
     (double opt-in) in bulk, for the new people and for known people with a new email
@@ -335,8 +300,7 @@ def _members(ids: set[int]) -> list[PanelMember]:
 def store_upload(user: User, data: bytes, filename: str) -> ImportRecord:
     """Keep an uploaded file in the database (so any app process can continue the import)
     until it is imported. Raises DomainError when the file cannot be read."""
-    require_role(user, Role.ADMIN, Role.TEAM)
-    read_table(data, filename)
+    RespondentsImporter(user).read(data, filename)
     record = ImportRecord(kind="respondents", filename=filename[:255], uploaded_by_id=user.id,
                           content=data)
     db.session.add(record)
@@ -346,28 +310,32 @@ def store_upload(user: User, data: bytes, filename: str) -> ImportRecord:
 
 def get_upload(user: User, record_id: int) -> ImportRecord:
     """An upload that ``user`` made and that is still waiting. Raises NotFound."""
-    require_role(user, Role.ADMIN, Role.TEAM)
+    require(may_manage_members(user))
     record = db.session.get(ImportRecord, record_id)
     if record is None or record.uploaded_by_id != user.id or record.content is None:
         raise NotFound()
     return record
 
 
-def headers_of(record: ImportRecord) -> list[str]:
-    return read_table(record.content or b"", record.filename).headers
+def columns_of(user: User, record: ImportRecord) -> tuple[list[str], dict[str, str | None]]:
+    """The headers of a stored upload, and which of them holds which field by their usual
+    names (the mapping staff start from)."""
+    importer = RespondentsImporter(user)
+    table = importer.read(record.content or b"", record.filename)
+    return table.headers, importer.detect_mapping(table)
 
 
 def run_upload(user: User, record: ImportRecord, mapping: Mapping[str, str | None],
                dry_run: bool) -> ImportReport:
     """Check or import a stored upload with ``mapping``. After the real run the file itself
     is erased and only the counts are kept."""
-    report = import_respondents(user, record.content or b"", record.filename, mapping,
-                                dry_run=dry_run)
+    report = RespondentsImporter(user).run(record.content or b"", record.filename,
+                                           dry_run=dry_run, mapping=mapping)
     record.mapping = json.dumps(report.mapping)
     if report.applied:
         record.content = None
         record.finished_at = utcnow()
-        record.row_count = len(report.rows)
+        record.row_count = len(report.lines)
         record.summary = json.dumps(report.summary())
     db.session.flush()
     return report
@@ -378,7 +346,7 @@ def keep_record(user: User | None, filename: str, report: ImportReport) -> Impor
     record = ImportRecord(kind="respondents", filename=filename[:255],
                           uploaded_by_id=user.id if user else None,
                           mapping=json.dumps(report.mapping), content=None,
-                          finished_at=utcnow(), row_count=len(report.rows),
+                          finished_at=utcnow(), row_count=len(report.lines),
                           summary=json.dumps(report.summary()))
     db.session.add(record)
     db.session.flush()

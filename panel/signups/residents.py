@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import session
+from flask import redirect, session, url_for
+from werkzeug.wrappers import Response
 
+from panel.outcome import outcome
+from panel.privacy import services as audit
 from panel.signups import services
 from panel.signups.models import PanelMember
 
@@ -21,3 +24,15 @@ def sign_out() -> None:
 def current_member() -> PanelMember | None:
     """The panel member whose page is open in this browser, if any (and still a member)."""
     return services.get_member(session.get(RESIDENT))
+
+
+def leave(member: PanelMember, detail: str) -> Response | None:
+    """The member leaves the panel (their data is erased) and this browser forgets them:
+    the goodbye page. None when a domain error stopped it (its message is flashed)."""
+    with outcome() as gone:
+        services.leave(member)
+        audit.record("leave", "member", member.id, actor="resident", detail=detail)
+    if not gone:
+        return None
+    sign_out()
+    return redirect(url_for("signups.left"))

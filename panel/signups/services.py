@@ -22,6 +22,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select, update
 
 from panel.areas.models import District, Neighbourhood
+from panel.auth.models import User
+from panel.auth.permissions import may_administer, require
 from panel.auth.services import normalise_email
 from panel.db import db, utcnow
 from panel.errors import DomainError
@@ -54,6 +56,7 @@ AVAILABILITY_SLOTS = (
 )
 
 LINK_GONE = _l("This link no longer works. It was already used or it has expired.")
+NO_STATEMENT = _l("Joining is not possible yet. Please try again later.")
 
 # Sent with the member just before their data is erased, so other domains can let go of
 # what the member held (a meeting place goes to the waitlist) without this module knowing
@@ -67,13 +70,18 @@ class PostcodeUnknown(DomainError):
 
 # --- small helpers ------------------------------------------------------------------------
 
-def current_statement() -> ConsentStatement:
-    """The consent statement residents agree to now. Raises DomainError when none exists."""
-    statement = db.session.scalars(
+def latest_statement() -> ConsentStatement | None:
+    """The consent statement residents agree to now, or None before one is published."""
+    return db.session.scalars(
         select(ConsentStatement).order_by(ConsentStatement.published_at.desc(),
                                           ConsentStatement.id.desc()).limit(1)).first()
+
+
+def current_statement() -> ConsentStatement:
+    """The consent statement residents agree to now. Raises DomainError when none exists."""
+    statement = latest_statement()
     if statement is None:
-        raise DomainError(_l("Joining is not possible yet. Please try again later."))
+        raise DomainError(NO_STATEMENT)
     return statement
 
 
@@ -175,7 +183,7 @@ def send_member_mail(member: PanelMember, subject: Any, template: str,
     mail.queue(
         member.email, subject, template,
         _member_context(member, member.neighbourhood.name,
-                        absolute_url("signups.open_link", token=access), leave_url, context),
+                        absolute_url("residents.open_link", token=access), leave_url, context),
         language=member.language, headers=_unsubscribe_headers(leave_url),
         **({"attachments": attachments} if attachments else {}),
     )
@@ -271,7 +279,7 @@ def send_confirmations(invitees: Iterable[Invitee]) -> int:
     """
     build = url_builder()
     confirm_url = build.with_token("signups.confirm")
-    page_url = build.with_token("signups.open_link")
+    page_url = build.with_token("residents.open_link")
     leave_url = build.with_token("signups.leave_by_link")
     now = utcnow()
     access_lifetime, leave_lifetime = timedelta(days=ACCESS_DAYS), timedelta(days=LEAVE_DAYS)
@@ -580,9 +588,13 @@ def my_data(member: PanelMember) -> dict[str, Any]:
     }
 
 
-def publish_statement(version: str, text_nl: str, text_en: str) -> ConsentStatement:
-    """Publish a new consent statement. New sign-ups agree to it from now on; earlier
-    consents keep pointing at the version that was agreed to. Raises DomainError."""
+def publish_statement(user: User, version: str, text_nl: str,
+                      text_en: str) -> ConsentStatement:
+    """An administrator publishes a new consent statement. New sign-ups agree to it from
+    now on; earlier consents keep pointing at the version that was agreed to. Raises
+    PermissionDenied for other accounts and DomainError for a missing text or a version
+    that exists."""
+    require(may_administer(user))
     version = version.strip()
     if not version or not text_nl.strip() or not text_en.strip():
         raise DomainError(_l("Fill in the version and both texts."))

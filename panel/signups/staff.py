@@ -1,5 +1,6 @@
 """Panel members as staff see them: scoped lists, counts, registering by hand, exports and
-letters. Team members see only the members of their own gebieden; clerks see counts only."""
+letters. Team members see only the members of their own gebieden; clerks see counts only
+(``sees_member_details``), and only those who ``may_manage_members`` change anything."""
 
 from __future__ import annotations
 
@@ -15,8 +16,15 @@ from sqlalchemy.orm import joinedload
 
 from panel.areas.models import Area, Neighbourhood
 from panel.areas.services import get_municipality
-from panel.auth.models import Role, User
-from panel.auth.permissions import require_role, visible_areas
+from panel.auth.models import User
+from panel.auth.permissions import (
+    may_manage_members,
+    require,
+    require_staff,
+    sees_member_details,
+    visible_area_ids,
+    visible_areas,
+)
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.exports import Sheet, csv_bytes, xlsx_bytes
@@ -43,10 +51,6 @@ class MemberFilter:
     page: int = 1
 
 
-def _visible_area_ids(user: User) -> Select[tuple[int]]:
-    return visible_areas(user).with_only_columns(Area.id).order_by(None)
-
-
 def _scope(user: User) -> Select[tuple[PanelMember]]:
     """Members of the gebieden ``user`` may see. Clerks may not see members at all.
 
@@ -56,8 +60,8 @@ def _scope(user: User) -> Select[tuple[PanelMember]]:
     otherwise picks the index on the status alone when the status is filtered). The wijk
     stays joined for the filter on its code and for ordering the export.
     """
-    require_role(user, Role.ADMIN, Role.TEAM)
-    wijken = select(Neighbourhood.id).where(Neighbourhood.area_id.in_(_visible_area_ids(user)))
+    require(sees_member_details(user))
+    wijken = select(Neighbourhood.id).where(Neighbourhood.area_id.in_(visible_area_ids(user)))
     return (select(PanelMember).join(PanelMember.neighbourhood)
             .where(PanelMember.neighbourhood_id.in_(wijken)))
 
@@ -160,8 +164,8 @@ def counts_per_wijk(user: User) -> list[WijkCount]:
     all of a gebied's members by them, and counting by the two columns can be done from an
     index on ``panel_member (neighbourhood_id, status, …)`` alone.
     """
-    require_role(user)
-    areas = _visible_area_ids(user)
+    require_staff(user)
+    areas = visible_area_ids(user)
     counted = (
         select(PanelMember.neighbourhood_id, PanelMember.status,
                func.count().label("members"))
@@ -230,7 +234,7 @@ class Registration:
 def register(user: User, reg: Registration) -> PanelMember:
     """Staff register a resident who gave consent on paper or by phone. The resident is a
     member at once; the consent records who entered it. Raises DomainError."""
-    require_role(user, Role.ADMIN, Role.TEAM)
+    require(may_manage_members(user))
     wijk = _check_wijk_for(user, reg.neighbourhood_code)
     name = " ".join(reg.name.split())
     if not name:
@@ -265,6 +269,7 @@ def register(user: User, reg: Registration) -> PanelMember:
 def update_member(user: User, member_id: int, reg: Registration) -> PanelMember:
     """Staff change a resident's details at the resident's request (by phone or post).
     Raises DomainError for invalid input, NotFound outside the user's gebieden."""
+    require(may_manage_members(user))
     member = get_member_for(user, member_id)
     if member.status == MemberStatus.LEFT:
         raise DomainError(_l("This resident has left the panel."))
@@ -290,6 +295,7 @@ def update_member(user: User, member_id: int, reg: Registration) -> PanelMember:
 
 def confirm_for(user: User, member_id: int, channel: str) -> PanelMember:
     """Staff confirm an invited resident who said yes by phone or by post (with consent)."""
+    require(may_manage_members(user))
     member = get_member_for(user, member_id)
     if member.status == MemberStatus.LEFT:
         raise DomainError(_l("This resident has left the panel."))
@@ -307,6 +313,7 @@ def confirm_for(user: User, member_id: int, channel: str) -> PanelMember:
 
 def remove_for(user: User, member_id: int) -> None:
     """Staff take a resident off the panel at the resident's request (by phone or post)."""
+    require(may_manage_members(user))
     member = get_member_for(user, member_id)
     services.leave(member)
     audit("erase", "member", member.id, actor=user, detail="taken off the panel by staff")
@@ -339,6 +346,7 @@ def export_members(user: User, flt: MemberFilter, fmt: str) -> bytes:
 def letters_for(user: User, member_ids: Sequence[int]) -> bytes:
     """Printable letters (DOCX) for the chosen members: each gets a new short code and a QR
     code to their page; invited residents are asked to confirm. Raises DomainError."""
+    require(may_manage_members(user))
     members = [get_member_for(user, member_id) for member_id in member_ids]
     members = [m for m in members if m.status != MemberStatus.LEFT]
     if not members:
@@ -353,12 +361,12 @@ def letters_for(user: User, member_ids: Sequence[int]) -> bytes:
                                         timedelta(days=services.INVITATION_DAYS))
             url = absolute_url("signups.confirm", token=token)
         else:
-            url = absolute_url("signups.code_link", code=services.normalise_short_code(code))
+            url = absolute_url("residents.code_link", code=services.normalise_short_code(code))
         items.append(letters.Letter(
             name=member.name, street=member.street, house_number=member.house_number,
             postcode=member.postcode, city=member.city, language=member.language,
             wijk_name=member.neighbourhood.name, short_code=code, url=url,
-            code_url=absolute_url("signups.code"), kind=kind))
+            code_url=absolute_url("residents.code"), kind=kind))
         audit("export", "member", member.id, actor=user, detail=f"letter (docx, {kind})")
     db.session.flush()
     return letters.build_letters_docx(

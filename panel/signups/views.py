@@ -1,14 +1,12 @@
-"""Joining online, confirming, the resident's own page (/mijn), and the staff pages about
-panel members, letters and the survey import."""
+"""Joining online and confirming, leaving by a link from an email, and the staff pages
+about panel members, letters, the consent statement and the survey import. The resident's
+own page (/mijn) is in ``panel.residents``."""
 
 from __future__ import annotations
-
-import json
 
 from flask import (
     Blueprint,
     Response,
-    flash,
     make_response,
     redirect,
     render_template,
@@ -16,46 +14,29 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
 from panel.areas import services as area_services
-from panel.auth.models import Role, User
-from panel.auth.permissions import require_role
+from panel.auth.models import User
+from panel.auth.permissions import (
+    may_administer,
+    may_manage_members,
+    require,
+    sees_member_details,
+)
 from panel.auth.sessions import fresh_login_required
 from panel.db import db
 from panel.errors import DomainError
-from panel.exports import csv_bytes
 from panel.extensions import csrf, limiter
-from panel.feedback import services as feedback_services
-from panel.meetings import services as meeting_services
-from panel.meetings.forms import REPLY_LABELS
+from panel.outcome import outcome, say
 from panel.privacy import services as audit
 from panel.security import no_store
 from panel.signups import forms, importer, residents, services, staff
-from panel.signups.models import MemberStatus, PanelMember, Source
+from panel.signups.models import PanelMember
 
 bp = Blueprint("signups", __name__)
-
-STATUS_LABELS = {
-    MemberStatus.PENDING.value: _l("Waiting for email confirmation"),
-    MemberStatus.INVITED.value: _l("Invited"),
-    MemberStatus.MEMBER.value: _l("Member"),
-    MemberStatus.LEFT.value: _l("Left"),
-}
-SOURCE_LABELS = {
-    Source.SURVEY.value: _l("Safety survey"),
-    Source.ONLINE.value: _l("Joined online"),
-    Source.STAFF.value: _l("Registered by staff"),
-}
-CHANNEL_LABELS = {
-    "survey": _l("Safety survey, confirmed online"),
-    "online": _l("Online form, confirmed by email"),
-    "paper": _l("On paper"),
-    "phone": _l("By phone"),
-}
 
 
 def _wijk_choices(empty_label: str, staff_member: User | None = None) -> list[SelectChoice]:
@@ -68,53 +49,46 @@ def _wijk_choices(empty_label: str, staff_member: User | None = None) -> list[Se
     return choices
 
 
-
-
-def _labels() -> dict[str, object]:
-    return {"status_labels": STATUS_LABELS, "source_labels": SOURCE_LABELS,
-            "channel_labels": CHANNEL_LABELS, "availability_labels": forms.AVAILABILITY_LABELS}
-
-
 # --- joining ------------------------------------------------------------------------------
 
 @bp.route("/aanmelden", methods=["GET", "POST"])
 @limiter.limit("5 per minute; 30 per hour", methods=["POST"])
-def join() -> str | BaseResponse:
+def join() -> str | BaseResponse | tuple[str, int]:
+    statement = services.latest_statement()
+    if statement is None:
+        return render_template("signups/unavailable.html", message=services.NO_STATEMENT), 503
     form = forms.JoinForm()
     form.neighbourhood.choices = _wijk_choices(_("Choose your wijk"))
-    try:
-        statement = services.current_statement()
-    except DomainError as exc:
-        return render_template("signups/unavailable.html", message=exc.message), 503
     if request.method == "GET":
         form.statement_version.data = statement.version
     show_wijk = bool(form.neighbourhood.data)
     if form.validate_on_submit():
-        try:
-            with audit.created_objects(PanelMember) as created:
-                services.join(services.JoinRequest(
-                    name=form.name.data or "", email=form.email.data or "",
-                    phone=form.phone.data or "", postcode=form.postcode.data or "",
-                    house_number=form.house_number.data or "",
-                    neighbourhood_code=form.neighbourhood.data or "",
-                    language=form.language.data or "nl",
-                    statement_version=form.statement_version.data or ""))
-        except services.PostcodeUnknown as exc:
-            db.session.rollback()
-            show_wijk = True
-            form.neighbourhood.errors = [exc.message]
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            form.statement_version.data = statement.version
-        else:
-            for new_member in created:
-                audit.record("register", "member", new_member.id, actor="resident",
-                             detail="joined online")
-            db.session.commit()
+        wijk_unknown = False
+        with outcome() as joined:
+            try:
+                with audit.created_objects(PanelMember) as created:
+                    services.join(_join_request(form))
+            except services.PostcodeUnknown as exc:  # not a message: the form asks the wijk
+                db.session.rollback()
+                show_wijk = wijk_unknown = True
+                form.neighbourhood.errors = [exc.message]
+            else:
+                for new_member in created:
+                    audit.record("register", "member", new_member.id, actor="resident",
+                                 detail="joined online")
+        if joined and not wijk_unknown:
             return redirect(url_for("signups.join_sent"))
+        form.statement_version.data = statement.version  # the text may have changed
     return render_template("signups/join.html", form=form, statement=statement,
                            show_wijk=show_wijk)
+
+
+def _join_request(form: forms.JoinForm) -> services.JoinRequest:
+    return services.JoinRequest(
+        name=form.name.data or "", email=form.email.data or "", phone=form.phone.data or "",
+        postcode=form.postcode.data or "", house_number=form.house_number.data or "",
+        neighbourhood_code=form.neighbourhood.data or "", language=form.language.data or "nl",
+        statement_version=form.statement_version.data or "")
 
 
 @bp.get("/aanmelden/verstuurd")
@@ -125,199 +99,46 @@ def join_sent() -> str:
 @bp.route("/aanmelden/bevestigen/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def confirm(token: str) -> BaseResponse | tuple[str, int] | str:
+    form = forms.ConfirmForm()
     try:
         member = services.confirmation_member(token)
         statement = services.current_statement()
-    except DomainError as exc:
+        if form.validate_on_submit() and form.statement_version.data == statement.version:
+            member = services.confirm(token, statement.version)
+            audit.record("confirm", "member", member.id, actor="resident",
+                         detail="confirmation link")
+            db.session.commit()
+            residents.sign_in(member.id)
+            say(_("Thank you. You are now in the wijkpanel of %(wijk)s.",
+                  wijk=member.neighbourhood.name))
+            return redirect(url_for("residents.my_page"))
+    except DomainError as exc:  # used, expired or unknown: the link-gone page, not a message
+        db.session.rollback()
         return render_template("signups/link_gone.html", message=exc.message), 410
-    form = forms.ConfirmForm()
-    if request.method == "GET":
-        form.statement_version.data = statement.version
-    if form.validate_on_submit() and form.statement_version.data != statement.version:
+    if form.validate_on_submit():
         # A new statement was published while the page was open: show it, ask again.
-        flash(_("The text about your data has changed. Please read it again."), "error")
+        say(_("The text about your data has changed. Please read it again."), "error")
         form.statement_version.data = statement.version
-    elif form.validate_on_submit():
-        try:
-            member = services.confirm(token, form.statement_version.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            return render_template("signups/link_gone.html", message=exc.message), 410
-        audit.record("confirm", "member", member.id, actor="resident",
-                     detail="confirmation link")
-        db.session.commit()
-        residents.sign_in(member.id)
-        flash(_("Thank you. You are now in the wijkpanel of %(wijk)s.",
-                wijk=member.neighbourhood.name), "success")
-        return redirect(url_for("signups.my_page"))
+    elif request.method == "GET":
+        form.statement_version.data = statement.version
     return no_store(make_response(render_template(
         "signups/confirm.html", form=form, member=member, statement=statement,
         language=member.language)))
 
 
-# --- the resident's own page --------------------------------------------------------------
-
-@bp.get("/mijn/link/<token>")
-def open_link(token: str) -> BaseResponse | tuple[str, int]:
-    try:
-        member = services.member_by_access_link(token)
-    except DomainError as exc:
-        return render_template("signups/link_gone.html", message=exc.message), 410
-    residents.sign_in(member.id)
-    return redirect(url_for("signups.my_page"))
-
-
-@bp.route("/mijn", methods=["GET", "POST"])
-def my_page() -> BaseResponse:
-    member = residents.current_member()
-    if member is None:
-        return no_store(make_response(render_template(
-            "signups/my_login.html", form=forms.RequestLinkForm())))
-    form = forms.DetailsForm(obj=member)
-    if request.method == "GET":
-        form.availability.data = member.availability_slots
-    if form.validate_on_submit():
-        try:
-            services.update_details(member, services.DetailsChange(
-                name=form.name.data or "", email=form.email.data or "",
-                phone=form.phone.data or "", language=form.language.data or member.language,
-                accessibility_needs=form.accessibility_needs.data or "",
-                availability=form.availability.data or []))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            audit.record("change", "member", member.id, actor="resident",
-                         detail="own page")
-            db.session.commit()
-            flash(_("Your details are saved."), "success")
-            return redirect(url_for("signups.my_page"))
-    confirm_form = forms.ConfirmForm(statement_version=services.current_statement().version) \
-        if member.status != MemberStatus.MEMBER else None
-    return no_store(make_response(render_template(
-        "signups/my_page.html", member=member, form=form, confirm_form=confirm_form,
-        consent=services.active_consent(member),
-        meetings=meeting_services.my_meetings(member), reply_labels=REPLY_LABELS,
-        evaluations=feedback_services.open_evaluations(member),
-        statement=services.current_statement(), **_labels())))
-
-
-@bp.post("/mijn/bevestigen")
-def confirm_in_session() -> BaseResponse:
-    member = residents.current_member()
-    if member is None:
-        return redirect(url_for("signups.my_page"))
-    form = forms.ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            services.confirm_in_session(member, form.statement_version.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            audit.record("confirm", "member", member.id, actor="resident", detail="own page")
-            db.session.commit()
-            flash(_("Thank you. You are now in the wijkpanel of %(wijk)s.",
-                    wijk=member.neighbourhood.name), "success")
-    return redirect(url_for("signups.my_page"))
-
-
-@bp.post("/mijn/link")
-@limiter.limit("5 per minute; 20 per hour")
-def request_link() -> str | BaseResponse:
-    form = forms.RequestLinkForm()
-    if not form.validate_on_submit():
-        return no_store(make_response(render_template("signups/my_login.html", form=form)))
-    services.request_access_link(form.email.data or "")
-    db.session.commit()
-    return redirect(url_for("signups.link_sent"))
-
-
-@bp.get("/mijn/link-verstuurd")
-def link_sent() -> str:
-    return render_template("signups/link_sent.html")
-
-
-@bp.route("/code", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
-def code() -> str | BaseResponse:
-    form = forms.CodeForm()
-    if form.validate_on_submit():
-        try:
-            member = services.member_by_short_code(form.code.data or "")
-        except DomainError as exc:
-            form.code.errors = [exc.message]
-        else:
-            residents.sign_in(member.id)
-            return redirect(url_for("signups.my_page"))
-    return render_template("signups/code.html", form=form)
-
-
-@bp.get("/code/<code>")
-@limiter.limit("10 per minute; 50 per hour")
-def code_link(code: str) -> BaseResponse | tuple[str, int]:
-    try:
-        member = services.member_by_short_code(code)
-    except DomainError as exc:
-        return render_template("signups/link_gone.html", message=exc.message), 410
-    residents.sign_in(member.id)
-    return redirect(url_for("signups.my_page"))
-
-
-@bp.get("/mijn/gegevens.<fmt>")
-def my_data(fmt: str) -> BaseResponse:
-    member = residents.current_member()
-    if member is None:
-        return redirect(url_for("signups.my_page"))
-    data = services.my_data(member)
-    if fmt == "json":
-        body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-        mimetype = "application/json"
-    elif fmt == "csv":
-        rows = [("gegevens", key, "" if value is None else str(value))
-                for key, value in data["member"].items()]
-        rows += [("toestemming", f"{c['statement_version']} {c['channel']}",
-                  f"{c['given_at']} - {c['withdrawn_at'] or ''}") for c in data["consents"]]
-        body = csv_bytes(("soort", "veld", "waarde"), rows)
-        mimetype = "text/csv"
-    else:
-        return redirect(url_for("signups.my_page"))
-    audit.record("export", "member", member.id, actor="resident", detail=f"own data ({fmt})")
-    db.session.commit()
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename=mijn-gegevens.{fmt}"
-    return no_store(response)
-
-
-@bp.route("/mijn/afmelden", methods=["GET", "POST"])
-def leave() -> str | BaseResponse:
-    member = residents.current_member()
-    if member is None:
-        return redirect(url_for("signups.my_page"))
-    form = forms.ActionForm()
-    if form.validate_on_submit():
-        services.leave(member)
-        audit.record("leave", "member", member.id, actor="resident", detail="own page")
-        db.session.commit()
-        residents.sign_out()
-        return redirect(url_for("signups.left"))
-    return no_store(make_response(render_template("signups/leave.html", form=form,
-                                                  member=member)))
-
+# --- leaving by the link in an email ------------------------------------------------------
 
 @bp.route("/afmelden/<token>", methods=["GET", "POST"])
 @csrf.exempt  # one-click unsubscribe (RFC 8058) posts without a form; the token is the key
 def leave_by_link(token: str) -> str | BaseResponse | tuple[str, int]:
     try:
         member = services.member_by_leave_link(token)
-    except DomainError as exc:
+    except DomainError as exc:  # used or expired: the link-gone page, not a message
         return render_template("signups/link_gone.html", message=exc.message), 410
     if request.method == "POST":
-        services.leave(member)
-        audit.record("leave", "member", member.id, actor="resident", detail="leave link")
-        db.session.commit()
-        residents.sign_out()
-        return redirect(url_for("signups.left"))
+        goodbye = residents.leave(member, "leave link")
+        if goodbye is not None:
+            return goodbye
     return no_store(make_response(render_template("signups/leave.html", form=None,
                                                   member=member, token=token)))
 
@@ -325,13 +146,6 @@ def leave_by_link(token: str) -> str | BaseResponse | tuple[str, int]:
 @bp.get("/afgemeld")
 def left() -> str:
     return render_template("signups/left.html")
-
-
-@bp.post("/mijn/uitloggen")
-def resident_logout() -> BaseResponse:
-    residents.sign_out()
-    flash(_("You have closed your page."), "success")
-    return redirect(url_for("site.home"))
 
 
 # --- staff --------------------------------------------------------------------------------
@@ -354,9 +168,9 @@ def _filter_form(counts: list[staff.WijkCount] | None = None) -> forms.MemberFil
             SelectChoice(code, name, optgroup=area)
             for area, code, name in staff.wijk_choices(counts)]
     form.status.choices = [SelectChoice("", _("All"))] + [
-        SelectChoice(k, str(v)) for k, v in STATUS_LABELS.items()]
+        SelectChoice(k, str(v)) for k, v in forms.STATUS_LABELS.items()]
     form.source.choices = [SelectChoice("", _("All"))] + [
-        SelectChoice(k, str(v)) for k, v in SOURCE_LABELS.items()]
+        SelectChoice(k, str(v)) for k, v in forms.SOURCE_LABELS.items()]
     return form
 
 
@@ -364,8 +178,8 @@ def _filter_form(counts: list[staff.WijkCount] | None = None) -> forms.MemberFil
 @login_required
 def members() -> str:
     counts = staff.counts_per_wijk(current_user)
-    if current_user.role == Role.CLERK:
-        return render_template("signups/member_counts.html", counts=counts, **_labels())
+    if not sees_member_details(current_user):
+        return render_template("signups/member_counts.html", counts=counts, **forms.labels())
     form = _filter_form(counts)
     flt = _member_filter(form)
     result = staff.list_members(current_user, flt, counts)
@@ -373,8 +187,9 @@ def members() -> str:
     page = render_template(
         "signups/members.html", form=form, result=result, counts=counts,
         args={k: v for k, v in request.args.items() if k != "pagina"},
-        status_labels={k: str(v) for k, v in STATUS_LABELS.items()},
-        source_labels={k: str(v) for k, v in SOURCE_LABELS.items()})
+        status_labels={k: str(v) for k, v in forms.STATUS_LABELS.items()},
+        source_labels={k: str(v) for k, v in forms.SOURCE_LABELS.items()},
+        MemberStatus=forms.MemberStatus)
     # Every view of the list is logged (without personal data). The event is written after
     # the page is built and committed before it is sent, so no list leaves without its
     # event, and on SQLite the write lock is held from this INSERT to the commit only, not
@@ -405,25 +220,24 @@ def export_members(fmt: str) -> BaseResponse:
 @bp.route("/beheer/leden/nieuw", methods=["GET", "POST"])
 @login_required
 def register() -> str | BaseResponse:
-    require_role(current_user, Role.ADMIN, Role.TEAM)
+    require(may_manage_members(current_user))
     form = forms.RegisterForm()
     form.wijk.choices = _wijk_choices(_("Choose a wijk"), current_user)
     if form.validate_on_submit():
-        try:
-            member = staff.register(current_user, staff.Registration(
-                name=form.name.data or "", email=form.email.data or "",
-                phone=form.phone.data or "", street=form.street.data or "",
-                house_number=form.house_number.data or "", postcode=form.postcode.data or "",
-                city=form.city.data or "", neighbourhood_code=form.wijk.data or "",
-                language=form.language.data or "nl", channel=form.channel.data or "paper"))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The resident is now a panel member."), "success")
+        with outcome(_("The resident is now a panel member.")) as saved:
+            member = staff.register(current_user, _registration(form, form.channel.data or ""))
+        if saved:
             return redirect(url_for("signups.member", member_id=member.id))
     return render_template("signups/register.html", form=form)
+
+
+def _registration(form: forms.RegisterForm, channel: str) -> staff.Registration:
+    return staff.Registration(
+        name=form.name.data or "", email=form.email.data or "", phone=form.phone.data or "",
+        street=form.street.data or "", house_number=form.house_number.data or "",
+        postcode=form.postcode.data or "", city=form.city.data or "",
+        neighbourhood_code=form.wijk.data or "", language=form.language.data or "nl",
+        channel=channel)
 
 
 @bp.get("/beheer/leden/<int:member_id>")
@@ -435,7 +249,7 @@ def member(member_id: int) -> BaseResponse:
     db.session.commit()
     return no_store(make_response(render_template(
         "signups/member.html", member=item, confirm_form=forms.StaffConfirmForm(),
-        action_form=forms.ActionForm(), **_labels())))
+        action_form=forms.ActionForm(), **forms.labels())))
 
 
 @bp.route("/beheer/leden/<int:member_id>/bewerken", methods=["GET", "POST"])
@@ -450,19 +264,9 @@ def edit_member(member_id: int) -> str | BaseResponse:
         form.wijk.data = item.neighbourhood.code
         form.email.data = item.email or ""
     if form.validate_on_submit():
-        try:
-            staff.update_member(current_user, member_id, staff.Registration(
-                name=form.name.data or "", email=form.email.data or "",
-                phone=form.phone.data or "", street=form.street.data or "",
-                house_number=form.house_number.data or "", postcode=form.postcode.data or "",
-                city=form.city.data or "", neighbourhood_code=form.wijk.data or "",
-                language=form.language.data or "nl", channel=""))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
+        with outcome(_("Saved.")) as saved:
+            staff.update_member(current_user, member_id, _registration(form, ""))
+        if saved:
             return redirect(url_for("signups.member", member_id=member_id))
     return no_store(make_response(render_template("signups/register.html", form=form,
                                                   member=item)))
@@ -473,15 +277,9 @@ def edit_member(member_id: int) -> str | BaseResponse:
 def staff_confirm(member_id: int) -> BaseResponse:
     form = forms.StaffConfirmForm()
     if form.validate_on_submit():
-        try:
-            with audit.denied_recorded("confirm", "member", member_id):
-                staff.confirm_for(current_user, member_id, form.channel.data or "phone")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The place is confirmed."), "success")
+        with (outcome(_("The place is confirmed.")),
+              audit.denied_recorded("confirm", "member", member_id)):
+            staff.confirm_for(current_user, member_id, form.channel.data or "")
     return redirect(url_for("signups.member", member_id=member_id))
 
 
@@ -489,10 +287,9 @@ def staff_confirm(member_id: int) -> BaseResponse:
 @login_required
 def staff_remove(member_id: int) -> BaseResponse:
     if forms.ActionForm().validate_on_submit():
-        with audit.denied_recorded("erase", "member", member_id):
+        with (outcome(_("The resident has been taken off the panel. Their data is erased.")),
+              audit.denied_recorded("erase", "member", member_id)):
             staff.remove_for(current_user, member_id)
-        db.session.commit()
-        flash(_("The resident has been taken off the panel. Their data is erased."), "success")
     return redirect(url_for("signups.members"))
 
 
@@ -502,15 +299,11 @@ def letters() -> BaseResponse:
     ids = [int(v) for v in request.form.getlist("member") if v.isdigit()]
     if not forms.ActionForm().validate_on_submit():
         return redirect(url_for("signups.members"))
-    try:
-        with audit.denied_recorded("export", "member", ",".join(map(str, ids)),
-                                   detail="letters"):
-            body = staff.letters_for(current_user, ids)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    with (outcome() as made,
+          audit.denied_recorded("export", "member", ",".join(map(str, ids)), detail="letters")):
+        body = staff.letters_for(current_user, ids)
+    if not made:
         return redirect(url_for("signups.members"))
-    db.session.commit()
     response = Response(body, mimetype="application/vnd.openxmlformats-officedocument."
                                         "wordprocessingml.document")
     response.headers["Content-Disposition"] = "attachment; filename=brieven-wijkpanel.docx"
@@ -520,18 +313,14 @@ def letters() -> BaseResponse:
 @bp.route("/beheer/import", methods=["GET", "POST"])
 @login_required
 def import_upload() -> str | BaseResponse:
-    require_role(current_user, Role.ADMIN, Role.TEAM)
+    require(may_manage_members(current_user))
     form = forms.UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+        with outcome(field=form.file) as stored:  # an unreadable file: the message at the field
             record = importer.store_upload(current_user, upload.read(), upload.filename or "")
-        except DomainError as exc:
-            db.session.rollback()
-            form.file.errors = [exc.message]
-        else:
             audit.record("import", "import", record.id, detail="file uploaded")
-            db.session.commit()
+        if stored:
             return redirect(url_for("signups.import_review", record_id=record.id))
     return render_template("signups/import_upload.html", form=form)
 
@@ -540,49 +329,39 @@ def import_upload() -> str | BaseResponse:
 @login_required
 def import_review(record_id: int) -> str | BaseResponse:
     record = importer.get_upload(current_user, record_id)
-    headers = importer.headers_of(record)
-    detected = importer.detect_mapping(importer.read_table(record.content or b"",
-                                                           record.filename))
-    mapping = {name: (request.form.get(f"map-{name}") if request.method == "POST"
-                      else detected.get(name)) or None for name in importer.FIELDS}
-    mapping = {k: (v if v in headers else None) for k, v in mapping.items()}
+    headers, detected = importer.columns_of(current_user, record)
+    chosen = {name: request.form.get(f"map-{name}") for name in importer.FIELDS} \
+        if request.method == "POST" else detected
+    mapping = {name: (header if header and header in headers else None)
+               for name, header in chosen.items()}
     form = forms.ActionForm()
     report = None
     if request.method == "GET" or form.validate_on_submit():
         dry_run = request.method == "GET" or request.form.get("dry_run") != "0"
-        with audit.created_objects(PanelMember) as created:
-            report = importer.run_upload(current_user, record, mapping, dry_run=dry_run)
-        if report.applied:
-            audit.record("import", "import", record.id, detail="; ".join(
-                f"{status}={count}" for status, count in report.summary().items()))
-            for new_member in created:
-                audit.record("register", "member", new_member.id,
-                             detail=f"survey import {record.id}")
-        db.session.commit()
+        with outcome():
+            with audit.created_objects(PanelMember) as created:
+                report = importer.run_upload(current_user, record, mapping, dry_run=dry_run)
+            if report.applied:
+                audit.record("import", "import", record.id, detail="; ".join(
+                    f"{status}={count}" for status, count in report.summary().items()))
+                for new_member in created:
+                    audit.record("register", "member", new_member.id,
+                                 detail=f"survey import {record.id}")
     return no_store(make_response(render_template(
         "signups/import_review.html", record=record, headers=headers, mapping=mapping,
-        report=report, form=form, field_labels=importer.FIELD_LABELS,
-        status_labels=importer.STATUS_LABELS)))
+        report=report, form=form, field_labels=importer.FIELD_LABELS)))
 
 
 @bp.route("/beheer/toestemming", methods=["GET", "POST"])
 @login_required
 def statement() -> str | BaseResponse:
-    require_role(current_user, Role.ADMIN)
+    require(may_administer(current_user))
     form = forms.StatementForm()
     if form.validate_on_submit():
-        try:
-            services.publish_statement(form.version.data or "", form.text_nl.data or "",
-                                       form.text_en.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The new text is published. New sign-ups agree to it."), "success")
+        with outcome(_("The new text is published. New sign-ups agree to it.")) as published:
+            services.publish_statement(current_user, form.version.data or "",
+                                       form.text_nl.data or "", form.text_en.data or "")
+        if published:
             return redirect(url_for("signups.statement"))
-    try:
-        current = services.current_statement()
-    except DomainError:
-        current = None
-    return render_template("signups/statement.html", form=form, current=current)
+    return render_template("signups/statement.html", form=form,
+                           current=services.latest_statement())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from panel.auth.models import Role, User
 from panel.db import db, utcnow
 from panel.demo.services import seed_demo
 from panel.motions import services as motion_services
-from tests.api.helpers import DRAFT_ONLY, REFERENCE
+from tests.api.helpers import DRAFT_ONLY, REFERENCE, Demo
 
 
 @pytest.fixture(scope="session")
@@ -33,14 +32,6 @@ def app(app: Flask) -> Iterator[Flask]:
     yield with_api
     with with_api.app_context():
         db.engine.dispose()
-
-
-@dataclass
-class Demo:
-    """What the seeded database holds that tests refer to."""
-
-    motion_id: int
-    draft_motion_id: int
 
 
 def add_motion_reports() -> Demo:

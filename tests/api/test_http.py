@@ -10,8 +10,7 @@ from sqlalchemy import select
 from panel.api.http import API_VERSION
 from panel.areas.models import Neighbourhood
 from panel.db import db
-from tests.api.conftest import Demo
-from tests.api.helpers import BASE, get_json
+from tests.api.helpers import BASE, Demo, get_json
 
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance"}
 

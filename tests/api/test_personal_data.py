@@ -20,8 +20,7 @@ from panel.motions.models import Motion
 from panel.security import new_token
 from panel.signups.models import PanelMember
 from tests import factories
-from tests.api.conftest import Demo
-from tests.api.helpers import BASE, REFERENCE
+from tests.api.helpers import BASE, REFERENCE, Demo
 
 # Details that must never appear in any answer (compared case-insensitively).
 NEEDLES = [

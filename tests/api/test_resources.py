@@ -21,8 +21,7 @@ from panel.motions import services as motion_services
 from panel.motions.models import FollowUpReport, Motion
 from panel.results.models import Edition, Result
 from panel.results.services import figure_of
-from tests.api.conftest import Demo
-from tests.api.helpers import BASE, DRAFT_ONLY, REFERENCE, get_json
+from tests.api.helpers import BASE, DRAFT_ONLY, REFERENCE, Demo, get_json
 from tests.statements import counting
 
 # --- areas --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 
 from panel import create_app
 from panel.api.views import bp as api_blueprint
-from tests.api.conftest import Demo
+from tests.api.helpers import Demo
 
 
 def _document_app() -> Flask:

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from panel.areas import services
+from panel.areas.importer import AreasImporter
 from panel.areas.models import Area, District, Neighbourhood
 from panel.auth.models import Role
 from panel.db import db
@@ -35,7 +36,7 @@ def admin(session):
 
 
 def test_loading_a_good_file_creates_every_level(session, admin):
-    report = services.load_areas(admin, GOOD_CSV.encode())
+    report = AreasImporter(admin).run(GOOD_CSV.encode())
     assert report.ok and report.applied
     assert [r.status for r in report.lines] == ["new"] * 4
     wijk = services.get_neighbourhood("WK036101")
@@ -44,18 +45,18 @@ def test_loading_a_good_file_creates_every_level(session, admin):
 
 
 def test_loading_the_same_file_again_changes_nothing(session, admin):
-    services.load_areas(admin, GOOD_CSV.encode())
+    AreasImporter(admin).run(GOOD_CSV.encode())
     session.commit()
-    report = services.load_areas(admin, GOOD_CSV.encode())
+    report = AreasImporter(admin).run(GOOD_CSV.encode())
     assert [r.status for r in report.lines] == ["unchanged"] * 4
     assert (_count(Area), _count(Neighbourhood), _count(District)) == (1, 1, 2)
 
 
 def test_a_corrected_file_updates_names_and_years(session, admin):
-    services.load_areas(admin, GOOD_CSV.encode())
+    AreasImporter(admin).run(GOOD_CSV.encode())
     session.commit()
     corrected = GOOD_CSV.replace("De Mare,noord,2023", "De Mare (Noord),noord,2024")
-    report = services.load_areas(admin, corrected.encode())
+    report = AreasImporter(admin).run(corrected.encode())
     assert [r.status for r in report.lines] == ["unchanged", "updated", "unchanged",
                                                 "unchanged"]
     assert services.get_neighbourhood("WK036101").name == "De Mare (Noord)"
@@ -63,28 +64,72 @@ def test_a_corrected_file_updates_names_and_years(session, admin):
 
 
 def test_dry_run_reports_but_changes_nothing(session, admin):
-    report = services.load_areas(admin, GOOD_CSV.encode(), dry_run=True)
+    report = AreasImporter(admin).run(GOOD_CSV.encode(), dry_run=True)
     assert report.ok and not report.applied
     assert report.count("new") == 4
     assert _count(Area) == 0
 
 
+def _outcomes(report):  # type: ignore[no-untyped-def]
+    return ([(r.line, r.status, r.subject, r.messages) for r in report.lines],
+            report.summary_line(), report.notes)
+
+
+CHANGES = (
+    "niveau,code,naam,hoort_bij,cbs_jaar\n"
+    "gebied,noord,Noord,,\n"                          # 2 unchanged
+    "wijk,WK036101,De Mare (Noord),noord,2024\n"      # 3 updated
+    "buurt,BU03610103,De Mare-Oost,WK036101,2023\n"   # 4 new
+    "gebied,zuid,Zuid,,\n"                            # 5 new
+)
+
+
+def test_dry_run_reports_exactly_what_the_real_run_does(session, admin):
+    AreasImporter(admin).run(GOOD_CSV.encode())
+    session.commit()
+    bad = CHANGES + "gebied,zuid,Zuid twee,,\n" + "wijk,WK36101,Kort,noord,2023\n"
+    dry, real = AreasImporter(admin).run(bad.encode(), dry_run=True), \
+        AreasImporter(admin).run(bad.encode())
+    assert _outcomes(dry) == _outcomes(real)
+    assert [(r.status, r.subject) for r in real.lines] == [
+        ("unchanged", "gebied noord"), ("updated", "wijk WK036101"),
+        ("new", "buurt BU03610103"), ("new", "gebied zuid"), ("rejected", "gebied zuid"),
+        ("rejected", "wijk WK36101")]
+    assert "5" in real.lines[4].messages[0]  # the duplicate points to the first line
+    assert not dry.applied and not real.applied
+    assert (_count(Area), _count(Neighbourhood), _count(District)) == (1, 1, 2)
+
+    dry = AreasImporter(admin).run(CHANGES.encode(), dry_run=True)
+    assert (_count(Area), _count(District)) == (1, 2)
+    assert services.get_neighbourhood("WK036101").name == "De Mare"
+    real = AreasImporter(admin).run(CHANGES.encode())
+    assert real.applied and _outcomes(dry) == _outcomes(real)
+    assert (_count(Area), _count(District)) == (2, 3)
+    assert services.get_neighbourhood("WK036101").name == "De Mare (Noord)"
+
+
+def test_a_title_above_the_header_row(session, admin):
+    data = "Gebieden van Alkmaar\n\n" + GOOD_CSV.replace(",", ";")
+    report = AreasImporter(admin).run(data.encode())
+    assert report.applied and [r.line for r in report.lines] == [4, 5, 6, 7]
+
+
 def test_semicolons_and_windows_1252_from_dutch_excel(session, admin):
     data = GOOD_CSV.replace(",", ";").replace("De Mare-Zuid", "Zuidérkwartier").encode("cp1252")
-    report = services.load_areas(admin, data)
+    report = AreasImporter(admin).run(data)
     assert report.ok, report.lines
     assert services.get_district("BU03610102").name == "Zuidérkwartier"
 
 
 def test_utf8_with_byte_order_mark(session, admin):
-    report = services.load_areas(admin, ("\ufeff" + GOOD_CSV).encode("utf-8"))
+    report = AreasImporter(admin).run(("\ufeff" + GOOD_CSV).encode("utf-8"))
     assert report.ok and report.count("new") == 4
 
 
 def test_english_headers_and_levels_are_understood(session, admin):
     data = ("level,code,name,parent,cbs_year\narea,zuid,Zuid,,\n"
             "neighbourhood,WK036104,Vroonermeer,zuid,2023\n")
-    assert services.load_areas(admin, data.encode()).ok
+    assert AreasImporter(admin).run(data.encode()).ok
 
 
 def test_xlsx_file(session, admin):
@@ -94,12 +139,12 @@ def test_xlsx_file(session, admin):
         sheet.append([cell or None for cell in line.split(",")])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    report = services.load_areas(admin, buffer.getvalue(), "gebieden.xlsx")
+    report = AreasImporter(admin).run(buffer.getvalue(), "gebieden.xlsx")
     assert report.ok and report.count("new") == 4
 
 
 def test_wrong_delimiter_is_a_file_error_and_changes_nothing(session, admin):
-    report = services.load_areas(admin, GOOD_CSV.replace(",", "|").encode())
+    report = AreasImporter(admin).run(GOOD_CSV.replace(",", "|").encode())
     assert not report.ok and report.file_errors
     assert "kolommen" in report.file_errors[0]
     assert _count(Area) == 0
@@ -119,7 +164,7 @@ def test_every_bad_line_gets_its_own_message_and_nothing_changes(session, admin)
         "buurt,BU03610201,Verkeerd,WK036101,2023\n"  # 10 buurt code does not fit its wijk
     )
     data += "wijk,WK036101,De Mare,noord,2023\n"  # 11 fine
-    report = services.load_areas(admin, data.encode())
+    report = AreasImporter(admin).run(data.encode())
     rejected = {r.line: " ".join(r.messages) for r in report.lines if r.status == "rejected"}
     assert set(rejected) == {3, 4, 5, 6, 7, 8, 9, 10}
     assert "WK36101" in rejected[3]
@@ -135,15 +180,15 @@ def test_every_bad_line_gets_its_own_message_and_nothing_changes(session, admin)
 
 
 def test_unreadable_and_empty_files(session, admin):
-    assert services.load_areas(admin, b"").file_errors
-    assert services.load_areas(admin, b"niveau,code,naam,hoort_bij,cbs_jaar\n").file_errors
-    assert services.load_areas(admin, b"PK\x03\x04 not really a zip", "x.xlsx").file_errors
+    assert AreasImporter(admin).run(b"").file_errors
+    assert AreasImporter(admin).run(b"niveau,code,naam,hoort_bij,cbs_jaar\n").file_errors
+    assert AreasImporter(admin).run(b"PK\x03\x04 not really a zip", "x.xlsx").file_errors
 
 
 def test_only_an_admin_may_load_areas(session):
     team_member = factories.user(Role.TEAM, areas=[factories.area()])
     with pytest.raises(PermissionDenied):
-        services.load_areas(team_member, GOOD_CSV.encode())
+        AreasImporter(team_member).run(GOOD_CSV.encode())
 
 
 def test_save_by_hand_checks_codes_and_duplicates(session, admin):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from panel.areas.models import Area, Neighbourhood
 from panel.auth.models import Role
 from panel.db import db
+from panel.importing import ImportReport, Line, Status
 from tests import factories
 from tests.areas.test_services import GOOD_CSV
 
@@ -98,7 +100,7 @@ def test_admin_uploads_a_file_first_checked_then_saved(client, municipality_with
     checked = client.post("/beheer/gebieden/laden", data={
         "file": (io.BytesIO(data), "gebieden.csv"), "dry_run": "y"},
         content_type="multipart/form-data").get_data(as_text=True)
-    assert "Het bestand is goed" in checked
+    assert _("This is a check: nothing has been changed yet.") in checked
     assert db.session.scalar(select(func.count(Area.id))) == 2
     saved = client.post("/beheer/gebieden/laden", data={
         "file": (io.BytesIO(data), "gebieden.csv")},
@@ -124,12 +126,14 @@ def test_load_areas_command(runner, tmp_path, session):
     path = tmp_path / "gebieden.csv"
     path.write_bytes(GOOD_CSV.encode())
     checked = runner.invoke(args=["load-areas", str(path), "--dry-run"])
-    assert checked.exit_code == 0 and "4 nieuw" in checked.output
+    four_new = ImportReport(lines=[Line(n) for n in range(2, 6)]).summary_line()
+    assert checked.exit_code == 0 and four_new in checked.output
     assert db.session.scalar(select(func.count(Area.id))) == 0
     saved = runner.invoke(args=["load-areas", str(path)])
     assert saved.exit_code == 0 and "opgeslagen" in saved.output
     again = runner.invoke(args=["load-areas", str(path)])
-    assert "4 ongewijzigd" in again.output
+    assert ImportReport(lines=[Line(n, Status.UNCHANGED) for n in range(2, 6)]).summary_line() \
+        in again.output
 
 
 def test_load_areas_command_fails_on_a_bad_file(runner, tmp_path):

@@ -13,7 +13,7 @@ from panel.demo.services import DEMO_PASSWORD
 from panel.mail.services import deliver_due
 from panel.signups.models import LinkPurpose, PanelMember
 from panel.signups.services import issue_link
-from tests.browser.conftest import check_accessibility, new_context, visit
+from tests.browser.helpers import check_accessibility, new_context, visit
 
 
 def test_feedback_to_action_to_public_page(page: Page, demo, smtp, app, browser, live_server):

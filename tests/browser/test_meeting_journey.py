@@ -13,7 +13,7 @@ from panel.db import db, utcnow
 from panel.demo.services import DEMO_PASSWORD
 from panel.meetings.models import Meeting
 from panel.meetings.times import to_local
-from tests.browser.conftest import check_accessibility, deliver, new_context, visit
+from tests.browser.helpers import check_accessibility, deliver, new_context, visit
 
 
 def reply_links(server, live_server: str) -> dict[str, str]:  # type: ignore[no-untyped-def]

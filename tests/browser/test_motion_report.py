@@ -15,7 +15,7 @@ from panel.demo.services import DEMO_PASSWORD
 from panel.feedback.models import Action
 from panel.meetings.times import to_local
 from panel.motions.models import Motion
-from tests.browser.conftest import check_accessibility, visit
+from tests.browser.helpers import check_accessibility, visit
 
 
 def test_clerk_builds_finalises_and_exports_the_report(page: Page, demo):

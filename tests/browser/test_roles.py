@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from panel.demo.services import DEMO_PASSWORD, seed_demo
-from tests.browser.conftest import AxeViolations, check_accessibility, visit
+from tests.browser.helpers import AxeViolations, check_accessibility, visit
 
 
 @pytest.fixture

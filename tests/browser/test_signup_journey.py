@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import check_accessibility, deliver, visit
+from tests.browser.helpers import check_accessibility, deliver, visit
 
 
 def link_from(message, path: str, base: str) -> str:  # type: ignore[no-untyped-def]

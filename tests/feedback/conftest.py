@@ -6,7 +6,7 @@ from panel.db import db
 from panel.feedback.models import Theme
 from panel.meetings import services as meeting_services
 from tests import factories
-from tests.meetings.conftest import meeting_data
+from tests.meetings.helpers import meeting_data
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from panel.errors import DomainError, NotFound
 from panel.feedback import services
 from panel.feedback.models import Notification, Theme
 from tests import factories
-from tests.signups.conftest import outbox
+from tests.mailbox import outbox
 
 
 @pytest.fixture

@@ -28,8 +28,7 @@ from panel.meetings import services as meeting_services
 from panel.meetings.models import Meeting
 from panel.meetings.times import to_local
 from panel.signups.models import PanelMember
-from tests import factories
-from tests.signups.conftest import link_in, outbox
+from tests.mailbox import link_in, outbox
 
 QUOTE = "Er wordt elke avond veel te hard gereden op de Kanaalweg."
 SECRET = "Meneer Jansen van nummer 12 rijdt altijd te hard, bel hem op 06-12345678."
@@ -41,12 +40,6 @@ NOT_POSSIBLE = "Deze verandering van status kan niet."
 
 def text(response) -> str:  # type: ignore[no-untyped-def]
     return response.get_data(as_text=True)
-
-
-def staff_client(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert factories.login(client, email).status_code == 302
-    return client
 
 
 def resident_client(app: Flask, member: PanelMember) -> FlaskClient:
@@ -297,8 +290,8 @@ def test_the_public_page_never_shows_who_raised_something(client, world, raised)
 
 
 def test_the_public_page_shows_the_actions_for_the_wijk_with_status_and_dates(
-        app, world, raised):
-    team = staff_client(app, "noord@example.org")
+        app, login_as, world, raised):
+    team = login_as("noord@example.org")
     action = created_action(new_action(team, [raised["quoted"].id, raised["secret"].id]))
     update(team, action.id, "in_progress", 40, "De eerste drempel ligt er.")
     action = fresh_action(action.id)
@@ -371,11 +364,11 @@ def test_the_wijk_results_page_with_published_results_links_to_the_feedback_page
 
 # --- the team's triage --------------------------------------------------------------------
 
-def test_team_noord_sees_the_items_of_its_own_gebied_only(app, world, raised):
+def test_team_noord_sees_the_items_of_its_own_gebied_only(login_as, world, raised):
     old = fresh_item(raised["young"].id)
     old.created_at = utcnow() - timedelta(days=45)
     db.session.commit()
-    response = staff_client(app, "noord@example.org").get("/beheer/meldingen")
+    response = login_as("noord@example.org").get("/beheer/meldingen")
     page = text(response)
     assert response.status_code == 200
     assert "Meneer Jansen" in page  # the team reads everything, also unchecked words
@@ -389,13 +382,13 @@ def test_team_noord_sees_the_items_of_its_own_gebied_only(app, world, raised):
     assert 'gebied=zuid"' not in page
 
 
-def test_the_admin_sees_the_items_of_every_gebied(app, world, raised):
-    page = text(staff_client(app, "admin@example.org").get("/beheer/meldingen"))
+def test_the_admin_sees_the_items_of_every_gebied(login_as, world, raised):
+    page = text(login_as("admin@example.org").get("/beheer/meldingen"))
     assert "Geen verlichting in het park" in page and "winkelcentrum" in page
 
 
-def test_an_item_of_another_gebied_is_not_found_for_the_team(app, world, raised):
-    team = staff_client(app, "noord@example.org")
+def test_an_item_of_another_gebied_is_not_found_for_the_team(login_as, world, raised):
+    team = login_as("noord@example.org")
     assert team.get(f"/beheer/meldingen/{raised['zuid'].id}").status_code == 404
     response = team.post(f"/beheer/meldingen/{raised['zuid'].id}",
                          data={"do": "hide", "review-public_text": ""})
@@ -406,8 +399,8 @@ def test_an_item_of_another_gebied_is_not_found_for_the_team(app, world, raised)
     assert "06-12345678" in text(response)
 
 
-def test_the_clerk_may_not_triage(app, world, raised):
-    clerk = staff_client(app, "clerk@example.org")
+def test_the_clerk_may_not_triage(login_as, world, raised):
+    clerk = login_as("clerk@example.org")
     assert clerk.get("/beheer/meldingen").status_code == 403
     assert clerk.get(f"/beheer/meldingen/{raised['secret'].id}").status_code == 403
     response = clerk.post(f"/beheer/meldingen/{raised['secret'].id}",
@@ -416,8 +409,8 @@ def test_the_clerk_may_not_triage(app, world, raised):
     assert fresh_item(raised["secret"].id).review == "pending"
 
 
-def test_publishing_checked_words_puts_the_quote_on_the_public_page(app, world, raised):
-    team = staff_client(app, "noord@example.org")
+def test_publishing_checked_words_puts_the_quote_on_the_public_page(app, login_as, world, raised):
+    team = login_as("noord@example.org")
     item_id = raised["secret"].id
     response = team.post(f"/beheer/meldingen/{item_id}", data={
         "do": "publish", "review-public_text": "Een buurtbewoner rijdt altijd te hard."})
@@ -433,8 +426,9 @@ def test_publishing_checked_words_puts_the_quote_on_the_public_page(app, world, 
     assert "Meneer Jansen" not in page
 
 
-def test_publishing_words_that_still_contain_a_phone_number_is_refused(app, world, raised):
-    team = staff_client(app, "noord@example.org")
+def test_publishing_words_that_still_contain_a_phone_number_is_refused(app, login_as, world,
+                                                                       raised):
+    team = login_as("noord@example.org")
     item_id = raised["secret"].id
     response = team.post(f"/beheer/meldingen/{item_id}", data={
         "do": "publish", "review-public_text": "Bel hem op 06-12345678."})
@@ -446,8 +440,8 @@ def test_publishing_words_that_still_contain_a_phone_number_is_refused(app, worl
     assert "06-12345678" not in text(app.test_client().get("/terugkoppeling/WK036101"))
 
 
-def test_hiding_keeps_the_words_off_the_page_but_counts_them(app, world, raised):
-    team = staff_client(app, "noord@example.org")
+def test_hiding_keeps_the_words_off_the_page_but_counts_them(app, login_as, world, raised):
+    team = login_as("noord@example.org")
     item_id = raised["quoted"].id
     response = team.post(f"/beheer/meldingen/{item_id}",
                          data={"do": "hide", "review-public_text": QUOTE})
@@ -467,8 +461,8 @@ def set_status(client: FlaskClient, item_id: int, status: str, partner: str = ""
         "status-reason": reason})
 
 
-def test_declining_needs_a_reason_residents_can_read(app, world, raised):
-    team = staff_client(app, "noord@example.org")
+def test_declining_needs_a_reason_residents_can_read(login_as, world, raised):
+    team = login_as("noord@example.org")
     item_id = raised["secret"].id
     response = set_status(team, item_id, "declined")
     assert response.status_code == 200
@@ -481,8 +475,8 @@ def test_declining_needs_a_reason_residents_can_read(app, world, raised):
     assert (item.status, item.status_reason) == ("declined", "Dit is een zaak voor de politie.")
 
 
-def test_passing_on_needs_the_partner(app, world, raised):
-    team = staff_client(app, "noord@example.org")
+def test_passing_on_needs_the_partner(app, login_as, world, raised):
+    team = login_as("noord@example.org")
     item_id = raised["quoted"].id
     response = set_status(team, item_id, "passed_on")
     assert response.status_code == 200
@@ -495,8 +489,8 @@ def test_passing_on_needs_the_partner(app, world, raised):
     assert "Doorgegeven aan een partner: Politie" in page
 
 
-def test_a_done_item_cannot_be_declined(app, world, raised):
-    team = staff_client(app, "noord@example.org")
+def test_a_done_item_cannot_be_declined(login_as, world, raised):
+    team = login_as("noord@example.org")
     item_id = raised["quoted"].id
     assert set_status(team, item_id, "done").status_code == 302
     response = set_status(team, item_id, "declined", reason="Toch niet.")
@@ -508,8 +502,8 @@ def test_a_done_item_cannot_be_declined(app, world, raised):
     assert fresh_item(item_id).status == "handling"
 
 
-def test_the_team_filters_the_items(app, world, raised):
-    team = staff_client(app, "noord@example.org")
+def test_the_team_filters_the_items(login_as, world, raised):
+    team = login_as("noord@example.org")
     page = text(team.get("/beheer/meldingen?thema=jeugd"))
     assert "winkelcentrum" in page and "Meneer Jansen" not in page
     page = text(team.get("/beheer/meldingen?controleren=1"))
@@ -521,8 +515,8 @@ def test_the_team_filters_the_items(app, world, raised):
     assert "Geen verlichting" not in text(team.get("/beheer/meldingen?gebied=zuid"))
 
 
-def test_the_team_corrects_the_reason_of_a_declined_item(app, world, raised):
-    team = staff_client(app, "noord@example.org")
+def test_the_team_corrects_the_reason_of_a_declined_item(app, login_as, world, raised):
+    team = login_as("noord@example.org")
     item_id = raised["quoted"].id
     set_status(team, item_id, "declined", reason="Dit is een zaak voor de politie.")
     response = set_status(team, item_id, "declined",
@@ -534,8 +528,8 @@ def test_the_team_corrects_the_reason_of_a_declined_item(app, world, raised):
     assert "De politie controleert." in page
 
 
-def test_the_team_corrects_the_partner_an_item_was_passed_to(app, world, raised):
-    team = staff_client(app, "noord@example.org")
+def test_the_team_corrects_the_partner_an_item_was_passed_to(login_as, world, raised):
+    team = login_as("noord@example.org")
     item_id = raised["quoted"].id
     set_status(team, item_id, "passed_on", partner="police")
     assert set_status(team, item_id, "passed_on", partner="housing").status_code == 302
@@ -544,8 +538,8 @@ def test_the_team_corrects_the_partner_an_item_was_passed_to(app, world, raised)
 
 # --- what was raised at a meeting ---------------------------------------------------------
 
-def test_the_team_records_what_the_group_raised_at_a_meeting(app, world, open_meeting):
-    team = staff_client(app, "noord@example.org")
+def test_the_team_records_what_the_group_raised_at_a_meeting(login_as, world, open_meeting):
+    team = login_as("noord@example.org")
     path = f"/beheer/bijeenkomsten/{open_meeting.id}/melding"
     page = text(team.get(path))
     assert f"Vastleggen wat is genoemd: {MEETING}" in page
@@ -564,8 +558,8 @@ def test_the_team_records_what_the_group_raised_at_a_meeting(app, world, open_me
     assert f"Genoemd op een bijeenkomst: {MEETING}" in page
 
 
-def test_a_wijk_that_is_not_part_of_the_meeting_is_refused(app, world, open_meeting):
-    team = staff_client(app, "noord@example.org")
+def test_a_wijk_that_is_not_part_of_the_meeting_is_refused(login_as, world, open_meeting):
+    team = login_as("noord@example.org")
     response = team.post(f"/beheer/bijeenkomsten/{open_meeting.id}/melding",
                          data=feedback_form(wijk="WK036104"))
     assert response.status_code == 200
@@ -573,17 +567,17 @@ def test_a_wijk_that_is_not_part_of_the_meeting_is_refused(app, world, open_meet
     assert item_count() == 0
 
 
-def test_a_meeting_of_another_gebied_is_not_found_for_the_team(app, world, zuid_meeting):
-    team = staff_client(app, "noord@example.org")
+def test_a_meeting_of_another_gebied_is_not_found_for_the_team(login_as, world, zuid_meeting):
+    team = login_as("noord@example.org")
     path = f"/beheer/bijeenkomsten/{zuid_meeting.id}/melding"
     assert team.get(path).status_code == 404
     assert team.post(path, data=feedback_form(wijk="WK036104")).status_code == 404
     assert item_count() == 0
     assert team.post(f"/beheer/bijeenkomsten/{zuid_meeting.id}/evaluatie").status_code == 404
-    clerk = staff_client(app, "clerk@example.org")
+    clerk = login_as("clerk@example.org")
     assert clerk.get(path).status_code == 403
     assert clerk.post(path, data=feedback_form(wijk="WK036104")).status_code == 403
-    admin = staff_client(app, "admin@example.org")
+    admin = login_as("admin@example.org")
     assert admin.post(path, data=feedback_form(wijk="WK036104")).status_code == 302
     [item] = all_items()
     assert item.meeting_id == zuid_meeting.id
@@ -591,8 +585,8 @@ def test_a_meeting_of_another_gebied_is_not_found_for_the_team(app, world, zuid_
 
 # --- actions ------------------------------------------------------------------------------
 
-def test_the_team_starts_an_action_for_items_and_a_meeting(app, world, raised, open_meeting):
-    team = staff_client(app, "noord@example.org")
+def test_the_team_starts_an_action_for_items_and_a_meeting(login_as, world, raised, open_meeting):
+    team = login_as("noord@example.org")
     form = text(team.get(f"/beheer/gebieden/noord/acties/nieuw?melding={raised['quoted'].id}"))
     assert re.search(rf'<input checked[^>]*value="{raised["quoted"].id}"', form)
     assert "Geen verlichting" not in form and "Het park is donker." not in form
@@ -612,8 +606,8 @@ def test_the_team_starts_an_action_for_items_and_a_meeting(app, world, raised, o
     assert f'href="/beheer/acties/{action.id}"' in listing
 
 
-def test_an_action_cannot_answer_items_of_another_gebied(app, world, raised):
-    team = staff_client(app, "noord@example.org")
+def test_an_action_cannot_answer_items_of_another_gebied(login_as, world, raised):
+    team = login_as("noord@example.org")
     response = new_action(team, [raised["quoted"].id, raised["zuid"].id])
     assert response.status_code == 404
     assert new_action(team, [raised["zuid"].id], area="zuid").status_code == 404
@@ -621,8 +615,8 @@ def test_an_action_cannot_answer_items_of_another_gebied(app, world, raised):
     assert fresh_item(raised["quoted"].id).status == "new"
 
 
-def test_the_team_changes_what_an_action_answers(app, world, raised):
-    team = staff_client(app, "noord@example.org")
+def test_the_team_changes_what_an_action_answers(login_as, world, raised):
+    team = login_as("noord@example.org")
     action = created_action(new_action(team, [raised["quoted"].id]))
     path = f"/beheer/acties/{action.id}/bewerken"
     form = text(team.get(path))
@@ -645,14 +639,14 @@ def test_the_team_changes_what_an_action_answers(app, world, raised):
 
 
 @pytest.fixture
-def action(app, world, raised):  # type: ignore[no-untyped-def]
+def action(login_as, world, raised):  # type: ignore[no-untyped-def]
     """Team Noord's action answering Anna's published quote."""
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     return created_action(new_action(team, [raised["quoted"].id]))
 
 
-def test_a_status_change_emails_the_resident_once(app, world, action):
-    team = staff_client(app, "noord@example.org")
+def test_a_status_change_emails_the_resident_once(login_as, world, action):
+    team = login_as("noord@example.org")
     assert news() == []  # starting an action is not news yet
     response = update(team, action.id, "in_progress", 30, "De aannemer is gevraagd.")
     assert response.status_code == 302
@@ -679,8 +673,8 @@ def test_a_status_change_emails_the_resident_once(app, world, action):
     assert (action.status, action.progress) == ("done", 100)
 
 
-def test_the_log_shows_every_update(app, world, action):
-    team = staff_client(app, "noord@example.org")
+def test_the_log_shows_every_update(login_as, world, action):
+    team = login_as("noord@example.org")
     update(team, action.id, "in_progress", 30, "De aannemer is gevraagd.")
     update(team, action.id, "in_progress", 60, "De eerste drempel ligt er.")
     page = text(team.get(f"/beheer/acties/{action.id}"))
@@ -695,9 +689,9 @@ def test_the_log_shows_every_update(app, world, action):
         ("", "planned", 0), ("planned", "in_progress", 30), ("in_progress", "in_progress", 60)]
 
 
-def test_a_resident_who_chose_english_gets_the_news_in_english(app, world):
+def test_a_resident_who_chose_english_gets_the_news_in_english(login_as, world):
     item = raise_item(world.bram, "The street lights are broken.")
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     action = created_action(new_action(team, [item.id]))
     update(team, action.id, "in_progress", 10)
     [message] = news()
@@ -709,20 +703,20 @@ def test_a_resident_who_chose_english_gets_the_news_in_english(app, world):
     assert link_in(message, "/afmelden/")
 
 
-def test_one_action_for_two_residents_emails_both(app, world):
+def test_one_action_for_two_residents_emails_both(login_as, world):
     anna = raise_item(world.anna, QUOTE)
     bram = raise_item(world.bram, "Cars drive far too fast here.")
     again = raise_item(world.anna, "En 's nachts ook.")  # Anna twice: still one email
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     action = created_action(new_action(team, [anna.id, bram.id, again.id]))
     update(team, action.id, "in_progress", 10)
     assert sorted(m.to_address for m in news()) == ["anna@example.org", "bram@example.org"]
 
 
-def test_the_email_is_about_the_wijk_the_resident_raised_it_for(app, world):
+def test_the_email_is_about_the_wijk_the_resident_raised_it_for(app, login_as, world):
     """Anna lives in De Mare but told the team about Vroonermeer (gebied Zuid)."""
     item = raise_item(world.anna, "Geen verlichting bij het station.", wijk="WK036104")
-    admin = staff_client(app, "admin@example.org")
+    admin = login_as("admin@example.org")
     action = created_action(new_action(admin, [item.id], area="zuid",
                                        title="Lampen bij het station"))
     update(admin, action.id, "in_progress", 10)
@@ -733,8 +727,8 @@ def test_the_email_is_about_the_wijk_the_resident_raised_it_for(app, world):
     assert "Lampen bij het station" in page
 
 
-def test_an_item_answered_by_two_actions_shows_both(app, world, raised, action):
-    team = staff_client(app, "noord@example.org")
+def test_an_item_answered_by_two_actions_shows_both(app, login_as, world, raised, action):
+    team = login_as("noord@example.org")
     second = created_action(new_action(team, [raised["quoted"].id],
                                        title="Extra controles door de politie"))
     page = text(team.get(f"/beheer/meldingen/{raised['quoted'].id}"))
@@ -744,8 +738,8 @@ def test_an_item_answered_by_two_actions_shows_both(app, world, raised, action):
     assert "Drempels op de Kanaalweg" in public and "Extra controles door de politie" in public
 
 
-def test_the_clerk_can_read_an_action_but_not_update_it(app, world, action):
-    clerk = staff_client(app, "clerk@example.org")
+def test_the_clerk_can_read_an_action_but_not_update_it(login_as, world, action):
+    clerk = login_as("clerk@example.org")
     response = clerk.get(f"/beheer/acties/{action.id}")
     page = text(response)
     assert response.status_code == 200
@@ -760,11 +754,11 @@ def test_the_clerk_can_read_an_action_but_not_update_it(app, world, action):
     assert clerk.get(f"/beheer/acties/{action.id}/bewerken").status_code in (403, 404)
 
 
-def test_an_action_of_another_gebied_is_not_found_for_the_team(app, world, raised):
-    admin = staff_client(app, "admin@example.org")
+def test_an_action_of_another_gebied_is_not_found_for_the_team(login_as, world, raised):
+    admin = login_as("admin@example.org")
     action = created_action(new_action(admin, [raised["zuid"].id], area="zuid",
                                        title="Lampen in het park"))
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     assert team.get(f"/beheer/acties/{action.id}").status_code == 404
     assert update(team, action.id, "done").status_code == 404
     assert "Lampen in het park" not in text(team.get("/beheer/acties"))
@@ -778,17 +772,17 @@ def evaluation_mails() -> list[OutboxMessage]:
             or "How was the meeting?" in m.subject]
 
 
-def test_evaluations_can_only_be_asked_after_attendance_is_kept(app, world, open_meeting):
-    team = staff_client(app, "noord@example.org")
+def test_evaluations_can_only_be_asked_after_attendance_is_kept(login_as, world, open_meeting):
+    team = login_as("noord@example.org")
     response = team.post(f"/beheer/bijeenkomsten/{open_meeting.id}/evaluatie")
     assert response.headers["Location"] == f"/beheer/bijeenkomsten/{open_meeting.id}"
     assert "Houd eerst de aanwezigheid bij." in text(team.get(response.headers["Location"]))
     assert evaluation_mails() == []
 
 
-def test_the_people_who_came_are_asked_once_to_rate_the_meeting(app, world, open_meeting):
+def test_the_people_who_came_are_asked_once_to_rate_the_meeting(login_as, world, open_meeting):
     keep_attendance(world, open_meeting, {world.anna.id, world.bram.id})
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     path = f"/beheer/bijeenkomsten/{open_meeting.id}/evaluatie"
     response = team.post(path)
     assert response.headers["Location"] == f"/beheer/bijeenkomsten/{open_meeting.id}"
@@ -808,9 +802,9 @@ def test_the_people_who_came_are_asked_once_to_rate_the_meeting(app, world, open
     assert db.session.scalar(select(func.count(Evaluation.id))) == 2
 
 
-def test_an_attendee_rates_the_meeting_from_their_own_page(app, world, open_meeting):
+def test_an_attendee_rates_the_meeting_from_their_own_page(app, login_as, world, open_meeting):
     keep_attendance(world, open_meeting, {world.anna.id, world.bram.id})
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     team.post(f"/beheer/bijeenkomsten/{open_meeting.id}/evaluatie")
     [message] = [m for m in evaluation_mails() if m.to_address == "anna@example.org"]
 
@@ -848,9 +842,9 @@ def test_an_attendee_rates_the_meeting_from_their_own_page(app, world, open_meet
     assert rated.answered_at is not None
 
 
-def test_a_member_who_was_not_asked_cannot_rate_the_meeting(app, world, open_meeting):
+def test_a_member_who_was_not_asked_cannot_rate_the_meeting(app, login_as, world, open_meeting):
     keep_attendance(world, open_meeting, {world.anna.id})
-    staff_client(app, "noord@example.org").post(
+    login_as("noord@example.org").post(
         f"/beheer/bijeenkomsten/{open_meeting.id}/evaluatie")
     path = f"/mijn/evaluatie/{open_meeting.id}"
     bram = resident_client(app, world.bram)  # did not come
@@ -878,8 +872,8 @@ def themes_by_code() -> dict[str, Theme]:
     return {t.code: t for t in db.session.scalars(select(Theme))}
 
 
-def test_the_admin_adds_a_theme_that_residents_can_choose(app, world):
-    admin = staff_client(app, "admin@example.org")
+def test_the_admin_adds_a_theme_that_residents_can_choose(app, login_as, world):
+    admin = login_as("admin@example.org")
     page = text(admin.get("/beheer/themas"))
     assert "Verkeer / Traffic (verkeer)" in page
     response = save_theme(admin, "overlast", "Overlast", "Nuisance")
@@ -890,8 +884,8 @@ def test_the_admin_adds_a_theme_that_residents_can_choose(app, world):
     assert re.search(r'<input[^>]*value="overlast"', page) and "Overlast" in page
 
 
-def test_the_admin_changes_a_theme_by_its_code(app, world):
-    admin = staff_client(app, "admin@example.org")
+def test_the_admin_changes_a_theme_by_its_code(app, login_as, world):
+    admin = login_as("admin@example.org")
     assert save_theme(admin, "Verkeer", "Verkeer en parkeren",
                       "Traffic and parking").status_code == 302
     themes = themes_by_code()
@@ -901,9 +895,9 @@ def test_the_admin_changes_a_theme_by_its_code(app, world):
     assert "Verkeer en parkeren" in text(resident_client(app, world.anna).get("/mijn/melding"))
 
 
-def test_a_deactivated_theme_is_no_longer_offered_but_still_counted(app, world):
+def test_a_deactivated_theme_is_no_longer_offered_but_still_counted(app, login_as, world):
     raise_item(world.anna, QUOTE)
-    admin = staff_client(app, "admin@example.org")
+    admin = login_as("admin@example.org")
     assert save_theme(admin, "verkeer", "Verkeer", "Traffic", active=False).status_code == 302
     assert themes_by_code()["verkeer"].active is False
     assert "Verkeer / Traffic (verkeer) – niet in gebruik" in text(admin.get("/beheer/themas"))
@@ -918,8 +912,8 @@ def test_a_deactivated_theme_is_no_longer_offered_but_still_counted(app, world):
     assert "Inwoners meldden dit 1 keer." in theme_section(public, "verkeer")
 
 
-def test_the_team_may_not_manage_themes(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_the_team_may_not_manage_themes(login_as, world):
+    team = login_as("noord@example.org")
     assert team.get("/beheer/themas").status_code == 403
     assert save_theme(team, "overlast", "Overlast", "Nuisance").status_code == 403
     assert "overlast" not in themes_by_code()

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from pathlib import Path
 
 import icalendar
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
 from panel.db import db
 from panel.mail import services
 from panel.mail.models import MailStatus, OutboxMessage
-from tests.smtpserver import SmtpServer, smtp_server
 
 RESIDENT = "resident.one@example.org"
 OTHER = "someone.else@example.org"
@@ -44,24 +40,7 @@ def _ics(summary: str = "Bijeenkomst wijkpanel Noord – café") -> bytes:
 ICS = _ics()
 
 
-@pytest.fixture(autouse=True)
-def outbox(app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No SMTP host (file delivery) and a fresh outbox folder for every test."""
-    folder = tmp_path / "outbox"
-    monkeypatch.setitem(app.config, "PANEL_SMTP_HOST", "")
-    monkeypatch.setitem(app.config, "PANEL_OUTBOX_PATH", str(folder))
-    return folder
-
-
-@pytest.fixture
-def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
-    """A real SMTP server on the loopback interface, configured as the app's mail server."""
-    with smtp_server() as server:
-        monkeypatch.setitem(app.config, "PANEL_SMTP_HOST", server.host)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_PORT", server.port)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_STARTTLS", False)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_USER", "")
-        yield server
+pytestmark = pytest.mark.usefixtures("eml_outbox")  # deliver to .eml files
 
 
 def queue_invitation(to: str = RESIDENT, content_type: str = ICS_TYPE,
@@ -175,7 +154,7 @@ def test_build_message_refuses_damaged_stored_attachments(session):
         services.build_message(message)
 
 
-def test_a_message_with_damaged_attachments_fails_without_stopping_the_run(session, outbox):
+def test_a_message_with_damaged_attachments_fails_without_stopping_the_run(session, eml_outbox):
     damaged = queue_invitation().id
     fine = queue_invitation(to=OTHER).id
     session.get(OutboxMessage, damaged).attachments = "{"
@@ -206,14 +185,14 @@ def test_invitation_is_delivered_over_smtp_with_the_attachment_intact(session, s
     assert_invitation_intact(received)
 
 
-def test_eml_file_without_smtp_holds_the_attachment(session, outbox):
+def test_eml_file_without_smtp_holds_the_attachment(session, eml_outbox):
     message_id = queue_invitation().id
     session.commit()
 
     report = services.deliver_due()
 
     assert report.sent == 1
-    files = list(outbox.iterdir())
+    files = list(eml_outbox.iterdir())
     assert len(files) == 1
     assert files[0].name.startswith(f"{message_id}-")
     email = BytesParser(policy=policy.default).parsebytes(files[0].read_bytes())
@@ -221,17 +200,17 @@ def test_eml_file_without_smtp_holds_the_attachment(session, outbox):
     assert_invitation_intact(email)
 
 
-def test_forget_address_deletes_messages_with_attachments_and_their_files(session, outbox):
+def test_forget_address_deletes_messages_with_attachments_and_their_files(session, eml_outbox):
     queue_invitation()
     session.commit()
     services.deliver_due()
     queue_invitation()
     queue_invitation(to=OTHER)
     session.commit()
-    assert len(list(outbox.iterdir())) == 1
+    assert len(list(eml_outbox.iterdir())) == 1
 
     assert services.forget_address(RESIDENT) == 2
     session.commit()
 
     assert session.scalars(select(OutboxMessage.to_address)).all() == [OTHER]
-    assert list(outbox.iterdir()) == []
+    assert list(eml_outbox.iterdir()) == []

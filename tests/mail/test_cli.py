@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from flask import Flask
 from flask_babel import gettext as _
@@ -11,15 +9,10 @@ from flask_babel import lazy_gettext as _l
 
 from panel.mail import cli as mail_cli
 from panel.mail import services
+from tests.mailbox import deliver_over_smtp
 from tests.smtpserver import smtp_server
 
-
-@pytest.fixture(autouse=True)
-def outbox(app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    folder = tmp_path / "outbox"
-    monkeypatch.setitem(app.config, "PANEL_SMTP_HOST", "")
-    monkeypatch.setitem(app.config, "PANEL_OUTBOX_PATH", str(folder))
-    return folder
+pytestmark = pytest.mark.usefixtures("eml_outbox")  # deliver to .eml files
 
 
 def summary(sent: int, retried: int, failed: int) -> str:
@@ -27,7 +20,7 @@ def summary(sent: int, retried: int, failed: int) -> str:
              sent=sent, retried=retried, failed=failed)
 
 
-def test_send_mail_delivers_and_prints_a_summary(session, runner, outbox):
+def test_send_mail_delivers_and_prints_a_summary(session, runner, eml_outbox):
     for address in ("a@example.org", "b@example.org"):
         services.queue(address, _l("Language"), "test_message", {"name": "Jan"})
     session.commit()
@@ -36,7 +29,7 @@ def test_send_mail_delivers_and_prints_a_summary(session, runner, outbox):
 
     assert result.exit_code == 0, result.output
     assert result.output.strip() == summary(2, 0, 0)
-    assert len(list(outbox.iterdir())) == 2
+    assert len(list(eml_outbox.iterdir())) == 2
     again = runner.invoke(mail_cli.send_mail_command)
     assert again.output.strip() == summary(0, 0, 0)
 
@@ -46,9 +39,7 @@ def test_send_mail_exits_with_zero_when_messages_fail(app, session, runner, monk
     services.queue("b@example.org", _l("Language"), "test_message", {"name": "Jan"})
     session.commit()
     with smtp_server(reply="550 no such user") as server:
-        monkeypatch.setitem(app.config, "PANEL_SMTP_HOST", server.host)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_PORT", server.port)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_STARTTLS", False)
+        deliver_over_smtp(app, monkeypatch, server)
         result = runner.invoke(mail_cli.send_mail_command, ["--limit", "1"])
 
     assert result.exit_code == 0, result.output
@@ -61,7 +52,7 @@ def test_register_commands_adds_send_mail() -> None:
     assert fresh.cli.get_command(None, "send-mail") is mail_cli.send_mail_command  # type: ignore[arg-type]
 
 
-def test_send_mail_is_a_command_of_the_app(session, runner, outbox):
+def test_send_mail_is_a_command_of_the_app(session, runner, eml_outbox):
     services.queue("a@example.org", _l("Language"), "test_message", {"name": "Jan"})
     session.commit()
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from pathlib import Path
 
 import pytest
-from flask import Flask
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,7 +18,8 @@ from sqlalchemy import func, select, update
 from panel.db import db, utcnow
 from panel.mail import services
 from panel.mail.models import MailStatus, OutboxMessage
-from tests.smtpserver import SmtpServer, smtp_server
+from tests.mailbox import deliver_over_smtp
+from tests.smtpserver import smtp_server
 
 RESIDENT = "resident.one@example.org"
 OTHER = "someone.else@example.org"
@@ -29,24 +27,7 @@ LEAVE_URL = "http://wijkpanel.test/afmelden/abc"
 PAGE_URL = "http://wijkpanel.test/mijn/abc"
 
 
-@pytest.fixture(autouse=True)
-def outbox(app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No SMTP host (file delivery) and a fresh outbox folder for every test."""
-    folder = tmp_path / "outbox"
-    monkeypatch.setitem(app.config, "PANEL_SMTP_HOST", "")
-    monkeypatch.setitem(app.config, "PANEL_OUTBOX_PATH", str(folder))
-    return folder
-
-
-@pytest.fixture
-def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
-    """A real SMTP server on the loopback interface, configured as the app's mail server."""
-    with smtp_server() as server:
-        monkeypatch.setitem(app.config, "PANEL_SMTP_HOST", server.host)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_PORT", server.port)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_STARTTLS", False)
-        monkeypatch.setitem(app.config, "PANEL_SMTP_USER", "")
-        yield server
+pytestmark = pytest.mark.usefixtures("eml_outbox")  # deliver to .eml files
 
 
 def queue_test(to: str = RESIDENT, language: str = "nl", name: str = "Jan",
@@ -224,17 +205,17 @@ def test_deliver_due_sends_over_smtp(session, smtp):
         assert stored.message_id == email["Message-ID"]
 
 
-def test_deliver_due_writes_eml_files_without_an_smtp_host(session, outbox):
+def test_deliver_due_writes_eml_files_without_an_smtp_host(session, eml_outbox):
     message_id = queue_test(language="en").id
     session.commit()
-    assert not outbox.exists()
+    assert not eml_outbox.exists()
 
     report = services.deliver_due()
 
     assert report.sent == 1
     stored = row(message_id)
     assert stored.status == MailStatus.SENT
-    files = list(outbox.iterdir())
+    files = list(eml_outbox.iterdir())
     assert len(files) == 1
     assert files[0].name.startswith(f"{message_id}-")
     assert files[0].suffix == ".eml"
@@ -324,10 +305,8 @@ def test_message_fails_after_eight_attempts(session, smtp):
 
 def test_unreachable_server_retries_one_message_and_stops_the_run(app, session, monkeypatch):
     with smtp_server() as server:
-        port = server.port  # free, and nothing listens there once the block ends
-    monkeypatch.setitem(app.config, "PANEL_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "PANEL_SMTP_PORT", port)
-    monkeypatch.setitem(app.config, "PANEL_SMTP_STARTTLS", False)
+        pass  # its port is free, and nothing listens there once the block ends
+    deliver_over_smtp(app, monkeypatch, server)
     ids = [queue_test().id, queue_test(to=OTHER).id]
     session.commit()
 
@@ -387,7 +366,7 @@ def test_a_message_claimed_by_another_run_is_not_sent_again(session, smtp, monke
     assert row(free).status == MailStatus.SENT
 
 
-def test_stale_sending_messages_are_queued_again(session, outbox):
+def test_stale_sending_messages_are_queued_again(session, eml_outbox):
     now = utcnow()
     stale = queue_test().id
     recent = queue_test(to=OTHER).id
@@ -410,20 +389,20 @@ def test_stale_sending_messages_are_queued_again(session, outbox):
     assert row(recent).status == MailStatus.SENDING
     assert row(worn_out).status == MailStatus.FAILED
     assert row(worn_out).attempts == 8
-    assert len(list(outbox.iterdir())) == 1
+    assert len(list(eml_outbox.iterdir())) == 1
 
 
 # --- forget_address -------------------------------------------------------------------------
 
 
-def test_forget_address_deletes_all_messages_and_files_for_that_address(session, outbox):
+def test_forget_address_deletes_all_messages_and_files_for_that_address(session, eml_outbox):
     sent = queue_test().id
     session.commit()
     services.deliver_due()
     queue_test(to=RESIDENT.upper())
     queue_test(to=OTHER)
     session.commit()
-    assert any(f.name.startswith(f"{sent}-") for f in outbox.iterdir())
+    assert any(f.name.startswith(f"{sent}-") for f in eml_outbox.iterdir())
 
     deleted = services.forget_address(f" {RESIDENT} ")
 
@@ -431,7 +410,7 @@ def test_forget_address_deletes_all_messages_and_files_for_that_address(session,
     session.commit()
     remaining = session.scalars(select(OutboxMessage.to_address)).all()
     assert remaining == [OTHER]
-    assert list(outbox.iterdir()) == []
+    assert list(eml_outbox.iterdir()) == []
     assert services.forget_address(RESIDENT) == 0
 
 

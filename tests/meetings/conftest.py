@@ -1,25 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, time, timedelta
-
 import pytest
 
-from panel.db import utcnow
 from panel.meetings import services
-from panel.meetings.times import to_local
 from tests import factories
-
-
-def meeting_data(**overrides) -> services.MeetingData:  # type: ignore[no-untyped-def]
-    start = to_local(utcnow() + timedelta(days=14)).replace(hour=19, minute=30)
-    values = dict(title="Wijkpanel De Mare", description="Over veiligheid.",
-                  agenda="Welkom\nUitkomsten monitor", kind="in_person",
-                  venue="Buurthuis De Mare", address="Marelaan 1, Alkmaar",
-                  accessibility="Geen trappen", online_url="", day=start.date(),
-                  start=time(19, 30), end=time(21, 0), capacity=3,
-                  neighbourhood_codes=["WK036101"], team_ids=[])
-    values.update(overrides)
-    return services.MeetingData(**values)
+from tests.meetings.helpers import meeting_data
 
 
 @pytest.fixture
@@ -41,7 +26,3 @@ def open_meeting(world, session):  # type: ignore[no-untyped-def]
     services.open_for_replies(world.team_noord, meeting.id)
     session.commit()
     return meeting
-
-
-def day_after(days: int) -> date:
-    return (utcnow() + timedelta(days=days)).date()

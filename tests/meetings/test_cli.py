@@ -7,25 +7,16 @@ import re
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
-from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from panel.db import db, utcnow
 from panel.meetings import services
 from panel.meetings.models import Meeting, Reply
-from tests.signups.conftest import outbox
+from tests.mailbox import outbox
 
 TITLE = "Wijkpanel De Mare"  # the title of the ``open_meeting`` fixture
-
-
-@pytest.fixture
-def eml_folder(app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setitem(app.config, "PANEL_SMTP_HOST", "")
-    monkeypatch.setitem(app.config, "PANEL_OUTBOX_PATH", str(tmp_path))
-    return tmp_path
 
 
 def starts_in(meeting_id: int, hours: int) -> None:
@@ -109,13 +100,13 @@ def test_someone_moved_up_from_the_waitlist_is_reminded_too(runner, world, repli
     assert reminders()[-1].to_address == "lid4@example.org"
 
 
-def test_send_mail_delivers_the_reminders(app, runner, world, replies, eml_folder):
+def test_send_mail_delivers_the_reminders(app, runner, world, replies, eml_outbox):
     starts_in(replies.id, 24)
     runner.invoke(args=["send-reminders"])
 
     result = runner.invoke(args=["send-mail"])
     assert result.exit_code == 0, result.output
-    files = sorted(eml_folder.glob("*.eml"))
+    files = sorted(eml_outbox.glob("*.eml"))
     assert len(files) == 2
     messages = [message_from_bytes(f.read_bytes(), policy=default) for f in files]
     assert sorted(str(m["To"]) for m in messages) == ["lid1@example.org", "lid2@example.org"]
@@ -129,4 +120,4 @@ def test_send_mail_delivers_the_reminders(app, runner, world, replies, eml_folde
 
     again = runner.invoke(args=["send-mail"])
     assert again.exit_code == 0, again.output
-    assert len(list(eml_folder.glob("*.eml"))) == 2
+    assert len(list(eml_outbox.glob("*.eml"))) == 2

@@ -8,7 +8,7 @@ import pytest
 from icalendar import Calendar
 
 from panel.meetings import services
-from tests.meetings.conftest import meeting_data
+from tests.meetings.helpers import meeting_data
 
 
 @pytest.mark.parametrize(("day", "weekday_and_date"), [

@@ -10,15 +10,14 @@ import pytest
 from flask import Flask
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from panel.db import db
-from panel.mail.models import OutboxMessage
 from panel.meetings import cli as meetings_cli
 from panel.meetings import reminders
 from panel.meetings.models import Meeting, Reply
 from panel.meetings.reminders import send_due_reminders
 from tests import factories
+from tests.mailbox import outbox
 from tests.statements import counting
 
 NOW = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)  # a Monday, 13:00 in Amsterdam
@@ -30,13 +29,6 @@ def world(session):  # type: ignore[no-untyped-def]
     item = factories.panel_world()
     session.commit()
     return item
-
-
-def outbox(to: str | None = None) -> list[OutboxMessage]:
-    query = select(OutboxMessage).order_by(OutboxMessage.id)
-    if to is not None:
-        query = query.where(OutboxMessage.to_address == to)
-    return list(db.session.scalars(query))
 
 
 def make_meeting(world: Any, starts_at: datetime, status: str = "open",

@@ -15,8 +15,8 @@ from panel.mail.models import OutboxMessage
 from panel.meetings import services
 from panel.meetings.models import Invitation, Meeting, Reply
 from panel.meetings.times import to_utc
-from tests.meetings.conftest import meeting_data
-from tests.signups.conftest import outbox
+from tests.mailbox import outbox
+from tests.meetings.helpers import meeting_data
 
 
 def test_a_meeting_is_planned_as_a_draft_in_local_time(world):

@@ -8,6 +8,7 @@ import base64
 import io
 import json
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from docx import Document
@@ -23,8 +24,8 @@ from panel.meetings.models import Invitation, Meeting, PollSlot, Reply
 from panel.meetings.times import LOCAL, to_local
 from panel.signups.models import PanelMember
 from tests import factories
-from tests.meetings.conftest import meeting_data
-from tests.signups.conftest import link_in, outbox
+from tests.mailbox import link_in, outbox
+from tests.meetings.helpers import meeting_data
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TITLE = "Wijkpanel De Mare"  # the title of the ``open_meeting`` fixture
@@ -34,12 +35,6 @@ TITLE = "Wijkpanel De Mare"  # the title of the ``open_meeting`` fixture
 
 def text(response) -> str:  # type: ignore[no-untyped-def]
     return response.get_data(as_text=True)
-
-
-def staff_client(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert factories.login(client, email).status_code == 302
-    return client
 
 
 def in_days(days: int) -> date:
@@ -81,8 +76,8 @@ def reply_path(email: str) -> str:
     return link_in(invitations[-1], "/antwoord/")
 
 
-def invite_by_button(app: Flask, meeting_id: int) -> None:
-    team = staff_client(app, "noord@example.org")
+def invite_by_button(login_as: Callable[[str], FlaskClient], meeting_id: int) -> None:
+    team = login_as("noord@example.org")
     response = team.post(f"/beheer/bijeenkomsten/{meeting_id}/uitnodigen",
                          follow_redirects=True)
     assert response.request.path == f"/beheer/bijeenkomsten/{meeting_id}"
@@ -213,9 +208,9 @@ def test_the_calendar_of_a_gebied_lists_its_public_meetings_only(client, world, 
     assert client.get("/gebieden/nergens/agenda.ics").status_code == 404
 
 
-def test_a_cancelled_meeting_stays_in_the_calendar_as_cancelled(app, client, world,
+def test_a_cancelled_meeting_stays_in_the_calendar_as_cancelled(login_as, client, world,
                                                                 open_meeting):
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     team.post(f"/beheer/bijeenkomsten/{open_meeting.id}/annuleren")
     [event] = ics_events(client.get("/gebieden/noord/agenda.ics").get_data())
     assert str(event["UID"]) == open_meeting.uid and str(event["STATUS"]) == "CANCELLED"
@@ -226,9 +221,9 @@ def test_a_cancelled_meeting_stays_in_the_calendar_as_cancelled(app, client, wor
 
 # --- replying by personal link ------------------------------------------------------------
 
-def test_opening_the_reply_link_shows_the_meeting_but_changes_nothing(app, world,
+def test_opening_the_reply_link_shows_the_meeting_but_changes_nothing(app, login_as, world,
                                                                       open_meeting):
-    invite_by_button(app, open_meeting.id)
+    invite_by_button(login_as, open_meeting.id)
     message = outbox("lid1@example.org")[-1]
     assert message.subject == f"Uitnodiging: {TITLE}"
     path = link_in(message, "/antwoord/")
@@ -248,8 +243,9 @@ def test_opening_the_reply_link_shows_the_meeting_but_changes_nothing(app, world
     assert "Stuur mij een link" in text(browser.get("/mijn"))  # not signed in by a GET
 
 
-def test_yes_gives_a_place_and_the_fourth_yes_goes_on_the_waitlist(app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
+def test_yes_gives_a_place_and_the_fourth_yes_goes_on_the_waitlist(app, login_as, world,
+                                                                   open_meeting):
+    invite_by_button(login_as, open_meeting.id)
     for member in world.members[1:4]:
         _, page = answer(app, member, yes=True)
         assert "Dank u wel. U heeft een plek. Tot dan!" in page
@@ -267,8 +263,8 @@ def test_yes_gives_a_place_and_the_fourth_yes_goes_on_the_waitlist(app, world, o
 
 
 def test_a_no_gives_the_place_to_the_first_on_the_waitlist_who_gets_an_email(
-        app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
+        app, login_as, world, open_meeting):
+    invite_by_button(login_as, open_meeting.id)
     for member in world.members[1:6]:
         answer(app, member, yes=True)
     waiting_browser = app.test_client()
@@ -291,8 +287,8 @@ def test_a_no_gives_the_place_to_the_first_on_the_waitlist_who_gets_an_email(
     assert "Uw nummer: 1." in text(app.test_client().get(reply_path(world.members[5].email)))
 
 
-def test_a_reply_can_be_changed_until_the_meeting_starts(app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
+def test_a_reply_can_be_changed_until_the_meeting_starts(app, login_as, world, open_meeting):
+    invite_by_button(login_as, open_meeting.id)
     member = world.members[1]
     browser, page = answer(app, member, yes=False)
     assert reply_of(open_meeting.id, member).status == "declined"
@@ -320,10 +316,10 @@ def test_an_unknown_reply_link_is_gone(client, world, open_meeting):
     assert db.session.scalar(select(func.count(Reply.id))) == 0
 
 
-def test_after_cancelling_the_link_says_replying_is_closed(app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
+def test_after_cancelling_the_link_says_replying_is_closed(app, login_as, world, open_meeting):
+    invite_by_button(login_as, open_meeting.id)
     answer(app, world.members[1], yes=True)
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     cancelled = team.post(f"/beheer/bijeenkomsten/{open_meeting.id}/annuleren",
                           follow_redirects=True)
     assert "De bijeenkomst is afgelast. Iedereen die zou komen krijgt een e-mail." in \
@@ -346,8 +342,8 @@ def test_after_cancelling_the_link_says_replying_is_closed(app, world, open_meet
 
 
 def test_a_member_with_a_place_who_leaves_the_panel_gives_the_place_to_the_waitlist(
-        app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
+        app, login_as, world, open_meeting):
+    invite_by_button(login_as, open_meeting.id)
     leaver, _ = answer(app, world.members[1], yes=True)
     for member in world.members[2:5]:
         answer(app, member, yes=True)
@@ -363,8 +359,8 @@ def test_a_member_with_a_place_who_leaves_the_panel_gives_the_place_to_the_waitl
     assert [m.subject for m in outbox("lid4@example.org")][-1] == f"U heeft een plek: {TITLE}"
 
 
-def test_my_page_lists_the_meeting_with_my_reply(app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
+def test_my_page_lists_the_meeting_with_my_reply(app, login_as, world, open_meeting):
+    invite_by_button(login_as, open_meeting.id)
     for member in world.members[1:4]:
         answer(app, member, yes=True)
     coming, _ = answer(app, world.members[1], yes=True)
@@ -376,8 +372,8 @@ def test_my_page_lists_the_meeting_with_my_reply(app, world, open_meeting):
     assert "Op de wachtlijst (nummer 1)" in text(waiting.get("/mijn"))
 
 
-def test_my_meeting_page_works_for_an_invited_resident_only(app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
+def test_my_meeting_page_works_for_an_invited_resident_only(app, login_as, world, open_meeting):
+    invite_by_button(login_as, open_meeting.id)
     resident = app.test_client()
     resident.get(link_in(outbox("lid2@example.org")[-1], "/mijn/link/"))
     path = f"/mijn/bijeenkomsten/{open_meeting.id}"
@@ -421,8 +417,8 @@ def test_replying_without_csrf_token_is_refused(app, world, open_meeting, csrf_e
 
 # --- staff: planning ----------------------------------------------------------------------
 
-def test_the_team_plans_a_meeting_with_the_form(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_the_team_plans_a_meeting_with_the_form(login_as, world):
+    team = login_as("noord@example.org")
     page = text(team.get("/beheer/gebieden/noord/bijeenkomsten/nieuw"))
     assert "Nieuwe bijeenkomst voor gebied Noord" in page
     assert 'value="WK036101"' in page and 'value="WK036104"' not in page
@@ -446,8 +442,8 @@ def test_the_team_plans_a_meeting_with_the_form(app, world):
     assert "Gepland, nog niet open" in detail and "Open voor aanmeldingen" in detail
 
 
-def test_a_second_meeting_at_the_same_time_and_place_needs_the_warnings_accepted(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_a_second_meeting_at_the_same_time_and_place_needs_the_warnings_accepted(login_as, world):
+    team = login_as("noord@example.org")
     team.post("/beheer/gebieden/noord/bijeenkomsten/nieuw", data=plan_form())
     assert meeting_count() == 1
 
@@ -468,8 +464,8 @@ def test_a_second_meeting_at_the_same_time_and_place_needs_the_warnings_accepted
     assert meeting_count() == 2
 
 
-def test_a_time_that_does_not_exist_shows_a_message(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_a_time_that_does_not_exist_shows_a_message(login_as, world):
+    team = login_as("noord@example.org")
     response = team.post("/beheer/gebieden/noord/bijeenkomsten/nieuw",
                          data=plan_form(day="2027-03-28", start="02:30", end="04:00"))
     assert response.status_code == 200
@@ -477,8 +473,8 @@ def test_a_time_that_does_not_exist_shows_a_message(app, world):
     assert meeting_count() == 0
 
 
-def test_bad_input_shows_a_message_and_saves_nothing(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_bad_input_shows_a_message_and_saves_nothing(login_as, world):
+    team = login_as("noord@example.org")
     response = team.post("/beheer/gebieden/noord/bijeenkomsten/nieuw",
                          data=plan_form(wijken=["WK036104"]))
     assert response.status_code == 200
@@ -489,9 +485,9 @@ def test_bad_input_shows_a_message_and_saves_nothing(app, world):
     assert meeting_count() == 0
 
 
-def test_the_team_cannot_see_or_touch_meetings_of_another_gebied(app, world):
+def test_the_team_cannot_see_or_touch_meetings_of_another_gebied(login_as, world):
     zuid = zuid_meeting(world)
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     base = f"/beheer/bijeenkomsten/{zuid.id}"
     responses = {
         "create page": team.get("/beheer/gebieden/zuid/bijeenkomsten/nieuw"),
@@ -519,11 +515,11 @@ def test_the_team_cannot_see_or_touch_meetings_of_another_gebied(app, world):
     assert "Wijkpanel Vroonermeer" not in text(team.get("/beheer/bijeenkomsten"))
 
 
-def test_the_clerk_sees_the_meetings_but_cannot_plan_or_act(app, world, open_meeting):
+def test_the_clerk_sees_the_meetings_but_cannot_plan_or_act(login_as, world, open_meeting):
     services.invite(world.team_noord, open_meeting.id)
     services.reply(open_meeting, world.members[1], True)
     db.session.commit()
-    clerk = staff_client(app, "clerk@example.org")
+    clerk = login_as("clerk@example.org")
 
     page = text(clerk.get("/beheer/bijeenkomsten"))
     assert TITLE in page and "Open voor aanmeldingen" in page
@@ -548,8 +544,8 @@ def test_the_clerk_sees_the_meetings_but_cannot_plan_or_act(app, world, open_mee
     assert meeting_count() == 1 and fresh(open_meeting.id).status == "open"
 
 
-def test_a_meeting_in_the_past_cannot_be_opened(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_a_meeting_in_the_past_cannot_be_opened(app, login_as, world):
+    team = login_as("noord@example.org")
     team.post("/beheer/gebieden/noord/bijeenkomsten/nieuw",
               data=plan_form(day=in_days(-3).isoformat()))
     meeting = db.session.scalars(select(Meeting)).one()
@@ -560,8 +556,8 @@ def test_a_meeting_in_the_past_cannot_be_opened(app, world):
     assert "Veilig in De Mare" not in text(app.test_client().get("/bijeenkomsten"))
 
 
-def test_opening_a_planned_meeting_shows_it_to_the_public(app, client, world):
-    team = staff_client(app, "noord@example.org")
+def test_opening_a_planned_meeting_shows_it_to_the_public(login_as, client, world):
+    team = login_as("noord@example.org")
     team.post("/beheer/gebieden/noord/bijeenkomsten/nieuw", data=plan_form())
     meeting = db.session.scalars(select(Meeting)).one()
     assert "Veilig in De Mare" not in text(client.get("/bijeenkomsten"))
@@ -572,13 +568,13 @@ def test_opening_a_planned_meeting_shows_it_to_the_public(app, client, world):
 
 
 def test_moving_an_open_meeting_emails_the_attendees_an_updated_calendar_file(
-        app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
+        app, login_as, world, open_meeting):
+    invite_by_button(login_as, open_meeting.id)
     answer(app, world.members[1], yes=True)
     answer(app, world.members[2], yes=False)
     uid, day = open_meeting.uid, to_local(open_meeting.starts_at).date()
     before = len(outbox())
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
 
     page = text(team.get(f"/beheer/bijeenkomsten/{open_meeting.id}/bewerken"))
     assert f'value="{day.isoformat()}"' in page and 'value="19:30"' in page
@@ -606,12 +602,12 @@ def test_moving_an_open_meeting_emails_the_attendees_an_updated_calendar_file(
     assert int(public.walk("VEVENT")[0]["SEQUENCE"]) == 1
 
 
-def test_changing_only_the_description_sends_no_email(app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
+def test_changing_only_the_description_sends_no_email(app, login_as, world, open_meeting):
+    invite_by_button(login_as, open_meeting.id)
     answer(app, world.members[1], yes=True)
     day = to_local(open_meeting.starts_at).date()
     before = len(outbox())
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     team.post(f"/beheer/bijeenkomsten/{open_meeting.id}/bewerken", data=plan_form(
         title=TITLE, venue="Buurthuis De Mare", address="Marelaan 1, Alkmaar",
         day=day.isoformat(), start="19:30", end="21:00", capacity="3",
@@ -621,12 +617,12 @@ def test_changing_only_the_description_sends_no_email(app, world, open_meeting):
     assert len(outbox()) == before
 
 
-def test_moving_a_meeting_onto_another_one_needs_the_warnings_accepted(app, world,
+def test_moving_a_meeting_onto_another_one_needs_the_warnings_accepted(login_as, world,
                                                                        open_meeting):
     other, _ = services.create(world.team_noord, "noord", meeting_data(
         title="Andere avond", venue="Wijkcentrum", day=in_days(20)))
     db.session.commit()
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     moved = plan_form(title="Andere avond", venue="Wijkcentrum",
                       day=to_local(open_meeting.starts_at).date().isoformat(), start="20:00",
                       end="22:00", capacity="3")
@@ -642,8 +638,8 @@ def test_moving_a_meeting_onto_another_one_needs_the_warnings_accepted(app, worl
     assert to_local(fresh(other.id).starts_at).hour == 20
 
 
-def test_a_cancelled_meeting_cannot_be_changed(app, world, open_meeting):
-    team = staff_client(app, "noord@example.org")
+def test_a_cancelled_meeting_cannot_be_changed(login_as, world, open_meeting):
+    team = login_as("noord@example.org")
     team.post(f"/beheer/bijeenkomsten/{open_meeting.id}/annuleren")
     assert "Bijeenkomst wijzigen" not in text(team.get(
         f"/beheer/bijeenkomsten/{open_meeting.id}"))
@@ -665,8 +661,8 @@ def poll_form(**overrides: object) -> dict[str, object]:
     return data
 
 
-def test_the_panel_chooses_the_date_with_a_poll(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_the_panel_chooses_the_date_with_a_poll(app, login_as, world):
+    team = login_as("noord@example.org")
     page = text(team.get("/beheer/gebieden/noord/bijeenkomsten/nieuw?datum=peiling"))
     assert 'name="poll-day1"' in page and 'name="poll-end2"' in page
     assert 'name="datum" value="peiling"' in page
@@ -733,14 +729,14 @@ def test_a_date_poll_can_be_planned_with_csrf_protection_on(app, world, csrf_ena
     assert meeting.status == "poll" and len(meeting.slots) == 2
 
 
-def test_the_team_cannot_act_on_a_poll_of_another_gebied(app, world):
+def test_the_team_cannot_act_on_a_poll_of_another_gebied(login_as, world):
     meeting = services.start_poll(world.admin, "zuid", meeting_data(
         neighbourhood_codes=["WK036104"]), [
         services.SlotData(in_days(10), time(19, 0), time(21, 0)),
         services.SlotData(in_days(11), time(19, 0), time(21, 0))])
     db.session.commit()
     slot_id = meeting.slots[0].id
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     assert team.post(f"/beheer/bijeenkomsten/{meeting.id}/peiling").status_code == 404
     assert team.post(f"/beheer/bijeenkomsten/{meeting.id}/datum/{slot_id}").status_code == 404
     assert fresh(meeting.id).status == "poll" and outbox() == []
@@ -748,10 +744,10 @@ def test_the_team_cannot_act_on_a_poll_of_another_gebied(app, world):
 
 # --- staff: attendance --------------------------------------------------------------------
 
-def test_attendance_cannot_be_kept_before_the_meeting_starts(app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
+def test_attendance_cannot_be_kept_before_the_meeting_starts(app, login_as, world, open_meeting):
+    invite_by_button(login_as, open_meeting.id)
     answer(app, world.members[1], yes=True)
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     path = f"/beheer/bijeenkomsten/{open_meeting.id}/aanwezigheid"
     assert team.get(path).status_code == 200
     response = team.post(path, data={"present": [str(world.members[1].id)],
@@ -763,14 +759,15 @@ def test_attendance_cannot_be_kept_before_the_meeting_starts(app, world, open_me
     assert reply_of(open_meeting.id, world.members[1]).attended is None
 
 
-def test_after_the_meeting_the_team_keeps_attendance_and_a_report(app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
+def test_after_the_meeting_the_team_keeps_attendance_and_a_report(app, login_as, world,
+                                                                  open_meeting):
+    invite_by_button(login_as, open_meeting.id)
     for member in world.members[1:4]:
         answer(app, member, yes=True)
     newcomer = factories.member(world.mare, name="Nieuw Lid", email="nieuw@example.org")
     db.session.commit()
     move_into_the_past(open_meeting.id)
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     path = f"/beheer/bijeenkomsten/{open_meeting.id}/aanwezigheid"
 
     page = text(team.get(path))
@@ -799,11 +796,11 @@ def test_after_the_meeting_the_team_keeps_attendance_and_a_report(app, world, op
                      rf'{world.members[1].id}"', again)
 
 
-def test_a_member_of_another_gebied_cannot_be_marked_present(app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
+def test_a_member_of_another_gebied_cannot_be_marked_present(app, login_as, world, open_meeting):
+    invite_by_button(login_as, open_meeting.id)
     answer(app, world.members[1], yes=True)
     move_into_the_past(open_meeting.id)
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     response = team.post(f"/beheer/bijeenkomsten/{open_meeting.id}/aanwezigheid", data={
         "present": [str(world.members[1].id), str(world.other.id)], "extra_attendees": "0",
         "report": ""})
@@ -815,9 +812,9 @@ def test_a_member_of_another_gebied_cannot_be_marked_present(app, world, open_me
 
 # --- staff: letters -----------------------------------------------------------------------
 
-def test_letters_for_invited_members_without_email(app, world, open_meeting):
-    invite_by_button(app, open_meeting.id)
-    team = staff_client(app, "noord@example.org")
+def test_letters_for_invited_members_without_email(app, login_as, world, open_meeting):
+    invite_by_button(login_as, open_meeting.id)
+    team = login_as("noord@example.org")
     response = team.post(f"/beheer/bijeenkomsten/{open_meeting.id}/brieven")
     assert response.status_code == 200
     assert response.mimetype == DOCX
@@ -838,12 +835,12 @@ def test_letters_for_invited_members_without_email(app, world, open_meeting):
     assert reply_of(open_meeting.id, world.offline).status == "attending"
 
 
-def test_no_letters_are_needed_when_everyone_invited_has_email(app, world, open_meeting):
+def test_no_letters_are_needed_when_everyone_invited_has_email(app, login_as, world, open_meeting):
     offline = db.session.get(PanelMember, world.offline.id)
     offline.email = "oma@example.org"
     db.session.commit()
-    invite_by_button(app, open_meeting.id)
-    team = staff_client(app, "noord@example.org")
+    invite_by_button(login_as, open_meeting.id)
+    team = login_as("noord@example.org")
     response = team.post(f"/beheer/bijeenkomsten/{open_meeting.id}/brieven",
                          follow_redirects=True)
     assert response.mimetype == "text/html"
@@ -867,8 +864,8 @@ def invited_names(meeting_id: int) -> list[str]:
         .where(Invitation.meeting_id == meeting_id)))
 
 
-def test_the_team_spreads_the_panel_over_the_meetings_and_invites(app, world, open_meeting):
-    team = staff_client(app, "noord@example.org")
+def test_the_team_spreads_the_panel_over_the_meetings_and_invites(login_as, world, open_meeting):
+    team = login_as("noord@example.org")
     response = team.get("/beheer/gebieden/noord/spreiding")
     page = text(response)
     assert response.status_code == 200
@@ -890,12 +887,12 @@ def test_the_team_spreads_the_panel_over_the_meetings_and_invites(app, world, op
     assert not set(again) & set(suggested)  # who is invited is not suggested again
 
 
-def test_spreading_invites_to_the_open_meetings_when_one_is_still_planned(app, world,
+def test_spreading_invites_to_the_open_meetings_when_one_is_still_planned(login_as, world,
                                                                           open_meeting):
     draft, _ = services.create(world.team_noord, "noord", meeting_data(
         title="Nog niet open", day=in_days(20)))
     db.session.commit()
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     page = text(team.get("/beheer/gebieden/noord/spreiding"))
     suggested = suggested_names(page, TITLE)
     assert len(suggested) == 3 and len(suggested_names(page, "Nog niet open")) == 3
@@ -907,9 +904,9 @@ def test_spreading_invites_to_the_open_meetings_when_one_is_still_planned(app, w
     assert invited_names(draft.id) == []
 
 
-def test_the_team_cannot_spread_the_panel_of_another_gebied(app, world, open_meeting):
+def test_the_team_cannot_spread_the_panel_of_another_gebied(login_as, world, open_meeting):
     zuid_meeting(world)
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     assert team.get("/beheer/gebieden/zuid/spreiding").status_code == 404
     assert team.post("/beheer/gebieden/zuid/spreiding").status_code == 404
     assert outbox() == [] and db.session.scalar(select(func.count(Invitation.id))) == 0

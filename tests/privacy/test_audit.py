@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from panel.db import db, utcnow
@@ -14,16 +12,10 @@ from panel.privacy.models import AuditEvent
 from panel.privacy.services import AuditFilter, purge_expired, record, search_events
 from panel.signups.models import PanelMember
 from tests import factories
-from tests.signups.conftest import link_in, outbox
+from tests.mailbox import link_in, outbox
 
 PERSONAL = ("Anna", "anna@example.org", "0612345678", "1801AA", "Marelaan", "Zeno",
             "zeno@example.org", "Piet", "piet@example.org")
-
-
-def staff_client(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert factories.login(client, email).status_code == 302
-    return client
 
 
 def events(**where: object) -> list[AuditEvent]:
@@ -67,8 +59,8 @@ def test_record_in_a_request_takes_the_staff_member_and_the_address(app, world):
 
 # --- what staff do ------------------------------------------------------------------------
 
-def test_viewing_searching_and_exporting_members_is_recorded(app, people):
-    team = staff_client(app, "noord@example.org")
+def test_viewing_searching_and_exporting_members_is_recorded(login_as, people):
+    team = login_as("noord@example.org")
     assert team.get("/beheer/leden").status_code == 200
     assert team.get("/beheer/leden", query_string={"q": "Anna"}).status_code == 200
     assert team.get(f"/beheer/leden/{people.anna.id}").status_code == 200
@@ -92,8 +84,8 @@ def test_viewing_searching_and_exporting_members_is_recorded(app, people):
     assert_no_personal_data()
 
 
-def test_changes_by_staff_are_recorded(app, world, people):
-    team = staff_client(app, "noord@example.org")
+def test_changes_by_staff_are_recorded(login_as, world, people):
+    team = login_as("noord@example.org")
     response = team.post("/beheer/leden/nieuw", data={
         "name": "Piet Jansen", "email": "piet@example.org", "phone": "", "street": "",
         "house_number": "", "postcode": "", "city": "", "wijk": "WK036101",
@@ -124,8 +116,8 @@ def test_changes_by_staff_are_recorded(app, world, people):
     assert_no_personal_data()
 
 
-def test_denied_attempts_on_another_gebieds_member_are_recorded(app, world, people):
-    team = staff_client(app, "noord@example.org")
+def test_denied_attempts_on_another_gebieds_member_are_recorded(login_as, world, people):
+    team = login_as("noord@example.org")
     zeno = people.zeno.id
     assert team.get(f"/beheer/leden/{zeno}").status_code == 404
     assert team.get(f"/beheer/leden/{zeno}/bewerken").status_code == 404
@@ -134,7 +126,7 @@ def test_denied_attempts_on_another_gebieds_member_are_recorded(app, world, peop
     assert team.post(f"/beheer/leden/{zeno}/afmelden").status_code == 404
     assert team.post("/beheer/leden/brieven",
                      data={"member": [str(people.anna.id), str(zeno)]}).status_code == 404
-    clerk = staff_client(app, "clerk@example.org")
+    clerk = login_as("clerk@example.org")
     assert clerk.get(f"/beheer/leden/{people.anna.id}").status_code == 403
     assert clerk.get("/beheer/leden/export.csv").status_code == 403
     denied = [(e.action, e.object_type, e.object_id) for e in events(result="denied")]
@@ -211,23 +203,23 @@ def test_purge_records_every_erased_person_and_a_summary(session, world):
 
 # --- the audit page -----------------------------------------------------------------------
 
-def test_only_administrators_see_the_audit_log(app, world):
+def test_only_administrators_see_the_audit_log(app, login_as, world):
     assert app.test_client().get("/beheer/audit").status_code == 302  # to the login page
     for email in ("noord@example.org", "clerk@example.org"):
-        assert staff_client(app, email).get("/beheer/audit").status_code == 403
-    admin = staff_client(app, "admin@example.org")
+        assert login_as(email).get("/beheer/audit").status_code == 403
+    admin = login_as("admin@example.org")
     response = admin.get("/beheer/audit")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_the_audit_log_can_be_searched(app, world, people):
-    team = staff_client(app, "noord@example.org")
+def test_the_audit_log_can_be_searched(login_as, world, people):
+    team = login_as("noord@example.org")
     team.get(f"/beheer/leden/{people.anna.id}")
     team.get(f"/beheer/leden/{people.zeno.id}")
     team.get("/beheer/leden/export.csv")
     team_id = world.team_noord.id
-    admin = staff_client(app, "admin@example.org")
+    admin = login_as("admin@example.org")
 
     def found(**args: object) -> str:
         response = admin.get("/beheer/audit", query_string=args)

@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 from panel.db import utcnow
 from panel.privacy.services import record
 from tests import factories
-from tests.browser.conftest import AXE_SCRIPT, AXE_TAGS, CHROMIUM
+from tests.browser.helpers import AXE_SCRIPT, AXE_TAGS, CHROMIUM
 
 pytestmark = pytest.mark.browser
 

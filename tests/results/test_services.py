@@ -10,7 +10,7 @@ from panel.results import services
 from panel.results.models import Edition
 from panel.results.services import Figure
 from tests import factories
-from tests.results.conftest import add
+from tests.results.helpers import add
 from tests.statements import counting
 
 

@@ -15,7 +15,7 @@ from panel.security import hash_token
 from panel.signups import importer, services
 from panel.signups.models import LinkPurpose, MemberLink, MemberStatus, PanelMember
 from tests import factories
-from tests.signups.conftest import link_in, outbox
+from tests.mailbox import link_in, outbox
 
 HEADER = "respondent;naam;e-mail;telefoon;postcode;huisnummer;wijkcode;wijkpanel\n"
 MESSAGE_COLUMNS = ("to_address", "subject", "text_body", "html_body", "headers",
@@ -108,7 +108,7 @@ def test_a_template_that_changes_a_value_falls_back_to_full_rendering(world, mon
 
 def _import(lines: list[str], dry_run: bool = False) -> importer.ImportReport:
     data = (HEADER + "".join(lines)).encode()
-    return importer.import_respondents(None, data, "export.csv", dry_run=dry_run)
+    return importer.RespondentsImporter(None).run(data, "export.csv", dry_run=dry_run)
 
 
 def _people(count: int) -> list[str]:
@@ -127,8 +127,8 @@ def test_the_import_queues_one_invitation_with_three_hashed_links_per_email(worl
     assert db.session.scalar(select(func.count(PanelMember.id))) == 0
     assert outbox() == [] and db.session.scalar(select(func.count(MemberLink.id))) == 0
     report = _import(lines)
-    assert [(r.line, r.status, r.reason) for r in report.rows] == \
-        [(r.line, r.status, r.reason) for r in dry.rows]
+    assert [(r.line, r.status, r.messages) for r in report.lines] == \
+        [(r.line, r.status, r.messages) for r in dry.lines]
     assert report.count("new") == 40
     db.session.commit()
 
@@ -173,7 +173,7 @@ def test_a_new_email_address_of_a_known_person_gets_an_invitation(world):
     db.session.commit()
     assert outbox() == [] and db.session.scalar(select(func.count(MemberLink.id))) == 0
     report = _import(["R1;Bram Bakker;bram@example.org;;;;WK036104;ja\n"])
-    assert [r.status for r in report.rows] == ["updated"]
+    assert [r.status for r in report.lines] == ["updated"]
     [message] = outbox("bram@example.org")
     assert "Vroonermeer" in message.text_body and "Bram Bakker" in message.text_body
     bram = db.session.scalars(select(PanelMember)).one()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from panel.db import db
 from panel.signups import importer, services
 from panel.signups.models import ImportRecord, MemberStatus, PanelMember
-from tests.signups.conftest import outbox
+from tests.mailbox import outbox
 
 HEADER = "respondent;naam;e-mail;telefoon;postcode;huisnummer;wijkcode;wijkpanel\n"
 GOOD = (
@@ -28,12 +28,12 @@ def count() -> int:
 
 def run(data: bytes | str, dry_run: bool = False, user=None, **kw):  # type: ignore[no-untyped-def]
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    return importer.import_respondents(user, raw, "export.csv", dry_run=dry_run, **kw)
+    return importer.RespondentsImporter(user).run(raw, "export.csv", dry_run=dry_run, **kw)
 
 
 def test_yes_becomes_invited_and_no_is_skipped(world):
     report = run(GOOD)
-    assert [(r.line, r.status) for r in report.rows] == [(2, "new"), (3, "new"), (4, "skipped")]
+    assert [(r.line, r.status) for r in report.lines] == [(2, "new"), (3, "new"), (4, "skipped")]
     anna = db.session.scalars(select(PanelMember).where(PanelMember.respondent_id == "R1")).one()
     assert (anna.status, anna.source, anna.neighbourhood.code) == ("invited", "survey",
                                                                   "WK036101")
@@ -46,15 +46,44 @@ def test_dry_run_shows_exactly_what_the_real_run_does(world):
     dry = run(GOOD, dry_run=True)
     assert count() == 0 and outbox() == []
     real = run(GOOD)
-    assert [(r.line, r.status, r.reason) for r in dry.rows] == \
-        [(r.line, r.status, r.reason) for r in real.rows]
+    assert [(r.line, r.status, r.messages) for r in dry.lines] == \
+        [(r.line, r.status, r.messages) for r in real.lines]
+
+
+def test_dry_run_equals_the_real_run_with_every_kind_of_line(world):
+    run(GOOD)
+    db.session.commit()
+    mixed = (HEADER
+             + "R1;Anna de Vries;anna@example.org;;1801 AA;1;;ja\n"         # 2 unchanged
+             + "R2;Bram Bakker;bram@example.org;072 123 45 67;;;WK036104;ja\n"  # 3 updated
+             + "R3;Chantal Smit;chantal@example.org;;;;WK036101;nee\n"       # 4 skipped
+             + "R4;Dirk Dekker;dirk@example.org;;;;WK036101;ja\n"            # 5 new
+             + "R4;Dirk Dekker;dirk2@example.org;;;;WK036101;ja\n"           # 6 same person
+             + "R5;Eva;not-an-email;;;;WK036101;ja\n")                       # 7 rejected
+    sent = len(outbox())
+
+    def seen(report):  # type: ignore[no-untyped-def]
+        return ([(r.line, r.status, r.messages) for r in report.lines], report.summary(),
+                report.summary_line())
+
+    dry = run(mixed, dry_run=True)
+    assert count() == 2 and len(outbox()) == sent
+    assert db.session.scalars(select(PanelMember.email).where(
+        PanelMember.respondent_id == "R2")).one() is None
+    real = run(mixed)
+    assert seen(dry) == seen(real)
+    assert [r.status for r in real.lines] == ["unchanged", "updated", "skipped", "new",
+                                              "rejected", "rejected"]
+    assert "5" in real.lines[4].messages[0]
+    assert real.applied and not dry.applied
+    assert count() == 3 and len(outbox()) == sent + 2  # Bram's new address and Dirk
 
 
 def test_importing_the_same_file_again_changes_nothing(world):
     run(GOOD)
     db.session.commit()
     again = run(GOOD)
-    assert [r.status for r in again.rows] == ["unchanged", "unchanged", "skipped"]
+    assert [r.status for r in again.lines] == ["unchanged", "unchanged", "skipped"]
     assert count() == 2 and len(outbox()) == 1
 
 
@@ -64,12 +93,12 @@ def test_a_corrected_file_updates_the_same_people(world):
     corrected = GOOD.replace("Anna de Vries", "Anna de Vries-Bos") \
         .replace("R2;Bram Bakker;;", "R2;Bram Bakker;bram@example.org;")
     report = run(corrected)
-    assert [r.status for r in report.rows] == ["updated", "updated", "skipped"]
+    assert [r.status for r in report.lines] == ["updated", "updated", "skipped"]
     assert count() == 2
     assert len(outbox("bram@example.org")) == 1  # a new email address gets the invitation
     # Matched on email when the respondent id is missing:
     by_email = HEADER + ";Anna Bos;anna@example.org;;1801 AA;1;;ja\n"
-    assert [r.status for r in run(by_email).rows] == ["updated"]
+    assert [r.status for r in run(by_email).lines] == ["updated"]
     assert count() == 2
 
 
@@ -78,7 +107,7 @@ def test_confirmed_members_keep_their_own_details(world):
     anna = db.session.scalars(select(PanelMember).where(PanelMember.respondent_id == "R1")).one()
     anna.status = MemberStatus.MEMBER.value
     report = run(GOOD.replace("Anna de Vries", "Other Name"))
-    assert report.rows[0].status == "unchanged"
+    assert report.lines[0].status == "unchanged"
     assert anna.name == "Anna de Vries"
 
 
@@ -87,7 +116,7 @@ def test_people_who_left_are_never_invited_again(world):
     anna = db.session.scalars(select(PanelMember).where(PanelMember.respondent_id == "R1")).one()
     services.leave(anna)
     report = run(GOOD)
-    assert report.rows[0].status == "skipped"
+    assert report.lines[0].status == "skipped"
     assert count() == 2
 
 
@@ -104,7 +133,7 @@ def test_each_bad_row_is_rejected_with_its_reason(world):
             + "R8;H;;;;;WK036101;ja\n"                    # 10 no way to reach
             + "R9;I;i@example.org;;12;1;;ja\n")           # 11 malformed postcode
     report = run(data)
-    outcome = {r.line: (r.status, r.reason) for r in report.rows}
+    outcome = {r.line: (r.status, " ".join(r.messages)) for r in report.lines}
     assert outcome[5][0] == "new"
     rejected = {line for line, (status, _) in outcome.items() if status == "rejected"}
     assert rejected == {2, 3, 4, 6, 7, 8, 9, 10, 11}
@@ -133,7 +162,7 @@ def test_xlsx(world):
         sheet.append(line.split(";"))
     buffer = io.BytesIO()
     book.save(buffer)
-    report = importer.import_respondents(None, buffer.getvalue(), "export.xlsx")
+    report = importer.RespondentsImporter(None).run(buffer.getvalue(), "export.xlsx")
     assert report.count("new") == 2
 
 
@@ -150,8 +179,8 @@ def test_other_headers_need_a_mapping(world):
 
 def test_team_member_imports_only_for_own_gebieden(world):
     report = run(GOOD, user=world.team_noord)
-    assert report.rows[0].status == "new"
-    assert report.rows[1].status == "rejected"  # Vroonermeer lies in gebied Zuid
+    assert report.lines[0].status == "new"
+    assert report.lines[1].status == "rejected"  # Vroonermeer lies in gebied Zuid
 
 
 def test_command_line_import_keeps_a_record(runner, world, tmp_path):

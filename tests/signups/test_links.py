@@ -16,8 +16,8 @@ def _by_request_context(app: Flask, endpoint: str, **values: str) -> str:
 
 ENDPOINTS = [("signups.confirm", {"token": "abc-DEF_123"}),
              ("signups.leave_by_link", {"token": "x" * 43}),
-             ("signups.open_link", {"token": "a b/c?d&e"}),
-             ("signups.code", {}),
+             ("residents.open_link", {"token": "a b/c?d&e"}),
+             ("residents.code", {}),
              ("site.home", {})]
 
 

@@ -12,7 +12,7 @@ from panel.errors import DomainError
 from panel.mail.models import OutboxMessage
 from panel.signups import services
 from panel.signups.models import Consent, MemberLink, MemberStatus, PanelMember
-from tests.signups.conftest import link_in, outbox
+from tests.mailbox import link_in, outbox
 
 
 def join(email: str = "piet@example.org", **overrides) -> None:  # type: ignore[no-untyped-def]

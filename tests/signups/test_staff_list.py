@@ -8,8 +8,6 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from flask_login import login_user
 from sqlalchemy import create_engine, func, select, text
 
@@ -43,12 +41,6 @@ def crowd(world):  # type: ignore[no-untyped-def]
                          created_at=start + timedelta(days=n))
     db.session.commit()
     return SimpleNamespace(world=world, elders=elders)
-
-
-def staff_client(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert factories.login(client, email).status_code == 302
-    return client
 
 
 def _user(email: str) -> User:
@@ -148,8 +140,8 @@ def test_the_wijk_filter_offers_what_the_areas_service_gives(app, crowd, email):
         db.session.rollback()
 
 
-def test_the_page_shows_the_members_with_translated_labels(app, crowd):
-    page = staff_client(app, "noord@example.org").get("/beheer/leden").get_data(as_text=True)
+def test_the_page_shows_the_members_with_translated_labels(login_as, crowd):
+    page = login_as("noord@example.org").get("/beheer/leden").get_data(as_text=True)
     assert "130 panelleden gevonden." in page
     assert "Panelleden, pagina 1 van 3" in page
     newest = db.session.scalars(select(PanelMember).join(PanelMember.neighbourhood)
@@ -164,18 +156,18 @@ def test_the_page_shows_the_members_with_translated_labels(app, crowd):
     assert '<optgroup label="Noord">' in page and "Vroonermeer" not in page
 
 
-def test_names_are_escaped_in_the_list(app, world):
+def test_names_are_escaped_in_the_list(login_as, world):
     factories.member(world.mare, 'Eva <b>"de" & \'t</b>', "eva@example.org")
     db.session.commit()
-    page = staff_client(app, "noord@example.org").get("/beheer/leden").get_data(as_text=True)
+    page = login_as("noord@example.org").get("/beheer/leden").get_data(as_text=True)
     escaped = "Eva &lt;b&gt;&#34;de&#34; &amp; &#39;t&lt;/b&gt;"
     assert f'aria-label="Brief voor {escaped}"' in page
     assert f">{escaped}</a>" in page
     assert "<b>" not in page
 
 
-def test_every_view_is_logged_and_committed_before_the_page_is_sent(app, crowd):
-    team = staff_client(app, "noord@example.org")
+def test_every_view_is_logged_and_committed_before_the_page_is_sent(login_as, crowd):
+    team = login_as("noord@example.org")
     assert team.get("/beheer/leden").status_code == 200
     assert team.get("/beheer/leden", query_string={"pagina": 2, "status": "invited"}) \
         .status_code == 200
@@ -201,8 +193,8 @@ def test_sqlite_syncs_at_checkpoints_in_wal_mode(tmp_path):
         engine.dispose()
 
 
-def test_clerks_still_get_the_counts_only(app, crowd):
-    response = staff_client(app, "clerk@example.org").get("/beheer/leden")
+def test_clerks_still_get_the_counts_only(app, login_as, crowd):
+    response = login_as("clerk@example.org").get("/beheer/leden")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Panelleden per wijk" in page and "Lid 1" not in page and "lid1@" not in page

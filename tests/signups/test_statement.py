@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from panel.errors import DomainError
+from panel.errors import DomainError, PermissionDenied
 from panel.signups import services
 from tests import factories
 
 
 def test_a_new_version_becomes_current_and_old_consents_keep_theirs(world):
     old = services.current_statement()
-    new = services.publish_statement("2027-1", "Nieuwe tekst.\nTweede regel.", "New text.")
+    new = services.publish_statement(world.admin, "2027-1", "Nieuwe tekst.\nTweede regel.",
+                                     "New text.")
     assert services.current_statement() is new and old.version == "2026-1"
     with pytest.raises(DomainError):
-        services.publish_statement("2027-1", "x", "y")
+        services.publish_statement(world.admin, "2027-1", "x", "y")
     with pytest.raises(DomainError):
-        services.publish_statement("2027-2", "", "y")
+        services.publish_statement(world.admin, "2027-2", "", "y")
+    with pytest.raises(PermissionDenied):
+        services.publish_statement(world.team_noord, "2027-3", "x", "y")
 
 
 def test_only_an_admin_publishes(client, world):

@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 import pytest
 from docx import Document
-from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -21,7 +20,7 @@ from panel.db import db
 from panel.signups import services
 from panel.signups.models import ImportRecord, PanelMember
 from tests import factories
-from tests.signups.conftest import link_in, outbox
+from tests.mailbox import link_in, outbox
 
 EMAIL = "piet@example.org"
 VERSION = "2026-1"
@@ -61,12 +60,6 @@ def join_and_confirm(client: FlaskClient, email: str = EMAIL) -> PanelMember:
     response = client.post(confirm_path(email), data={"statement_version": VERSION})
     assert response.headers["Location"] == "/mijn"
     return member_with(email)
-
-
-def staff_client(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert factories.login(client, email).status_code == 302
-    return client
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:
@@ -257,7 +250,7 @@ def test_a_new_statement_published_while_confirming_asks_to_read_it_again(client
     client.post("/aanmelden", data=join_data())
     path = confirm_path()
     assert "Versie 2026-1" in text(client.get(path))
-    services.publish_statement("2026-2", "Nieuwe tekst over uw gegevens.", "New text.")
+    services.publish_statement(world.admin, "2026-2", "Nieuwe tekst over uw gegevens.", "New text.")
     db.session.commit()
 
     response = client.post(path, data={"statement_version": VERSION})  # read the old text
@@ -473,8 +466,8 @@ def test_a_wrong_code_shows_a_message(client, letter):
 
 # --- staff: members -----------------------------------------------------------------------
 
-def test_the_team_sees_its_own_members_and_counts_but_not_other_gebieden(app, people):
-    team = staff_client(app, "noord@example.org")
+def test_the_team_sees_its_own_members_and_counts_but_not_other_gebieden(login_as, people):
+    team = login_as("noord@example.org")
     response = team.get("/beheer/leden")
     page = text(response)
     assert response.status_code == 200
@@ -487,16 +480,16 @@ def test_the_team_sees_its_own_members_and_counts_but_not_other_gebieden(app, pe
     assert "2 panelleden gevonden." in page
 
 
-def test_a_member_of_another_gebied_is_not_found_for_the_team(app, people):
-    team = staff_client(app, "noord@example.org")
+def test_a_member_of_another_gebied_is_not_found_for_the_team(login_as, people):
+    team = login_as("noord@example.org")
     assert team.get(f"/beheer/leden/{people.anna.id}").status_code == 200
     response = team.get(f"/beheer/leden/{people.zeno.id}")
     assert response.status_code == 404
     assert "Zeno" not in text(response)
 
 
-def test_the_clerk_sees_counts_only(app, people):
-    clerk = staff_client(app, "clerk@example.org")
+def test_the_clerk_sees_counts_only(login_as, people):
+    clerk = login_as("clerk@example.org")
     response = clerk.get("/beheer/leden")
     page = text(response)
     assert response.status_code == 200
@@ -511,10 +504,10 @@ def test_the_clerk_sees_counts_only(app, people):
     assert clerk.get(f"/beheer/leden/{people.anna.id}").status_code == 403
 
 
-def test_exports_hold_the_teams_members_only_and_are_formula_safe(app, world, people):
+def test_exports_hold_the_teams_members_only_and_are_formula_safe(login_as, world, people):
     factories.member(world.mare, '=HYPERLINK("http://x")', "formula@example.org")
     db.session.commit()
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
 
     response = team.get("/beheer/leden/export.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -537,8 +530,8 @@ def test_exports_hold_the_teams_members_only_and_are_formula_safe(app, world, pe
     assert "zeno@example.org" not in body.decode("utf-8-sig")
 
 
-def test_letters_for_the_teams_members_are_a_word_document(app, people):
-    team = staff_client(app, "noord@example.org")
+def test_letters_for_the_teams_members_are_a_word_document(login_as, people):
+    team = login_as("noord@example.org")
     response = team.post("/beheer/leden/brieven",
                          data={"member": [str(people.anna.id), str(people.bram.id)]})
     assert response.status_code == 200
@@ -552,8 +545,8 @@ def test_letters_for_the_teams_members_are_a_word_document(app, people):
     assert people.anna.short_code_hash and people.bram.short_code_hash
 
 
-def test_letters_for_a_member_of_another_gebied_are_refused(app, people):
-    team = staff_client(app, "noord@example.org")
+def test_letters_for_a_member_of_another_gebied_are_refused(login_as, people):
+    team = login_as("noord@example.org")
     response = team.post("/beheer/leden/brieven",
                          data={"member": [str(people.anna.id), str(people.zeno.id)]})
     assert response.status_code == 404
@@ -561,8 +554,8 @@ def test_letters_for_a_member_of_another_gebied_are_refused(app, people):
     assert people.anna.short_code_hash is None and people.zeno.short_code_hash is None
 
 
-def test_staff_register_a_resident_who_agreed_on_paper(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_staff_register_a_resident_who_agreed_on_paper(login_as, world):
+    team = login_as("noord@example.org")
     assert team.get("/beheer/leden/nieuw").status_code == 200
     response = team.post("/beheer/leden/nieuw", data={
         "name": "Cor Claassen", "email": "", "phone": "072 555 12 34", "street": "Marelaan",
@@ -579,8 +572,8 @@ def test_staff_register_a_resident_who_agreed_on_paper(app, world):
     assert "Op papier" in text(response)
 
 
-def test_the_team_cannot_register_a_resident_in_another_gebied(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_the_team_cannot_register_a_resident_in_another_gebied(login_as, world):
+    team = login_as("noord@example.org")
     assert "Vroonermeer" not in text(team.get("/beheer/leden/nieuw"))  # not offered
     response = team.post("/beheer/leden/nieuw", data={
         "name": "Zus Zuid", "email": "zus@example.org", "phone": "072 555 12 34",
@@ -591,8 +584,8 @@ def test_the_team_cannot_register_a_resident_in_another_gebied(app, world):
     assert member_count() == 0
 
 
-def test_staff_confirm_an_invited_resident_who_said_yes_by_phone(app, world, people):
-    team = staff_client(app, "noord@example.org")
+def test_staff_confirm_an_invited_resident_who_said_yes_by_phone(login_as, world, people):
+    team = login_as("noord@example.org")
     assert "Telefonisch" in text(team.get(f"/beheer/leden/{people.bram.id}"))
     response = team.post(f"/beheer/leden/{people.bram.id}/bevestigen",
                          data={"channel": "phone"}, follow_redirects=True)
@@ -604,16 +597,16 @@ def test_staff_confirm_an_invited_resident_who_said_yes_by_phone(app, world, peo
     assert (consent.channel, consent.recorded_by_id) == ("phone", world.team_noord.id)
 
 
-def test_the_team_cannot_confirm_a_member_of_another_gebied(app, people):
-    team = staff_client(app, "noord@example.org")
+def test_the_team_cannot_confirm_a_member_of_another_gebied(login_as, people):
+    team = login_as("noord@example.org")
     response = team.post(f"/beheer/leden/{people.zeno.id}/bevestigen", data={"channel": "phone"})
     assert response.status_code == 404
     zeno = db.session.get(PanelMember, people.zeno.id)
     assert zeno.status == "invited" and zeno.consents == []
 
 
-def test_staff_take_a_resident_off_the_panel_and_the_data_is_erased(app, people):
-    team = staff_client(app, "noord@example.org")
+def test_staff_take_a_resident_off_the_panel_and_the_data_is_erased(login_as, people):
+    team = login_as("noord@example.org")
     response = team.post(f"/beheer/leden/{people.anna.id}/afmelden", follow_redirects=True)
     assert response.request.path == "/beheer/leden"
     assert "De inwoner is uit het panel gehaald. De gegevens zijn gewist." in text(response)
@@ -624,8 +617,8 @@ def test_staff_take_a_resident_off_the_panel_and_the_data_is_erased(app, people)
     assert db.session.get(PanelMember, people.zeno.id).name == "Zeno Zuidema"
 
 
-def test_the_clerk_cannot_act_on_members(app, people):
-    clerk = staff_client(app, "clerk@example.org")
+def test_the_clerk_cannot_act_on_members(login_as, people):
+    clerk = login_as("clerk@example.org")
     responses = {
         "letters": clerk.post("/beheer/leden/brieven", data={"member": [str(people.anna.id)]}),
         "confirm": clerk.post(f"/beheer/leden/{people.bram.id}/bevestigen",
@@ -660,13 +653,13 @@ def upload(client: FlaskClient, content: str, filename: str = "export.csv"):  # 
 
 
 def result_rows(page: str) -> list[tuple[str, str]]:
-    table = page.split('id="rows-caption"')[1].split("</table>")[0]
+    table = page.split('id="import-lines-caption"')[1].split("</table>")[0]
     return re.findall(r'<tr class="utrecht-table__row">\s*<td[^>]*>(\d+)</td>\s*'
                       r'<td[^>]*>([^<]*)</td>', table)
 
 
-def test_uploading_a_survey_export_shows_a_dry_run_and_changes_nothing(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_uploading_a_survey_export_shows_a_dry_run_and_changes_nothing(login_as, world):
+    team = login_as("noord@example.org")
     response = upload(team, SURVEY)
     assert response.status_code == 302
     assert re.fullmatch(r"/beheer/import/\d+", response.headers["Location"])
@@ -681,8 +674,8 @@ def test_uploading_a_survey_export_shows_a_dry_run_and_changes_nothing(app, worl
     assert member_count() == 0 and outbox() == []
 
 
-def test_importing_the_upload_applies_it_and_erases_the_file(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_importing_the_upload_applies_it_and_erases_the_file(login_as, world):
+    team = login_as("noord@example.org")
     location = upload(team, SURVEY).headers["Location"]
     record_id = int(location.rsplit("/", 1)[1])
     response = team.post(location, data={**MAPPING, "dry_run": "0"})
@@ -700,10 +693,10 @@ def test_importing_the_upload_applies_it_and_erases_the_file(app, world):
     assert team.get(location).status_code == 404  # nothing left to import
 
 
-def test_another_staff_member_cannot_open_my_upload(app, world):
-    admin = staff_client(app, "admin@example.org")
+def test_another_staff_member_cannot_open_my_upload(login_as, world):
+    admin = login_as("admin@example.org")
     location = upload(admin, SURVEY).headers["Location"]
-    team = staff_client(app, "noord@example.org")
+    team = login_as("noord@example.org")
     assert team.get(location).status_code == 404
     assert team.post(location, data={**MAPPING, "dry_run": "0"}).status_code == 404
     assert member_count() == 0
@@ -712,8 +705,8 @@ def test_another_staff_member_cannot_open_my_upload(app, world):
     assert admin.get(location).status_code == 200
 
 
-def test_a_file_with_other_headers_asks_which_column_holds_the_answer(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_a_file_with_other_headers_asks_which_column_holds_the_answer(login_as, world):
+    team = login_as("noord@example.org")
     location = upload(team, "Respnr;Naam;Emailadres;Buurtcode;Vraag 17\n"
                             "R9;Dirk Dekker;dirk@example.org;WK036101;ja\n").headers["Location"]
     page = text(team.get(location))
@@ -734,8 +727,8 @@ def test_a_file_with_other_headers_asks_which_column_holds_the_answer(app, world
         ("Dirk Dekker", "WK036101", "invited")
 
 
-def test_an_unreadable_upload_shows_a_message(app, world):
-    team = staff_client(app, "noord@example.org")
+def test_an_unreadable_upload_shows_a_message(login_as, world):
+    team = login_as("noord@example.org")
     response = upload(team, "", "leeg.csv")
     assert response.status_code == 200
     assert "Het bestand is leeg." in text(response)

@@ -1,0 +1,179 @@
+"""The resident's own page (/mijn): opening it with a personal link or a letter's code,
+their data and meetings, changing their details, downloading their data, leaving and
+closing the page. Residents never have passwords (see ``panel.signups.residents``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from panel.db import db
+from panel.errors import DomainError
+from panel.exports import csv_bytes
+from panel.extensions import limiter
+from panel.meetings.forms import REPLY_LABELS
+from panel.meetings.models import MeetingStatus
+from panel.outcome import outcome, say
+from panel.privacy import services as audit
+from panel.residents import forms, services
+from panel.security import no_store
+from panel.signups import forms as signup_forms
+from panel.signups import residents
+from panel.signups import services as signups
+from panel.signups.models import PanelMember
+
+bp = Blueprint("residents", __name__)
+
+
+def _my_page() -> BaseResponse:
+    return redirect(url_for("residents.my_page"))
+
+
+# --- opening the page ---------------------------------------------------------------------
+
+def _open_with(find: Callable[[str], PanelMember], key: str) -> BaseResponse | tuple[str, int]:
+    """Sign in the member that ``find`` finds by ``key`` (a link's token or a letter's
+    code) and show their page."""
+    try:
+        member = find(key)
+    except DomainError as exc:  # used, expired or wrong: the link-gone page, not a message
+        return render_template("signups/link_gone.html", message=exc.message), 410
+    residents.sign_in(member.id)
+    return _my_page()
+
+
+@bp.get("/mijn/link/<token>")
+def open_link(token: str) -> BaseResponse | tuple[str, int]:
+    return _open_with(signups.member_by_access_link, token)
+
+
+@bp.get("/code/<code>")
+@limiter.limit("10 per minute; 50 per hour")
+def code_link(code: str) -> BaseResponse | tuple[str, int]:
+    return _open_with(signups.member_by_short_code, code)
+
+
+@bp.route("/code", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+def code() -> str | BaseResponse:
+    form = forms.CodeForm()
+    if form.validate_on_submit():
+        with outcome(field=form.code) as found:
+            member = signups.member_by_short_code(form.code.data or "")
+        if found:
+            residents.sign_in(member.id)
+            return _my_page()
+    return render_template("residents/code.html", form=form)
+
+
+@bp.post("/mijn/link")
+@limiter.limit("5 per minute; 20 per hour")
+def request_link() -> str | BaseResponse:
+    form = forms.RequestLinkForm()
+    if not form.validate_on_submit():
+        return no_store(make_response(render_template("residents/my_login.html", form=form)))
+    with outcome():
+        signups.request_access_link(form.email.data or "")
+    return redirect(url_for("residents.link_sent"))
+
+
+@bp.get("/mijn/link-verstuurd")
+def link_sent() -> str:
+    return render_template("residents/link_sent.html")
+
+
+# --- the page -----------------------------------------------------------------------------
+
+@bp.route("/mijn", methods=["GET", "POST"])
+def my_page() -> BaseResponse:
+    member = residents.current_member()
+    if member is None:
+        return no_store(make_response(render_template(
+            "residents/my_login.html", form=forms.RequestLinkForm())))
+    form = forms.DetailsForm(obj=member)
+    if request.method == "GET":
+        form.availability.data = member.availability_slots
+    if form.validate_on_submit():
+        with outcome(_("Your details are saved.")) as saved:
+            signups.update_details(member, signups.DetailsChange(
+                name=form.name.data or "", email=form.email.data or "",
+                phone=form.phone.data or "", language=form.language.data or member.language,
+                accessibility_needs=form.accessibility_needs.data or "",
+                availability=form.availability.data or []))
+            audit.record("change", "member", member.id, actor="resident", detail="own page")
+        if saved:
+            return _my_page()
+    page = services.my_page(member)
+    confirm_form = signup_forms.ConfirmForm(statement_version=page.statement.version) \
+        if page.must_confirm else None
+    return no_store(make_response(render_template(
+        "residents/my_page.html", member=member, form=form, confirm_form=confirm_form,
+        consent=page.consent, meetings=page.meetings, evaluations=page.evaluations,
+        statement=page.statement, reply_labels=REPLY_LABELS, MeetingStatus=MeetingStatus,
+        **signup_forms.labels())))
+
+
+@bp.post("/mijn/bevestigen")
+def confirm_in_session() -> BaseResponse:
+    member = residents.current_member()
+    if member is None:
+        return _my_page()
+    form = signup_forms.ConfirmForm()
+    if form.validate_on_submit():
+        with outcome(_("Thank you. You are now in the wijkpanel of %(wijk)s.",
+                       wijk=member.neighbourhood.name)):
+            signups.confirm_in_session(member, form.statement_version.data or "")
+            audit.record("confirm", "member", member.id, actor="resident", detail="own page")
+    return _my_page()
+
+
+@bp.get("/mijn/gegevens.<fmt>")
+def my_data(fmt: str) -> BaseResponse:
+    member = residents.current_member()
+    if member is None:
+        return _my_page()
+    data = signups.my_data(member)
+    if fmt == "json":
+        body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+        mimetype = "application/json"
+    elif fmt == "csv":
+        rows = [("gegevens", key, "" if value is None else str(value))
+                for key, value in data["member"].items()]
+        rows += [("toestemming", f"{c['statement_version']} {c['channel']}",
+                  f"{c['given_at']} - {c['withdrawn_at'] or ''}") for c in data["consents"]]
+        body = csv_bytes(("soort", "veld", "waarde"), rows)
+        mimetype = "text/csv"
+    else:
+        return _my_page()
+    audit.record("export", "member", member.id, actor="resident", detail=f"own data ({fmt})")
+    db.session.commit()
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=mijn-gegevens.{fmt}"
+    return no_store(response)
+
+
+# --- leaving and closing ------------------------------------------------------------------
+
+@bp.route("/mijn/afmelden", methods=["GET", "POST"])
+def leave() -> str | BaseResponse:
+    member = residents.current_member()
+    if member is None:
+        return _my_page()
+    form = signup_forms.ActionForm()
+    if form.validate_on_submit():
+        goodbye = residents.leave(member, "own page")
+        if goodbye is not None:
+            return goodbye
+    return no_store(make_response(render_template("signups/leave.html", form=form,
+                                                  member=member)))
+
+
+@bp.post("/mijn/uitloggen")
+def resident_logout() -> BaseResponse:
+    residents.sign_out()
+    say(_("You have closed your page."))
+    return redirect(url_for("site.home"))
