@@ -54,6 +54,7 @@ from typing import Any
 from sqlalchemy import event, select
 
 from bench.generate import (
+    ADMIN_EMAIL,
     CLERK_EMAIL,
     PASSWORD,
     SECRET_KEY,
@@ -88,7 +89,7 @@ class Page:
 
     name: str
     path: str  # with {wijk} and {report} filled in from the generated data
-    login: str | None = None  # "team" or "clerk"
+    login: str | None = None  # "team", "clerk" or "admin"
     public: bool = False
 
 
@@ -102,6 +103,10 @@ PAGES = [
     Page("dashboard", "/beheer/", login="team"),
     Page("members", "/beheer/leden", login="team"),
     Page("report", "/beheer/moties/rapportages/{report}", login="clerk"),
+    Page("setup", "/beheer/", login="admin"),
+    Page("indicators", "/beheer/indicatoren", login="admin"),
+    Page("postcodes", "/beheer/postcodes", login="admin"),
+    Page("outbox", "/beheer/mail", login="admin"),
 ]
 
 
@@ -113,8 +118,9 @@ def _say(message: str) -> None:
     print(f"[bench {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def _email(login: str, summary: Summary) -> str:
-    return summary.team_email if login == "team" else CLERK_EMAIL
+def login_email(login: str, summary: Summary) -> str:
+    """The account a page is measured as: a team member, the clerk's office or an admin."""
+    return {"team": summary.team_email, "admin": ADMIN_EMAIL}.get(login, CLERK_EMAIL)
 
 
 # --- statements per request (in-process) ------------------------------------------------
@@ -153,7 +159,7 @@ def count_statements(url: str, summary: Summary) -> dict[str, dict[str, int]]:
                 client = clients[page.login] = app.test_client()
                 if page.login:
                     answer = client.post("/beheer/inloggen", data={
-                        "email": _email(page.login, summary), "password": PASSWORD})
+                        "email": login_email(page.login, summary), "password": PASSWORD})
                     if answer.status_code != 302:
                         raise RuntimeError(f"in-process login as {page.login} failed "
                                            f"({answer.status_code})")
@@ -337,8 +343,8 @@ def load_test(url: str, summary: Summary, settings: LoadSettings, log: Path,
              f"p95 {figures['p95_ms']:7.1f} ms")
 
     with gunicorn(url, settings.workers, settings.threads, log) as (base, process):
-        cookies = {login: login_cookie(base, _email(login, summary))
-                   for login in ("team", "clerk")}
+        cookies = {login: login_cookie(base, login_email(login, summary))
+                   for login in {page.login for page in PAGES if page.login}}
         for page in PAGES:
             headers = {"Cookie": cookies[page.login]} if page.login else {}
             measure(base, page, "full", headers, settings.duration)

@@ -22,6 +22,7 @@ from panel.feedback import views as feedback_views
 from panel.i18n import register_template_helpers, select_locale
 from panel.logging import configure_logging
 from panel.mail import cli as mail_cli
+from panel.mail import views as mail_views
 from panel.meetings import cli as meetings_cli
 from panel.meetings import views as meetings_views
 from panel.migrations import register_commands as register_migration_commands
@@ -32,6 +33,7 @@ from panel.residents import views as residents_views
 from panel.results import cli as results_cli
 from panel.results import views as results_views
 from panel.security import add_security_headers
+from panel.setup import views as setup_views
 from panel.signups import cli as signups_cli
 from panel.signups import views as signups_views
 from panel.site import views as site_views
@@ -68,10 +70,12 @@ def create_app(test_config: dict[str, Any] | None = None,
                       meetings_views.bp, results_views.bp, feedback_views.bp,
                       motions_views.bp, residents_views.bp, api_views.bp, privacy_views.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(mail_views.bp)
     production = app.config["PANEL_ENV"] == "production"
     app.after_request(lambda response: add_security_headers(response, production))
     register_migration_commands(app)
     for module in (areas_cli, auth_cli, demo_cli, mail_cli, meetings_cli, privacy_cli,
                    results_cli, signups_cli):
         module.register_commands(app)
+    setup_views.register(app)  # the setup checklist on the start page
     return app

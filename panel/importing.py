@@ -216,18 +216,21 @@ class Importer(Generic[Context, Plan]):
     def finish(self, report: ImportReport, plan: list[Plan], context: Context) -> None:
         """After the checks, before applying: notes about the whole file (optional)."""
 
-    def read(self, data: bytes, filename: str) -> Table:
+    def read(self, data: bytes, filename: str, header_line: int | None = None) -> Table:
         """The file as a table; its header row is the one (of the first few) with the most
-        known header names, so a title above the headers does no harm."""
-        return read_table(data, filename, self.known_headers())
+        known header names, so a title above the headers does no harm, or the line
+        ``header_line`` when staff chose it (see :func:`panel.tabular.read_table`)."""
+        return read_table(data, filename, self.known_headers(), header_line)
 
     def run(self, data: bytes, filename: str = "", *, dry_run: bool = False,
-            mapping: Mapping[str, str | None] | None = None) -> ImportReport:
+            mapping: Mapping[str, str | None] | None = None,
+            header_line: int | None = None) -> ImportReport:
         """Check every line and, unless ``dry_run`` (or a rejected line in an all-or-nothing
-        import), apply the plan. The checks are the same in both cases."""
+        import), apply the plan. The checks are the same in both cases. ``header_line``
+        names the line with the column names when it is not found by itself."""
         report = ImportReport(dry_run=dry_run, all_or_nothing=self.all_or_nothing)
         try:
-            table = self.read(data, filename)
+            table = self.read(data, filename, header_line)
         except DomainError as exc:
             report.file_errors.append(exc.message)
             return report

@@ -10,25 +10,39 @@ Usage::
         assert server.messages[0]["To"] == "resident@example.org"
 
 ``smtp_server(reply="451 try later")`` makes the server refuse every recipient (RCPT) with
-that reply; ``on="data"`` refuses at the end of DATA instead. ``server.reply`` can be
-changed (or set to None to accept again) while the server runs. The server offers no
-STARTTLS and no login, so set ``PANEL_SMTP_STARTTLS`` to False and leave the user empty.
+that reply; ``on="data"`` refuses at the end of DATA instead, ``on="mail"`` the sender (MAIL
+FROM). ``server.reply`` can be changed (or set to None to accept again) while the server
+runs. By default the server offers no STARTTLS and no login, so set
+``PANEL_SMTP_STARTTLS`` to False and leave the user empty.
+
+``starttls=True`` offers STARTTLS with ``tests/certs/server.pem`` (for 127.0.0.1 and
+localhost, signed by the test authority ``tests/certs/ca.pem``; point ``SSL_CERT_FILE`` to
+it to trust it), or with the ``certificate`` given (``tests/certs/other-name.pem`` is for
+mail.example.org); ``refuse_starttls=True`` offers STARTTLS but answers it with 454.
+``login=("user", "password")`` offers a login (only after STARTTLS when STARTTLS is
+offered, like most servers) and accepts that one; ``login_required=True`` refuses MAIL FROM
+with 530 until someone logged in (and offers the login only after STARTTLS).
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from pathlib import Path
 from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult
 
-__all__ = ["SmtpServer", "smtp_server"]
+__all__ = ["CERTS", "SmtpServer", "smtp_server"]
+
+CERTS = Path(__file__).resolve().parent / "certs"
 
 
 @dataclass
@@ -38,14 +52,23 @@ class SmtpServer:
     host: str
     port: int
     reply: str | None = None  # e.g. "451 try later" or "550 no such user"; None accepts
-    on: Literal["rcpt", "data"] = "rcpt"  # the command that gets ``reply``
+    on: Literal["mail", "rcpt", "data"] = "rcpt"  # the command that gets ``reply``
     messages: list[EmailMessage] = field(default_factory=list)  # accepted messages, in order
     envelope_recipients: list[list[str]] = field(default_factory=list)  # RCPT TO per message
+    logins: list[str] = field(default_factory=list)  # user names that logged in
 
 
 class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          mail_options: list[str]) -> str:
+        if self.server.reply and self.server.on == "mail":
+            return self.server.reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
@@ -71,12 +94,52 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class _RefusingStarttls(SMTP):
+    """Offers STARTTLS (it has a TLS context) but refuses the command."""
+
+    async def smtp_STARTTLS(self, arg: str) -> None:
+        await self.push("454 4.7.0 TLS not available due to local problem")
+
+
+class _Controller(Controller):
+    def __init__(self, *args: Any, smtp_class: type[SMTP] = SMTP, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.smtp_class = smtp_class
+
+    def factory(self) -> SMTP:
+        return self.smtp_class(self.handler, **self.SMTP_kwargs)
+
+
+def _authenticator(server: SmtpServer, user: str, password: str) -> Any:
+    def check(smtp: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        login = getattr(data, "login", b"").decode()
+        if login == user and getattr(data, "password", b"").decode() == password:
+            server.logins.append(login)
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+    return check
+
+
 @contextmanager
 def smtp_server(reply: str | None = None,
-                on: Literal["rcpt", "data"] = "rcpt") -> Iterator[SmtpServer]:
+                on: Literal["mail", "rcpt", "data"] = "rcpt", *,
+                starttls: bool = False, certificate: Path | None = None,
+                refuse_starttls: bool = False, login: tuple[str, str] | None = None,
+                login_required: bool = False) -> Iterator[SmtpServer]:
     """Start an SMTP server on a free port of 127.0.0.1; stop it when the block ends."""
     server = SmtpServer(host="127.0.0.1", port=_free_port(), reply=reply, on=on)
-    controller = Controller(_Handler(server), hostname=server.host, port=server.port)
+    options: dict[str, Any] = {"auth_required": login_required}
+    if starttls or certificate or refuse_starttls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certificate or CERTS / "server.pem")
+        options["tls_context"] = context
+    if login is not None:
+        options["authenticator"] = _authenticator(server, *login)
+        # login only after STARTTLS when the server offers it, or when it requires a login
+        options["auth_require_tls"] = "tls_context" in options or login_required
+    controller = _Controller(_Handler(server), hostname=server.host, port=server.port,
+                             smtp_class=_RefusingStarttls if refuse_starttls else SMTP,
+                             **options)
     controller.start()
     try:
         yield server

@@ -16,8 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text, update
 
-from bench.generate import CLERK_EMAIL, PASSWORD, Summary, populate
-from bench.run import PAGES, Page
+from bench.generate import PASSWORD, Summary, populate
+from bench.run import PAGES, Page, login_email
 from panel import conditional
 from panel.areas.models import Neighbourhood
 from panel.db import db, utcnow
@@ -49,8 +49,8 @@ def _path(page: Page, summary: Summary) -> str:
 def _client(app: Flask, login: str | None, summary: Summary) -> FlaskClient:
     client = app.test_client()
     if login:
-        email = summary.team_email if login == "team" else CLERK_EMAIL
-        answer = client.post("/beheer/inloggen", data={"email": email, "password": PASSWORD})
+        answer = client.post("/beheer/inloggen", data={"email": login_email(login, summary),
+                                                       "password": PASSWORD})
         assert answer.status_code == 302, f"login as {login} failed"
     return client
 

@@ -117,7 +117,11 @@ SCHEMAS: dict[str, Any] = {
         "code": STRING,
         "name": _ref("LocalizedText"),
         "explanation": _ref("LocalizedText"),
-        "unit": {"type": "string", "enum": ["percentage", "mark", "count"]},
+        "unit": {"type": "string", "enum": ["percentage", "mark", "count", "score"],
+                 "description": "percentage 0-100, mark (rapportcijfer) 1-10, count 0 or "
+                                "more, score (schaalscore) 0-10."},
+        "decimals": {**INTEGER, "description": "How many decimals the figures are shown "
+                                               "with on the website (0 for 32%, 1 for 7.3)."},
         "higherIsBetter": BOOLEAN,
         "theme": STRING,
     }, description="Something the safety survey measures."),

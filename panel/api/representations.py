@@ -85,6 +85,7 @@ def indicator(item: Indicator) -> dict[str, Any]:
         "name": {"nl": item.name_nl, "en": item.name_en},
         "explanation": {"nl": item.explanation_nl, "en": item.explanation_en},
         "unit": item.unit,
+        "decimals": item.decimals,
         "higherIsBetter": item.higher_is_better,
         "theme": item.theme,
     }

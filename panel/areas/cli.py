@@ -1,4 +1,4 @@
-"""Command line: load gebieden, wijken and buurten from a file."""
+"""Command line: set the municipality; load gebieden, wijken and buurten from a file."""
 
 from __future__ import annotations
 
@@ -8,11 +8,38 @@ import click
 from flask import Flask
 from flask_babel import gettext as _
 
+from panel.areas import services
 from panel.areas.importer import AreasImporter
+from panel.db import db
+from panel.errors import DomainError
 from panel.importing import finish_command
 
 
 def register_commands(app: Flask) -> None:
+    @app.cli.command("set-municipality")
+    @click.option("--code", required=True,
+                  help="The CBS municipality code: GM and four digits, e.g. GM0361 (0361 "
+                       "also works).")
+    @click.option("--name", required=True, help="The municipality's name, e.g. Alkmaar.")
+    def set_municipality_command(code: str, name: str) -> None:
+        """Set the municipality's CBS code and name (as the page Gemeente does)."""
+        before = services.get_municipality()
+        earlier = (before.code, before.name) if before is not None else None
+        try:
+            municipality = services.save_municipality(None, code, name)
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc.message)) from exc
+        db.session.commit()
+        click.echo(_("The municipality is set: %(code)s %(name)s.", code=municipality.code,
+                     name=municipality.name))
+        if earlier is not None and earlier != (municipality.code, municipality.name):
+            click.echo(_("Before, it was %(code)s %(name)s.", code=earlier[0], name=earlier[1]))
+        others = services.count_wijken_of_other_municipalities(municipality)
+        if others:
+            click.echo(_("Warning: %(count)s wijken have a code of another municipality. "
+                         "Check the code, or load the areas again.", count=others), err=True)
+
     @app.cli.command("load-areas")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Only check the file; change nothing.")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from panel.areas.models import Area, District, Municipality, Neighbourhood
@@ -22,6 +22,32 @@ AREA_CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 NEIGHBOURHOOD_CODE = re.compile(r"^WK\d{6}$")
 DISTRICT_CODE = re.compile(r"^BU\d{8}$")
 FIRST_CBS_YEAR = 2000
+# The digits of a CBS code after its prefix: GM0361, WK036101, BU03610101.
+CBS_DIGITS = {"GM": 4, "WK": 6, "BU": 8}
+
+
+def cbs_code(raw: str, prefix: str) -> str | None:
+    """A CBS code as CBS's own files may write it, in its full form: ``"3610101"``,
+    ``"03610101"``, ``"bu3610101"`` and ``"BU03610101"`` all become ``"BU03610101"`` for
+    the prefix ``"BU"`` (wijk ``"WK"``, municipality ``"GM"``). CBS writes codes in its
+    data files as numbers, so without the prefix and often without the leading zeros.
+    None when ``raw`` is not a code of that kind (letters, or too many digits)."""
+    value = raw.strip().strip('"').replace(" ", "").upper()
+    value = value.removeprefix(prefix)
+    digits = CBS_DIGITS[prefix]
+    if not value or len(value) > digits or not value.isascii() or not value.isdigit():
+        return None
+    return prefix + value.zfill(digits)
+
+
+def municipality_code(raw: str) -> str:
+    """What staff type as the municipality code, in its full form: ``gm0361`` and ``0361``
+    become ``GM0361``. Fewer than four digits are not filled up with zeros (``361`` may be a
+    typing error for ``3610``); such input is returned as it is and fails the check."""
+    value = raw.strip().upper()
+    if re.fullmatch(r"\d{4}", value):
+        return "GM" + value
+    return value
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -45,6 +71,13 @@ def public_overview_fingerprint() -> tuple[object, ...]:
         .outerjoin(Neighbourhood, Neighbourhood.area_id == Area.id)
         .order_by(Area.id, Neighbourhood.id)).all()
     return tuple(tuple(row) for row in rows)
+
+
+def count_wijken_of_other_municipalities(municipality: Municipality) -> int:
+    """How many wijken have a code that does not start with ``municipality``'s digits (the
+    areas were loaded for another code than the one set)."""
+    return db.session.scalar(select(func.count(Neighbourhood.id)).where(
+        Neighbourhood.code.not_like(f"WK{municipality.digits}%"))) or 0
 
 
 def areas_for(user: User) -> list[Area]:
@@ -141,10 +174,13 @@ def _raise_if(errors: Sequence[str]) -> None:
 
 # --- changing, by hand --------------------------------------------------------------------
 
-def save_municipality(user: User, code: str, name: str) -> Municipality:
-    """Create or update the municipality. Admin only. Raises DomainError on invalid input."""
-    require(may_administer(user))
-    code = code.strip().upper()
+def save_municipality(user: User | None, code: str, name: str) -> Municipality:
+    """Create or update the municipality: its CBS code (``GM0361``, also accepted as
+    ``gm0361`` or ``0361``) and name. ``user`` is the administrator doing it, or None for
+    the command line. Raises DomainError on invalid input."""
+    if user is not None:
+        require(may_administer(user))
+    code = municipality_code(code)
     errors = _check_name(name)
     if not MUNICIPALITY_CODE.match(code):
         errors.insert(0, str(_l("The municipality code must look like GM0361: GM and four "

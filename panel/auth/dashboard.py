@@ -1,16 +1,23 @@
 """The staff start page (``/beheer/``): the gebieden a staff member works on and the size of
-the municipality, in two queries whatever the size of the municipality."""
+the municipality, in two queries whatever the size of the municipality, and the parts that
+packages on top of auth add to it (the administrator's setup checklist, ``panel.setup``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from blinker import Namespace
 from sqlalchemy import func, select
 
 from panel.areas.models import Area, District, Neighbourhood
 from panel.auth.models import User
 from panel.auth.permissions import visible_areas
 from panel.db import db
+
+# Packages that read many domains (``panel.setup``) come after auth, so the start page does
+# not ask them for its parts: they connect a receiver, ``receiver(user) -> Markup | None``,
+# and the page shows what the receivers return, below the welcome.
+dashboard_parts = Namespace().signal("staff-dashboard")
 
 
 @dataclass(frozen=True)

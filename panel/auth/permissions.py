@@ -130,6 +130,15 @@ def visible_area_ids(user: Any) -> Select[tuple[int]]:
     return visible_areas(user).with_only_columns(Area.id).order_by(None)
 
 
+def staffed_area_ids() -> Select[tuple[int]]:
+    """The ids of the gebieden with at least one active area team member, as a subquery
+    for ``IN`` (a gebied without one has nobody to plan its meetings)."""
+    return (select(user_area.c.area_id)
+            .join(User, User.id == user_area.c.user_id)
+            .where(User.active.is_(True), User.role == Role.TEAM)
+            .distinct())
+
+
 def managed_area(user: Any, area_code: str) -> Area:
     """The gebied with ``area_code`` when ``user`` may work in it.
 

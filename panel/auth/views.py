@@ -78,8 +78,10 @@ def password_link_url(token: str) -> str:
 @login_required
 def dashboard() -> str:
     data = dashboard_services.overview(current_user)
+    parts = [part for _receiver, part in dashboard_services.dashboard_parts.send(current_user)
+             if part is not None]
     return render_template("auth/dashboard.html", areas=data.areas, counts=data.totals,
-                           two_factor_on=two_factor.has_two_factor(current_user))
+                           two_factor_on=two_factor.has_two_factor(current_user), parts=parts)
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])

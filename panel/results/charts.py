@@ -55,6 +55,7 @@ CHAR_WIDTH, BOLD_CHAR_WIDTH = 0.56, 0.61
 SCALES: dict[str, tuple[float, tuple[float, ...]] | None] = {
     "percentage": (100.0, (0.0, 50.0, 100.0)),
     "mark": (10.0, (0.0, 5.0, 10.0)),
+    "score": (10.0, (0.0, 5.0, 10.0)),  # a scale score, 0 to 10
     "count": None,  # 0 to a round number at or above the largest value
 }
 
@@ -89,10 +90,11 @@ def bar_chart(
 ) -> Markup:
     """A horizontal bar chart as inline SVG markup.
 
-    ``unit`` fixes the scale: ``"percentage"`` 0–100, ``"mark"`` 0–10 (ticks 0, 5, 10),
-    ``"count"`` 0 to a round maximum. Values outside the scale are drawn clipped to it (the
-    written value stays exact). ``chart_id`` must be unique on the page and a valid HTML id;
-    the title and description get the ids ``<chart_id>-title`` and ``<chart_id>-desc``.
+    ``unit`` fixes the scale: ``"percentage"`` 0–100, ``"mark"`` and ``"score"`` 0–10 (ticks
+    0, 5, 10), ``"count"`` 0 to a round maximum. Values outside the scale are drawn clipped
+    to it (the written value stays exact). ``chart_id`` must be unique on the page and a
+    valid HTML id; the title and description get the ids ``<chart_id>-title`` and
+    ``<chart_id>-desc``.
 
     ``value_format`` writes a value the way the page does (locale, decimals, "%").
     ``tick_format`` writes the axis ticks; by default whole numbers ("0%", "50%", "100%" and
@@ -247,7 +249,7 @@ def _default_tick_format(unit: str, value_format: Callable[[float], str]
                          ) -> Callable[[float], str]:
     if unit == "percentage":
         return lambda tick: f"{tick:.0f}%"
-    if unit == "mark":
+    if unit in ("mark", "score"):
         return lambda tick: f"{tick:.0f}"
     return value_format
 

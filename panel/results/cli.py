@@ -1,4 +1,5 @@
-"""Command line: import survey results per municipality, gebied and wijk from a file."""
+"""Command line: import survey results per municipality, gebied and wijk from a file, and
+load the indicators they are about."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from flask_babel import gettext as _
 
 from panel.importing import finish_command
 from panel.results.importer import ResultsImporter
+from panel.results.indicator_import import CATALOGUES, IndicatorsImporter, load_catalogue
 
 
 def register_commands(app: Flask) -> None:
-    """Add ``flask import-results FILE [--dry-run]`` to ``app``."""
+    """Add ``flask import-results FILE [--dry-run]`` and ``flask load-indicators FILE
+    [--dry-run]`` (or ``--catalogue NAME``) to ``app``."""
 
     @app.cli.command("import-results")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -27,3 +30,26 @@ def register_commands(app: Flask) -> None:
         """
         report = ResultsImporter(None).run(file.read_bytes(), file.name, dry_run=dry_run)
         finish_command(report, _("The results are saved."))
+
+    @app.cli.command("load-indicators")
+    @click.argument("file", required=False,
+                    type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--catalogue", type=click.Choice(sorted(CATALOGUES)),
+                  help="Load a catalogue shipped with the platform instead of a file.")
+    @click.option("--dry-run", is_flag=True, help="Only check the file; change nothing.")
+    def load_indicators_command(file: Path | None, catalogue: str | None,
+                                dry_run: bool) -> None:
+        """Load or update indicators from a CSV or XLSX file, or a shipped catalogue.
+
+        Columns: code, naam, eenheid (percentage, rapportcijfer, aantal or schaalscore),
+        hoger_is_beter (ja or nee), and optionally naam_en, uitleg, uitleg_en, decimalen,
+        thema and volgorde. English names work too. When any line is wrong, nothing changes.
+        """
+        if (file is None) == (catalogue is None):
+            raise click.UsageError(_("Give a file or --catalogue, not both."))
+        if file is not None:
+            report = IndicatorsImporter(None).run(file.read_bytes(), file.name,
+                                                  dry_run=dry_run)
+        else:
+            report = load_catalogue(None, str(catalogue), dry_run=dry_run)
+        finish_command(report, _("The indicators are saved."))

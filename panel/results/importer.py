@@ -9,7 +9,8 @@ Each line gets a status: new, updated, unchanged or rejected with the reasons (t
 skeleton in :mod:`panel.importing`). The import is all or nothing: when any line is
 rejected, nothing is imported at all, and a dry run computes exactly the same outcomes
 without changing anything. Editions that do not exist yet are created unpublished, so
-nothing shows on the public pages before an admin publishes it.
+nothing shows on the public pages before an admin publishes it. A retired indicator takes
+no new results; its existing results can still be corrected.
 """
 
 from __future__ import annotations
@@ -58,11 +59,13 @@ RANGES: dict[str, tuple[float, float | None]] = {
     Unit.PERCENTAGE: (0.0, 100.0),
     Unit.MARK: (1.0, 10.0),
     Unit.COUNT: (0.0, None),
+    Unit.SCORE: (0.0, 10.0),
 }
 RANGE_TEXTS = {
     Unit.PERCENTAGE: _l("between 0 and 100"),
     Unit.MARK: _l("between 1 and 10"),
     Unit.COUNT: _l("0 or more"),
+    Unit.SCORE: _l("between 0 and 10"),
 }
 
 
@@ -308,6 +311,10 @@ class ResultsImporter(Importer[_Context, _Planned]):
             line.reject(_l("This result is also on line %(line)s.", line=earlier))
             return None
         existing = context.results.get((year, indicator.id, code))
+        if existing is None and indicator.retired_at is not None:
+            line.reject(_l("The indicator '%(code)s' is retired: it takes no new results. "
+                           "Bring it back on the indicators page first.", code=indicator.code))
+            return None
         planned = _Planned(line=line.line, year=year, indicator=indicator,
                            area_level=str(level), area_code=code, value=value,
                            respondents=respondents, ci_low=ci_low, ci_high=ci_high,

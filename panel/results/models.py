@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from panel.db import UTCDateTime, db, utcnow
@@ -15,6 +16,22 @@ class Unit(enum.StrEnum):
     PERCENTAGE = "percentage"  # 0 to 100
     MARK = "mark"  # a report mark, 1 to 10
     COUNT = "count"  # 0 or more
+    SCORE = "score"  # a scale score, 0 to 10 (e.g. "fysieke verloedering")
+
+
+# How many decimals a figure is shown with, unless the indicator says otherwise.
+DEFAULT_DECIMALS: dict[str, int] = {Unit.PERCENTAGE: 0, Unit.MARK: 1, Unit.COUNT: 0,
+                                    Unit.SCORE: 1}
+MAX_DECIMALS = 3
+
+
+def default_decimals(unit: str | None) -> int:
+    """The usual number of decimals for ``unit``: 32%, 7,3, 120, 4,1."""
+    return DEFAULT_DECIMALS.get(unit or "", 0)
+
+
+def _decimals_for_unit(context: Any) -> int:
+    return default_decimals(context.get_current_parameters().get("unit"))
 
 
 class AreaLevel(enum.StrEnum):
@@ -38,6 +55,12 @@ class Indicator(db.Model):
     higher_is_better: Mapped[bool] = mapped_column(Boolean)
     theme: Mapped[str] = mapped_column(String(80), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # How many decimals a figure is shown with (0 for "32%", 1 for "7,3").
+    decimals: Mapped[int] = mapped_column(Integer, default=_decimals_for_unit,
+                                          server_default=text("0"))
+    # A retired indicator takes no new results and is left out where it has none; it is
+    # kept (never deleted) while it has results.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def name(self, language: str) -> str:
         return self.name_en if language == "en" else self.name_nl

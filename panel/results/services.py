@@ -150,7 +150,7 @@ def wijk_results(code: str, year: int | None = None, staff: bool = False) -> Wij
         before = figure_of(stored.get((report.previous_edition.id, indicator.id, wijk.code))) \
             if report.previous_edition else Figure()
         if mine.value is None and not mine.suppressed and whole.value is None:
-            continue  # the indicator was not measured in this edition
+            continue  # not measured in this edition (retired indicators among them)
         report.rows.append(Row(indicator, mine, whole, before, direction(indicator, mine, whole),
                                direction(indicator, mine, before)))
     return report

@@ -1,7 +1,10 @@
 """Survey results per wijk for everyone, a presentation mode for meetings, a CSV download,
-and the staff page for editions and imports."""
+and the staff pages for editions, imports and the indicators."""
 
 from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import format_decimal
@@ -11,13 +14,14 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from panel.areas import services as area_services
-from panel.auth.permissions import is_staff, require_staff
+from panel.auth.permissions import is_staff, may_administer, require, require_staff
 from panel.conditional import conditional
 from panel.exports import csv_bytes
 from panel.i18n import current_language
 from panel.outcome import outcome
-from panel.results import charts, forms, importer, services
-from panel.results.models import Indicator
+from panel.results import charts, forms, importer, indicators, services
+from panel.results.indicator_import import IndicatorsImporter, load_catalogue
+from panel.results.models import MAX_DECIMALS, Indicator, Unit, default_decimals
 
 bp = Blueprint("results", __name__)
 
@@ -28,14 +32,22 @@ def _staff() -> bool:
 
 
 def format_value(indicator: Indicator, value: float | None) -> str:
-    """A figure as residents read it: ``32,0%``, ``7,6`` or ``120``."""
+    """A figure as residents read it, with the indicator's number of decimals, rounded half
+    up and in the page's language: ``32%``, ``7,6`` or ``1.200`` in Dutch."""
     if value is None:
         return ""
-    if indicator.unit == "percentage":
-        return f"{format_decimal(value, '0.0')}%"
-    if indicator.unit == "mark":
-        return format_decimal(value, "0.0")
-    return format_decimal(value, "#,##0")
+    if not math.isfinite(value):
+        return str(value)
+    places = indicator.decimals if indicator.decimals is not None \
+        else default_decimals(indicator.unit)
+    places = max(0, min(MAX_DECIMALS, places))
+    rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    fraction = "." + "0" * places if places else ""
+    if indicator.unit == Unit.PERCENTAGE:
+        return f"{format_decimal(rounded, '0' + fraction)}%"
+    if indicator.unit == Unit.COUNT:
+        return format_decimal(rounded, "#,##0" + fraction)
+    return format_decimal(rounded, "0" + fraction)
 
 
 def figure_text(indicator: Indicator, figure: services.Figure) -> str:
@@ -144,3 +156,98 @@ def publish(year: int) -> BaseResponse:
                      else _("Edition %(year)s is no longer public.", year=year)):
             services.set_published(current_user, year, published)
     return redirect(url_for("results.editions"))
+
+
+# --- the indicators -----------------------------------------------------------------------
+
+def _indicators_page(form: forms.IndicatorsUploadForm, report: object = None) -> str:
+    return render_template("results/indicators.html",
+                           themes=indicators.indicators_by_theme(current_user), form=form,
+                           report=report, action=forms.ActionForm(),
+                           unit_labels=indicators.UNIT_LABELS)
+
+
+@bp.route("/beheer/indicatoren", methods=["GET", "POST"], endpoint="indicators")
+@login_required
+def indicators_page() -> str:
+    require(may_administer(current_user))
+    form = forms.IndicatorsUploadForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        with outcome():  # commits what was applied (a check or a rejected file changes nothing)
+            report = IndicatorsImporter(current_user).run(
+                upload.read(), upload.filename or "", dry_run=bool(form.dry_run.data))
+    return _indicators_page(form, report)
+
+
+@bp.post("/beheer/indicatoren/veiligheidsmonitor")
+@login_required
+def load_standard_indicators() -> str:
+    require(may_administer(current_user))
+    report = None
+    if forms.ActionForm().validate_on_submit():
+        with outcome():
+            report = load_catalogue(current_user, "veiligheidsmonitor")
+    return _indicators_page(forms.IndicatorsUploadForm(formdata=None), report)
+
+
+def _indicator_data(form: forms.IndicatorForm) -> indicators.IndicatorData:
+    return indicators.IndicatorData(
+        code=form.code.data or "", name_nl=form.name_nl.data or "",
+        name_en=form.name_en.data or "", explanation_nl=form.explanation_nl.data or "",
+        explanation_en=form.explanation_en.data or "", unit=form.unit.data or "",
+        higher_is_better=form.higher_is_better.data == "1", decimals=form.decimals.data,
+        theme=form.theme.data or "", position=form.position.data)
+
+
+@bp.route("/beheer/indicatoren/nieuw", methods=["GET", "POST"])
+@bp.route("/beheer/indicatoren/<code>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit_indicator(code: str | None = None) -> str | BaseResponse:
+    require(may_administer(current_user))
+    item = indicators.get_indicator(current_user, code) if code else None
+    form = forms.IndicatorForm(obj=item)
+    if item is not None and not form.is_submitted():
+        form.higher_is_better.data = "1" if item.higher_is_better else "0"
+        form.position.data = indicators.order_number(item)
+    if form.validate_on_submit():
+        with outcome(_("The indicator is saved.")) as saved:
+            indicators.save_indicator(current_user, _indicator_data(form), item)
+        if saved:
+            return redirect(url_for("results.indicators"))
+    return render_template("results/indicator_edit.html", form=form, item=item,
+                           results=indicators.result_count(item) if item else 0,
+                           action=forms.ActionForm())
+
+
+@bp.post("/beheer/indicatoren/<code>/verplaatsen")
+@login_required
+def move_indicator(code: str) -> BaseResponse:
+    if forms.ActionForm().validate_on_submit():
+        with outcome():
+            indicators.move(current_user, code, -1 if request.form.get("richting") == "omhoog"
+                            else 1)
+    return redirect(url_for("results.indicators", _anchor=f"indicator-{code}"))
+
+
+@bp.post("/beheer/indicatoren/<code>/buiten-gebruik")
+@login_required
+def retire_indicator(code: str) -> BaseResponse:
+    if forms.ActionForm().validate_on_submit():
+        retired = request.form.get("retired") == "1"
+        with outcome(_("The indicator is retired: it takes no new results.") if retired
+                     else _("The indicator is in use again.")):
+            indicators.set_retired(current_user, code, retired)
+    return redirect(url_for("results.indicators"))
+
+
+@bp.post("/beheer/indicatoren/<code>/verwijderen")
+@login_required
+def delete_indicator(code: str) -> BaseResponse:
+    if forms.ActionForm().validate_on_submit():
+        with outcome(_("The indicator is deleted.")) as deleted:
+            indicators.delete(current_user, code)
+        if not deleted:
+            return redirect(url_for("results.edit_indicator", code=code))
+    return redirect(url_for("results.indicators"))

@@ -46,6 +46,13 @@ CHANNEL_LABELS = {
     ConsentChannel.PHONE.value: _l("By phone"),
 }
 
+# What an answer to the panel question counts as, in the survey import's mapping step.
+ANSWER_LABELS = {
+    "yes": _l("Yes: invite"),
+    "no": _l("No"),
+    "skip": _l("Skip"),
+}
+
 
 def labels() -> dict[str, object]:
     """The labels the member pages show (staff and the resident's own page)."""
@@ -120,6 +127,13 @@ class StaffConfirmForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField(_l("Survey export (CSV or XLSX)"),
                      validators=[FileRequired(_l("Choose a file."))])
+
+
+class PostcodesUploadForm(FlaskForm):
+    file = FileField(_l("Postcode file (CSV, XLSX or ZIP)"),
+                     validators=[FileRequired(_l("Choose a file."))])
+    dry_run = BooleanField(_l("Only check the file, change nothing"), default=True,
+                           validators=[Optional()])
 
 
 class StatementForm(FlaskForm):

@@ -74,7 +74,8 @@ class PanelMember(db.Model):
     # Keyed hash of the respondent id, kept after leaving so a re-import never re-invites.
     respondent_key: Mapped[str | None] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(120), default="")
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # Not unique: people of one household may share an address (each has their own links).
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
     phone: Mapped[str] = mapped_column(String(40), default="")
     postcode: Mapped[str] = mapped_column(String(6), default="")
     house_number: Mapped[str] = mapped_column(String(10), default="")

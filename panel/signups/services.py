@@ -350,9 +350,10 @@ class JoinRequest:
 def join(request: JoinRequest) -> None:
     """Someone joins online. Creates a pending member and emails a confirmation link.
 
-    When the email is already known, nobody new is created; the person gets an email (a new
-    confirmation link, or a link to their own page) and the caller shows the same page as
-    for a new sign-up, so the form never reveals whether an email was known.
+    When the email is already known, nobody new is created; each person with that address
+    (people of one household may share one) gets an email of their own (a new confirmation
+    link, or a link to their own page) and the caller shows the same page as for a new
+    sign-up, so the form never reveals whether an email was known.
     Raises DomainError for invalid input and PostcodeUnknown when the wijk must be chosen.
     """
     name = " ".join(request.name.split())
@@ -386,12 +387,14 @@ def join(request: JoinRequest) -> None:
     else:
         raise PostcodeUnknown(_l("Fill in your postcode, or choose your wijk."))
 
-    existing = db.session.scalars(select(PanelMember).where(PanelMember.email == email)).first()
-    if existing is not None:
-        if existing.status == MemberStatus.MEMBER:
-            send_member_mail(existing, _l("You are already in the wijkpanel"), "already_member")
-        else:
-            send_confirmation(existing)
+    existing = members_with_email(email)
+    if existing:
+        for known in existing:
+            if known.status == MemberStatus.MEMBER:
+                send_member_mail(known, _l("You are already in the wijkpanel"),
+                                 "already_member")
+            else:
+                send_confirmation(known)
         return
 
     member = PanelMember(neighbourhood=wijk, status=MemberStatus.PENDING.value,
@@ -473,8 +476,18 @@ def member_by_short_code(code: str) -> PanelMember:
     return member
 
 
+def members_with_email(address: str) -> list[PanelMember]:
+    """The members (not those who left) with this email address, oldest first: people of
+    one household may share one."""
+    return list(db.session.scalars(
+        select(PanelMember).where(PanelMember.email == address,
+                                  PanelMember.status != MemberStatus.LEFT.value)
+        .order_by(PanelMember.id)))
+
+
 def request_access_link(email: str) -> None:
-    """Email a personal page link (or a new confirmation link) to a known address.
+    """Email a personal page link (or a new confirmation link) to a known address: one
+    email for each member with that address, each with their own link.
 
     Does the same visible thing for unknown and invalid addresses: nothing is revealed.
     """
@@ -482,13 +495,11 @@ def request_access_link(email: str) -> None:
         address = normalise_email(email)
     except DomainError:
         return
-    member = db.session.scalars(select(PanelMember).where(PanelMember.email == address)).first()
-    if member is None or member.status == MemberStatus.LEFT:
-        return
-    if member.status == MemberStatus.MEMBER:
-        send_member_mail(member, _l("Your link to your own page"), "access_link")
-    else:
-        send_confirmation(member)
+    for member in members_with_email(address):
+        if member.status == MemberStatus.MEMBER:
+            send_member_mail(member, _l("Your link to your own page"), "access_link")
+        else:
+            send_confirmation(member)
 
 
 def get_member(member_id: int | None) -> PanelMember | None:
@@ -512,18 +523,16 @@ class DetailsChange:
 
 
 def update_details(member: PanelMember, change: DetailsChange) -> PanelMember:
-    """A resident changes their own details. Raises DomainError for invalid input."""
+    """A resident changes their own details. Raises DomainError for invalid input.
+
+    The email address may be one another member has (people of one household may share
+    one), so the page reveals nothing about other people's addresses."""
     name = " ".join(change.name.split())
     if not name:
         raise DomainError(_l("Fill in your name."))
     email = normalise_email(change.email) if change.email.strip() else None
     if email is None and member.email:
         raise DomainError(_l("Fill in your email address."))
-    if email and email != member.email:
-        taken = db.session.scalars(select(PanelMember.id).where(
-            PanelMember.email == email, PanelMember.id != member.id)).first()
-        if taken is not None:
-            raise DomainError(_l("This email address cannot be used. Choose another one."))
     member.name = name
     member.email = email
     member.phone = validation.phone(change.phone)
@@ -540,7 +549,10 @@ def leave(member: PanelMember) -> None:
     so aggregate counts remain true."""
     now = utcnow()
     member_leaving.send(member)
-    if member.email:
+    if member.email and not any(other.id != member.id
+                                for other in members_with_email(member.email)):
+        # Not while someone of the same household still uses the address: the outbox
+        # knows messages by address only, and theirs must still go.
         mail.forget_address(member.email)
     for consent in member.consents:
         consent.withdrawn_at = consent.withdrawn_at or now

@@ -247,9 +247,7 @@ def register(user: User, reg: Registration) -> PanelMember:
     if not email and not phone and not (postcode and house_number):
         raise DomainError(_l("Fill in an email address, a phone number or an address, so "
                              "we can reach this resident."))
-    if email and db.session.scalars(select(PanelMember.id).where(
-            PanelMember.email == email)).first() is not None:
-        raise DomainError(_l("There is already a panel member with this email address."))
+    _check_not_registered(name, email)
     channel = ConsentChannel(reg.channel) if reg.channel in (
         ConsentChannel.PAPER, ConsentChannel.PHONE) else ConsentChannel.PAPER
     member = PanelMember(neighbourhood=wijk, status=MemberStatus.MEMBER.value,
@@ -266,6 +264,17 @@ def register(user: User, reg: Registration) -> PanelMember:
     return member
 
 
+def _check_not_registered(name: str, email: str | None, member_id: int | None = None) -> None:
+    """People of one household may share an email address, but a second member with the
+    same name and address is the same person twice. Raises DomainError."""
+    if not email:
+        return
+    for other in services.members_with_email(email):
+        if other.id != member_id and other.name.casefold() == name.casefold():
+            raise DomainError(_l("There is already a panel member with this name and email "
+                                 "address."))
+
+
 def update_member(user: User, member_id: int, reg: Registration) -> PanelMember:
     """Staff change a resident's details at the resident's request (by phone or post).
     Raises DomainError for invalid input, NotFound outside the user's gebieden."""
@@ -278,9 +287,7 @@ def update_member(user: User, member_id: int, reg: Registration) -> PanelMember:
     if not name:
         raise DomainError(_l("Fill in the name."))
     email = services.normalise_email(reg.email) if reg.email.strip() else None
-    if email and db.session.scalars(select(PanelMember.id).where(
-            PanelMember.email == email, PanelMember.id != member.id)).first() is not None:
-        raise DomainError(_l("There is already a panel member with this email address."))
+    _check_not_registered(name, email, member.id)
     member.name, member.email, member.neighbourhood = name, email, wijk
     member.phone = validation.phone(reg.phone)
     member.postcode = validation.postcode(reg.postcode) if reg.postcode.strip() else ""

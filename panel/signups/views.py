@@ -35,6 +35,7 @@ from panel.privacy import services as audit
 from panel.security import no_store
 from panel.signups import forms, importer, residents, services, staff
 from panel.signups.models import PanelMember
+from panel.signups.postcodes import PostcodesImporter, postcode_count
 
 bp = Blueprint("signups", __name__)
 
@@ -329,18 +330,23 @@ def import_upload() -> str | BaseResponse:
 @login_required
 def import_review(record_id: int) -> str | BaseResponse:
     record = importer.get_upload(current_user, record_id)
-    headers, detected = importer.columns_of(current_user, record)
-    chosen = {name: request.form.get(f"map-{name}") for name in importer.FIELDS} \
-        if request.method == "POST" else detected
-    mapping = {name: (header if header and header in headers else None)
-               for name, header in chosen.items()}
+    posted = request.method == "POST"
+    header_line = request.form.get("header_line", type=int) if posted else None
+    # A new header row has other headers: its columns are found again by their names.
+    same_header = posted and request.form.get("shown_header_line", type=int) == header_line
+    mapping = {name: request.form.get(f"map-{name}") for name in importer.FIELDS} \
+        if same_header else None
+    answers = _posted_answers() if posted else {}
+    review = importer.review_upload(current_user, record, header_line, mapping, answers)
     form = forms.ActionForm()
     report = None
     if request.method == "GET" or form.validate_on_submit():
-        dry_run = request.method == "GET" or request.form.get("dry_run") != "0"
+        dry_run = not same_header or request.form.get("dry_run") != "0"
         with outcome():
             with audit.created_objects(PanelMember) as created:
-                report = importer.run_upload(current_user, record, mapping, dry_run=dry_run)
+                report = importer.run_upload(current_user, record, review.mapping,
+                                             dry_run=dry_run, header_line=review.header_line,
+                                             answers=answers)
             if report.applied:
                 audit.record("import", "import", record.id, detail="; ".join(
                     f"{status}={count}" for status, count in report.summary().items()))
@@ -348,8 +354,31 @@ def import_review(record_id: int) -> str | BaseResponse:
                     audit.record("register", "member", new_member.id,
                                  detail=f"survey import {record.id}")
     return no_store(make_response(render_template(
-        "signups/import_review.html", record=record, headers=headers, mapping=mapping,
-        report=report, form=form, field_labels=importer.FIELD_LABELS)))
+        "signups/import_review.html", record=record, review=review, report=report, form=form,
+        field_labels=importer.FIELD_LABELS, answer_labels=forms.ANSWER_LABELS)))
+
+
+def _posted_answers() -> dict[str, str]:
+    """Staff's choice (yes, no or skip) per distinct answer in the mapping step."""
+    return {request.form.get(f"answer-{i}-key", ""): request.form.get(f"answer-{i}", "")
+            for i in range(importer.MAX_ANSWERS)
+            if request.form.get(f"answer-{i}-key")}
+
+
+@bp.route("/beheer/postcodes", methods=["GET", "POST"])
+@login_required
+def postcodes() -> str:
+    """Load the postcode table from a file (also CBS's postcode–house number–buurt file)."""
+    require(may_administer(current_user))
+    form = forms.PostcodesUploadForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        with outcome():  # commits what was applied (a check or a rejected file changes nothing)
+            report = PostcodesImporter(current_user).run(
+                upload.read(), upload.filename or "", dry_run=bool(form.dry_run.data))
+    return render_template("signups/postcodes.html", form=form, report=report,
+                           count=postcode_count())
 
 
 @bp.route("/beheer/toestemming", methods=["GET", "POST"])

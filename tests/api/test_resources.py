@@ -61,7 +61,8 @@ def test_indicatoren(client: FlaskClient, demo: Demo) -> None:
                  "en": "Ever feels unsafe in their own neighbourhood"},
         "explanation": {"nl": "Het deel van de inwoners dat dit zegt, in procenten.",
                         "en": "The share of residents who say so, as a percentage."},
-        "unit": "percentage", "higherIsBetter": False, "theme": "Veiligheidsgevoel",
+        "unit": "percentage", "decimals": 0, "higherIsBetter": False,
+        "theme": "Veiligheidsgevoel",
     }
     assert body["items"][1]["code"] == "cijfer_leefbaarheid"
 

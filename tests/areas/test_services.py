@@ -212,9 +212,12 @@ def test_save_by_hand_checks_codes_and_duplicates(session, admin):
 
 
 def test_municipality_code_is_checked(session, admin):
-    with pytest.raises(DomainError, match="GM0361"):
-        services.save_municipality(admin, "0361", "Alkmaar")
+    for wrong in ("361", "GM361", "03610", "WK036101"):
+        with pytest.raises(DomainError, match="GM0361"):
+            services.save_municipality(admin, wrong, "Alkmaar")
     assert services.save_municipality(admin, "gm0362", "Elders").code == "GM0362"
+    # Four digits are the code without GM (CBS writes codes as numbers).
+    assert services.save_municipality(admin, "0361", "Alkmaar").code == "GM0361"
 
 
 def test_team_member_sees_only_own_gebieden(session):

@@ -22,26 +22,32 @@ def test_wijk_results_and_presentation(page: Page, demo):
 
     page.goto("/wijken/WK036101")
     page.get_by_role("link", name="Presentatie", exact=True).click()
-    expect(page.get_by_text("1 van 8")).to_be_visible()
+    on_slide(page, 1)
     check_accessibility(page)
     page.keyboard.press("ArrowRight")
-    expect(page.get_by_text("2 van 8")).to_be_visible()
+    on_slide(page, 2)
     page.get_by_role("link", name="Volgende").click()
-    expect(page.get_by_text("3 van 8")).to_be_visible()
-    page.wait_for_load_state()  # the keys work once the deferred script has run
+    on_slide(page, 3)
     page.set_viewport_size({"width": 1280, "height": 1000})  # the projector in the meeting
     taller = page.evaluate("document.scrollingElement.scrollHeight - window.innerHeight")
     if taller > 1:  # a slide taller than the screen first scrolls to its end
         page.keyboard.press("End")
         page.wait_for_function("document.scrollingElement.scrollTop + window.innerHeight"
                                " >= document.scrollingElement.scrollHeight - 1")
-        expect(page.get_by_text("3 van 8")).to_be_visible()
+        on_slide(page, 3)
     page.keyboard.press("End")
-    expect(page.get_by_text("8 van 8")).to_be_visible()
+    on_slide(page, 8)
     page.keyboard.press("ArrowLeft")
-    expect(page.get_by_text("7 van 8")).to_be_visible()
+    on_slide(page, 7)
     expect(page.get_by_role("button", name="Volledig scherm")).to_be_visible()
     check_accessibility(page)
+
+
+def on_slide(page: Page, number: int) -> None:
+    """Wait until slide ``number`` of 8 is shown and its keys work (the script is deferred:
+    a key pressed before it ran would be lost)."""
+    expect(page.get_by_text(f"{number} van 8")).to_be_visible()
+    page.wait_for_load_state()
 
 
 def test_small_wijk_shows_no_figures(page: Page, demo):

@@ -106,7 +106,8 @@ def test_queue_many_stores_what_queue_stores(session):
                        "language", "status", "attempts", "last_error", "message_id"):
             assert getattr(message, column) == getattr(single, column), column
         assert message.status == MailStatus.QUEUED and message.sent_at is None
-        assert json.loads(message.headers) == headers
+        assert json.loads(message.headers) == {**headers,
+                                               "X-Wijkpanel-Template": "test_message"}
     session.rollback()
     assert session.scalar(select(func.count(OutboxMessage.id))) == 0
 

@@ -122,24 +122,26 @@ def test_people_who_left_are_never_invited_again(world):
 
 def test_each_bad_row_is_rejected_with_its_reason(world):
     data = (HEADER
-            + "R1;A;not-an-email;;1801 AA;1;;ja\n"       # 2 invalid email
+            + "R1;A;not-an-email;;;;WK036101;ja\n"       # 2 invalid email, no other way
             + "R2;B;b@example.org;;;;WK999999;ja\n"       # 3 unknown wijk
             + "R3;C;c@example.org;;9999 ZZ;1;;ja\n"       # 4 postcode not in municipality
             + "R4;D;d@example.org;;1801 AA;1;;ja\n"       # 5 fine
             + "R4;D;d2@example.org;;1801 AA;1;;ja\n"      # 6 duplicate respondent id
-            + "R5;E;D@example.org;;1801 AA;2;;ja\n"       # 7 duplicate email
-            + "R6;F;f@example.org;;1801 AA;1;;misschien\n"  # 8 answer not understood
+            + ";E;D@example.org;;1801 AA;2;;ja\n"         # 7 new: no number, new email
+            + ";E;d@Example.org;;1801 AA;2;;ja\n"         # 8 duplicate email, no number
             + ";G;;;;;WK036101;ja\n"                      # 9 no id and no email
             + "R8;H;;;;;WK036101;ja\n"                    # 10 no way to reach
-            + "R9;I;i@example.org;;12;1;;ja\n")           # 11 malformed postcode
+            + "R9;I;i@example.org;;12;1;;ja\n"            # 11 malformed postcode
+            + ";J;not-an-email;072 123 45 67;;;WK036101;ja\n")  # 12 invalid, no number
     report = run(data)
     outcome = {r.line: (r.status, " ".join(r.messages)) for r in report.lines}
-    assert outcome[5][0] == "new"
+    assert outcome[5][0] == "new" and outcome[7][0] == "new"
     rejected = {line for line, (status, _) in outcome.items() if status == "rejected"}
-    assert rejected == {2, 3, 4, 6, 7, 8, 9, 10, 11}
-    assert "5" in outcome[6][1] and "5" in outcome[7][1]
+    assert rejected == {2, 3, 4, 6, 8, 9, 10, 11, 12}
+    assert "5" in outcome[6][1] and "7" in outcome[8][1]
     assert "9999ZZ" in outcome[4][1]
-    assert count() == 1
+    assert outcome[2][1] == outcome[12][1] == "Het e-mailadres klopt niet."
+    assert count() == 2
 
 
 def test_windows_1252_with_semicolons_as_dutch_excel_writes_it(world):
