@@ -254,6 +254,8 @@ def populate(scale: float, seed: int = DEFAULT_SEED, *,
         if connection.dialect.name == "postgresql":
             _move_sequences(connection)
     _finalise_reports(summary, world)
+    _boundaries(world)
+    say(f"boundaries: {len(world.wijken)} wijken")
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
 
@@ -583,8 +585,8 @@ def _feedback(writer: _Writer, rng: random.Random, sizes: Sizes, world: _World) 
 
 
 def _results(writer: _Writer, rng: random.Random, sizes: Sizes, world: _World) -> None:
-    """Published survey editions with every indicator for every wijk and the municipality;
-    two wijken have too few respondents, so their figures stay hidden."""
+    """Published survey editions with every indicator for every wijk, every gebied and the
+    municipality; two wijken have too few respondents, so their figures stay hidden."""
     indicators = []
     for number in range(1, sizes.indicators + 1):
         unit = UNITS[(number - 1) % len(UNITS)]
@@ -614,6 +616,9 @@ def _results(writer: _Writer, rng: random.Random, sizes: Sizes, world: _World) -
                 base = rng.uniform(10, 45) if unit == "percentage" else rng.uniform(6.2, 7.8)
                 targets = [("municipality", MUNICIPALITY_CODE, base, 2400)]
                 spread = 9.0 if unit == "percentage" else 0.6
+                for area_code in world.area_codes:
+                    targets.append(("area", area_code, base + rng.uniform(-spread, spread) / 2,
+                                    rng.randint(400, 900)))
                 for _wijk_id, code, _area in world.wijken:
                     targets.append(("neighbourhood", code, base + rng.uniform(-spread, spread),
                                     18 if code in small else rng.randint(60, 240)))
@@ -630,6 +635,40 @@ def _results(writer: _Writer, rng: random.Random, sizes: Sizes, world: _World) -
                            "ci_low": low, "ci_high": high}
 
     writer.insert(Result.__table__, rows())
+
+
+def _boundaries(world: _World) -> None:
+    """A shape for every wijk (cells around points in a circle of 12 km, in RD New, with
+    wobbly edges of about 70 points each), through the boundaries importer, so the maps are
+    as heavy as a real city's."""
+    import shapely  # only the benchmark's map pages need it here
+
+    from panel.areas.boundaries_importer import BoundariesImporter
+
+    rng = random.Random(7)  # noqa: S311 (synthetic shapes)
+    centre_x, centre_y, radius = 112000.0, 517000.0, 6000.0
+    points: list[tuple[float, float]] = []
+    while len(points) < len(world.wijken):
+        x, y = rng.uniform(-1, 1), rng.uniform(-1, 1)
+        if x * x + y * y <= 1:
+            points.append((centre_x + x * radius, centre_y + y * radius))
+    outline = shapely.Point(centre_x, centre_y).buffer(radius * 1.02, 64)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(points),
+                                                       extend_to=outline))
+    features = []
+    for (_wijk_id, code, _area), point in zip(world.wijken, points, strict=True):
+        cell = next(c for c in cells if c.contains(shapely.Point(point)))
+        ring = list(shapely.segmentize(cell.intersection(outline), 120).exterior.coords)
+        wobbly = [[round(x + (hash((round(x), round(y))) % 61 - 30)),
+                   round(y + (hash((round(y), round(x))) % 61 - 30))] for x, y in ring]
+        wobbly[-1] = wobbly[0]
+        features.append({"type": "Feature", "properties": {"wijkcode": code},
+                         "geometry": {"type": "Polygon", "coordinates": [wobbly]}})
+    data = json.dumps({"type": "FeatureCollection", "features": features, "crs": {
+        "type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}}).encode()
+    report = BoundariesImporter(None).run(data, "wijken.geojson")
+    assert report.applied, report.file_errors  # noqa: S101 (the generator's own data)
+    db.session.commit()
 
 
 def _motions(writer: _Writer, rng: random.Random, sizes: Sizes, world: _World,

@@ -100,6 +100,11 @@ PAGES = [
     Page("meetings", "/bijeenkomsten", public=True),
     Page("feedback", "/terugkoppeling/{wijk}", public=True),
     Page("api", "/api/v1/wijken/{wijk}/resultaten", public=True),
+    Page("results", "/uitkomsten", public=True),
+    Page("indicator", "/uitkomsten/indicator_01", public=True),
+    Page("trend", "/uitkomsten/indicator_01/ontwikkeling/{wijk}", public=True),
+    Page("gebied", "/gebieden/{area}", public=True),
+    Page("boundaries", "/api/v1/grenzen", public=True),
     Page("dashboard", "/beheer/", login="team"),
     Page("members", "/beheer/leden", login="team"),
     Page("report", "/beheer/moties/rapportages/{report}", login="clerk"),
@@ -111,7 +116,8 @@ PAGES = [
 
 
 def _path(page: Page, summary: Summary) -> str:
-    return page.path.format(wijk=summary.wijk_code, report=summary.report_id)
+    return page.path.format(wijk=summary.wijk_code, area=summary.area_code,
+                            report=summary.report_id)
 
 
 def _say(message: str) -> None:

@@ -1,7 +1,8 @@
 """Values a worker keeps in memory by key: least recently used first out, within a budget.
 
-Used for built public pages (``panel.conditional``) and for draft motion reports and the
-rendered parts of their page (``panel.motions.services``). Whoever keeps a value makes
+Used for built public pages (``panel.conditional``), for draft motion reports and the
+rendered parts of their page (``panel.motions.services``) and for the rendered trend
+charts (``panel.results.trends``). Whoever keeps a value makes
 sure its key says everything the value depends on, so a kept value is never out of date;
 this is an optimisation in each process's memory, not state shared between processes.
 

@@ -1,7 +1,7 @@
 """Imports every domain's models so that the metadata knows all tables (for Alembic and
 for tests). Nothing else belongs here."""
 
-from panel.areas.models import Area, District, Municipality, Neighbourhood
+from panel.areas.models import Area, Boundary, District, Municipality, Neighbourhood
 from panel.auth.models import PasswordLink, RecoveryCode, User, user_area
 from panel.feedback.models import (
     Action,
@@ -48,4 +48,5 @@ __all__ = ["Action", "ActionUpdate", "Area", "AuditEvent", "Consent", "ConsentSt
            "Municipality", "Neighbourhood", "Notification", "OutboxMessage", "PanelMember",
            "PasswordLink", "PollSlot", "PollVote", "Postcode", "RecoveryCode", "Reply", "Result",
            "Theme", "User", "action_item", "action_meeting", "meeting_neighbourhood",
-           "meeting_staff", "motion_area", "motion_neighbourhood", "motion_theme", "user_area"]
+           "meeting_staff", "motion_area", "motion_neighbourhood", "motion_theme", "user_area",
+           "Boundary"]

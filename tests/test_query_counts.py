@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text, update
 
-from bench.generate import PASSWORD, Summary, populate
+from bench.generate import MUNICIPALITY_CODE, PASSWORD, Summary, populate
 from bench.run import PAGES, Page, login_email
 from panel import conditional
 from panel.areas.models import Neighbourhood
@@ -28,7 +28,7 @@ from tests.statements import counting
 from tests.timing import Clock
 
 SCALES = (0.2, 3)  # at 0.2 a team's member list is shorter than one page
-PUBLIC_WITH_ETAG = ("wijk", "meetings", "feedback")
+PUBLIC_WITH_ETAG = ("wijk", "meetings", "feedback", "results", "indicator", "trend", "gebied")
 
 
 def _empty_tables() -> None:
@@ -43,7 +43,8 @@ def _empty_tables() -> None:
 
 
 def _path(page: Page, summary: Summary) -> str:
-    return page.path.format(wijk=summary.wijk_code, report=summary.report_id)
+    return page.path.format(wijk=summary.wijk_code, area=summary.area_code,
+                            report=summary.report_id)
 
 
 def _client(app: Flask, login: str | None, summary: Summary) -> FlaskClient:
@@ -123,9 +124,13 @@ def _public(name: str) -> Page:
 
 def _change(name: str, summary: Summary) -> None:
     """Change something the public page ``name`` shows, through the ORM, and commit."""
-    if name == "wijk":  # a figure of the newest edition
-        result = db.session.scalars(select(Result).where(Result.area_code == summary.wijk_code)
-                                    .order_by(Result.id.desc())).first()
+    if name in ("wijk", "indicator", "trend", "results", "gebied"):  # a figure shown
+        code = {"results": MUNICIPALITY_CODE, "gebied": summary.area_code}.get(
+            name, summary.wijk_code)
+        query = select(Result).where(Result.area_code == code).order_by(Result.id.desc())
+        if name in ("indicator", "trend", "results"):  # the first indicator
+            query = query.where(Result.indicator_id == 1)
+        result = db.session.scalars(query).first()
         assert result is not None
         result.value = result.value + 1
     elif name == "meetings":  # an upcoming meeting's title

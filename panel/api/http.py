@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 API_VERSION = "1.0.0"
 JSON = "application/json"
+GEOJSON = "application/geo+json"
 PROBLEM_JSON = "application/problem+json"
 CACHE_SECONDS = 300
 DEFAULT_PAGE_SIZE = 20
@@ -72,10 +73,11 @@ def _dump(payload: object) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def json_response(payload: object, links: Mapping[str, str] | None = None) -> Response:
-    """``payload`` as ``application/json``; ``links`` (relation to URL) also become the
-    ``Link`` header (RFC 8288)."""
-    response = Response(_dump(payload), mimetype=JSON)
+def json_response(payload: object, links: Mapping[str, str] | None = None,
+                  mimetype: str = JSON) -> Response:
+    """``payload`` as ``application/json`` (or ``mimetype``, such as :data:`GEOJSON`);
+    ``links`` (relation to URL) also become the ``Link`` header (RFC 8288)."""
+    response = Response(_dump(payload), mimetype=mimetype)
     if links:
         response.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"'
                                              for rel, url in links.items())
@@ -186,6 +188,21 @@ def edition_year(args: MultiDict[str, str]) -> int | None:
     if problems:
         raise InvalidParameters(problems)
     return int(raw) if raw is not None else None
+
+
+BOUNDARY_LEVELS = {"wijk": "neighbourhood", "buurt": "district"}
+
+
+def boundary_level(args: MultiDict[str, str]) -> str:
+    """``?niveau=wijk`` (the default) or ``?niveau=buurt``, as the level of the shapes
+    (``neighbourhood``, ``district``). Raises InvalidParameters."""
+    problems: list[InvalidParam] = []
+    raw = _single(args, "niveau", problems)
+    if raw is not None and raw not in BOUNDARY_LEVELS:
+        problems.append(InvalidParam("niveau", "niveau must be wijk or buurt."))
+    if problems:
+        raise InvalidParameters(problems)
+    return BOUNDARY_LEVELS[raw or "wijk"]
 
 
 def page_links(endpoint: str, values: Mapping[str, Any], current: Pagination,

@@ -16,6 +16,7 @@ from panel.api.http import (
     API_VERSION,
     DEFAULT_PAGE_SIZE,
     FIRST_YEAR,
+    GEOJSON,
     LAST_YEAR,
     MAX_PAGE,
     MAX_PAGE_SIZE,
@@ -67,6 +68,20 @@ COUNT: dict[str, Any] = {
 }
 
 
+# A figure of the trend and per-indicator resources: suppressed figures have no value,
+# interval or respondent count, only the reason.
+PUBLISHED_FIGURE: dict[str, Any] = {
+    "value": NUMBER_OR_NULL,
+    "respondents": {"type": "integer", "nullable": True, "minimum": 0},
+    "ciLow": NUMBER_OR_NULL,
+    "ciHigh": NUMBER_OR_NULL,
+    "suppressed": {**BOOLEAN, "description": "True when fewer people answered than "
+                                             "minimumRespondents."},
+    "suppressedReason": {"type": "string", "enum": ["tooFewRespondents"], "nullable": True,
+                         "description": "Why value, interval and respondents are null."},
+}
+
+
 def _page_of(item: str) -> dict[str, Any]:
     return _object({
         "_links": _ref("PageLinks"),
@@ -113,6 +128,29 @@ SCHEMAS: dict[str, Any] = {
         "_links": _links("self", "gebied", "resultaten", "terugkoppeling"),
     }, description="A wijk with its CBS code, its gebied and its buurten."),
     "WijkPage": _page_of("Wijk"),
+    "Geometry": _object({
+        "type": {"type": "string", "enum": ["Polygon", "MultiPolygon"]},
+        "coordinates": {"type": "array", "minItems": 1, "items": {"type": "array"},
+                        "description": "Polygon: rings of [longitude, latitude] (outer ring "
+                                       "first); MultiPolygon: a list of those."},
+    }, description="A GeoJSON geometry in WGS84 (RFC 7946), simplified for maps."),
+    "BoundaryProperties": _object({
+        "code": {**STRING, "example": "WK036101",
+                 "description": "The CBS code of the wijk or buurt."},
+        "name": STRING,
+        "gebied": {**STRING, "description": "The code of the gebied it lies in."},
+        "wijk": {**STRING, "description": "Buurten only: the CBS code of their wijk."},
+    }, optional=("wijk",)),
+    "Boundary": _object({
+        "type": {"type": "string", "enum": ["Feature"]},
+        "id": {**STRING, "description": "The CBS code."},
+        "geometry": _ref("Geometry"),
+        "properties": _ref("BoundaryProperties"),
+    }, description="The shape of one wijk or buurt."),
+    "BoundaryCollection": _object({
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": _ref("Boundary")},
+    }, description="A GeoJSON FeatureCollection of the shapes of the wijken or buurten."),
     "Indicator": _object({
         "code": STRING,
         "name": _ref("LocalizedText"),
@@ -162,6 +200,34 @@ SCHEMAS: dict[str, Any] = {
         "indicators": {"type": "array", "items": _ref("ResultRow")},
         "_links": _links("self", "wijk", "previousEdition", optional=("previousEdition",)),
     }, description="A wijk's survey results in one published edition."),
+    "ResultArea": _object({
+        "level": {"type": "string", "enum": ["municipality", "gebied", "wijk"]},
+        "code": {**STRING, "description": "GM code, gebied code or WK code."},
+        "name": STRING,
+    }),
+    "AreaResult": _object({
+        "area": _ref("ResultArea"),
+        "edition": _ref("Edition"),
+        **PUBLISHED_FIGURE,
+        "_links": _links("ontwikkeling"),
+    }, description="One area's figure in an edition; null with a reason when suppressed."),
+    "AreaResultPage": _page_of("AreaResult"),
+    "TrendEdition": _object({
+        "edition": _ref("Edition"),
+        **PUBLISHED_FIGURE,
+        "previousEdition": {"type": "integer", "nullable": True,
+                            "description": "The year this edition is compared with."},
+        "comparedToPreviousEdition": _ref("Comparison"),
+    }),
+    "Trend": _object({
+        "indicator": _ref("Indicator"),
+        "area": _ref("ResultArea"),
+        "minimumRespondents": INTEGER,
+        "editions": {"type": "array", "items": _ref("TrendEdition"),
+                     "description": "Every published edition that measured the indicator "
+                                    "for this area, oldest first."},
+        "_links": _links("self", "resultaten"),
+    }, description="An indicator for one area over the published editions."),
     "Theme": _object({"code": STRING, "name": _ref("LocalizedText")}),
     "Quote": _object({
         "text": {**STRING, "description": "Words checked (and perhaps edited) by the team."},
@@ -305,6 +371,18 @@ PARAMETERS: dict[str, Any] = {
                          {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR},
                          "The year of a published edition; the newest when left out.",
                          example=2023),
+    "niveau": _parameter("niveau", "query",
+                         {"type": "string", "enum": ["wijk", "buurt"], "default": "wijk"},
+                         "wijk for the shapes of the wijken, buurt for those of the buurten.",
+                         example="buurt"),
+    "indicatorCode": _parameter("code", "path", {"type": "string", "pattern":
+                                "^[a-z0-9][a-z0-9_-]{0,39}$"},
+                                "The code of the indicator.", example="onveilig_buurt",
+                                required=True),
+    "areaCode": _parameter("area", "path", {"type": "string", "pattern":
+                           "^(GM[0-9]{4}|WK[0-9]{6}|[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)$"},
+                           "The municipality's GM code, a gebied code or a WK code.",
+                           example="WK036101", required=True),
     "ifNoneMatch": _parameter("If-None-Match", "header", STRING,
                               "An ETag from an earlier answer; 304 when it still holds."),
     "gebiedCode": _parameter("code", "path", {"type": "string", "pattern":
@@ -357,6 +435,20 @@ def _get(operation_id: str, tag: str, summary: str, schema: str, *,
     return {"get": operation}
 
 
+def _geojson(path_item: dict[str, Any]) -> dict[str, Any]:
+    """A GET whose answer is GeoJSON (``application/geo+json``) instead of plain JSON."""
+    answer = path_item["get"]["responses"]["200"]
+    answer["content"] = {GEOJSON: answer["content"]["application/json"]}
+    return path_item
+
+
+def _indicator_results(path_item: dict[str, Any]) -> dict[str, Any]:
+    """A list that also takes ``?editie=``."""
+    operation = path_item["get"]
+    operation["parameters"].insert(-1, {"$ref": "#/components/parameters/editie"})
+    return path_item
+
+
 PATHS: dict[str, Any] = {
     "/gebieden": _get("listGebieden", "Areas", "All gebieden with their wijken",
                       "GebiedPage", listing=True),
@@ -376,8 +468,29 @@ PATHS: dict[str, Any] = {
         "WijkFeedback", path_params=("wijkCode",),
         description="Per theme: how often it was raised, quotes checked by the area team, "
                     "and the actions taken. Never names or unchecked words."),
+    "/grenzen": _geojson(_get(
+        "getGrenzen", "Areas", "The shapes of the wijken or buurten, for maps",
+        "BoundaryCollection", query_params=("niveau",),
+        description="GeoJSON in WGS84, simplified (to about 10 metres) for maps of the "
+                    "whole municipality. Only wijken or buurten whose shape is loaded; an "
+                    "empty collection before any is.")),
     "/indicatoren": _get("listIndicatoren", "Results", "The indicators of the survey",
                          "IndicatorPage", listing=True),
+    "/indicatoren/{code}/resultaten": _indicator_results(_get(
+        "getIndicatorResultaten", "Results", "An indicator's results for every area",
+        "AreaResultPage", path_params=("indicatorCode",), listing=True,
+        description="One published edition (the newest by default; its year is in every "
+                    "item): the municipality, the gebieden and the wijken, a page at a time. "
+                    "A figure based on fewer respondents than the minimum (minimumRespondents "
+                    "in the trend) has value, interval and respondents null, suppressed true "
+                    "and suppressedReason tooFewRespondents. Editions that are not published "
+                    "answer 404.")),
+    "/indicatoren/{code}/ontwikkeling/{area}": _get(
+        "getIndicatorOntwikkeling", "Results", "An indicator for one area over the editions",
+        "Trend", path_params=("indicatorCode", "areaCode"),
+        description="Every published edition that measured the indicator for the area, "
+                    "oldest first, each compared with the one before (95%). Suppressed "
+                    "figures as in the results."),
     "/bijeenkomsten": _get("listBijeenkomsten", "Meetings", "Open and cancelled meetings",
                            "MeetingPage", listing=True,
                            description="Ordered by start time, then number."),

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from panel.api.http import href
+from panel.api.http import Pagination, href, page_body
+from panel.api.services import AreaResult, IndicatorResults
+from panel.areas.boundaries import BUURT, Feature
 from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.feedback.models import Action, FeedbackItem, ItemStatus, Theme
 from panel.feedback.services import ThemeReport
@@ -18,6 +20,7 @@ from panel.meetings.times import to_local
 from panel.motions.models import FollowUpReport, Motion
 from panel.results.models import Edition, Indicator
 from panel.results.services import Figure, WijkResults
+from panel.results.trends import Trend
 
 
 def moment(value: datetime | None) -> str | None:
@@ -77,6 +80,22 @@ def neighbourhood(item: Neighbourhood) -> dict[str, Any]:
     }
 
 
+def boundaries(items: list[Feature], level: str) -> dict[str, Any]:
+    """The shapes of the wijken (or buurten) as a GeoJSON FeatureCollection (RFC 7946,
+    WGS84): per feature its CBS code as ``id`` and ``code``, its name and gebied (and a
+    buurt's wijk) as properties."""
+    def properties(item: Feature) -> dict[str, Any]:
+        shown: dict[str, Any] = {"code": item.code, "name": item.name,
+                                 "gebied": item.area_code}
+        if level == BUURT:
+            shown["wijk"] = item.wijk_code
+        return shown
+
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "id": item.code, "geometry": item.geometry,
+                          "properties": properties(item)} for item in items]}
+
+
 # --- indicators and results ---------------------------------------------------------------
 
 def indicator(item: Indicator) -> dict[str, Any]:
@@ -92,9 +111,11 @@ def indicator(item: Indicator) -> dict[str, Any]:
 
 
 def figure(item: Figure) -> dict[str, Any]:
-    """A figure as it may be published: ``value`` and interval are null when suppressed."""
-    return {"value": item.value, "respondents": item.respondents, "ciLow": item.ci_low,
-            "ciHigh": item.ci_high, "suppressed": item.suppressed}
+    """A figure as it may be published: ``value``, interval and respondents are null when
+    suppressed (a small number of respondents is itself not published)."""
+    return {"value": item.value, "ciLow": item.ci_low, "ciHigh": item.ci_high,
+            "respondents": None if item.suppressed else item.respondents,
+            "suppressed": item.suppressed}
 
 
 def edition(item: Edition | None) -> dict[str, Any] | None:
@@ -134,6 +155,60 @@ def results(report: WijkResults, municipality: Municipality | None,
             for row in report.rows
         ],
         "_links": links,
+    }
+
+
+# --- one indicator: every area, and the trend of one area ---------------------------------
+
+AREA_LEVELS = {"municipality": "municipality", "area": "gebied", "neighbourhood": "wijk"}
+TOO_FEW_RESPONDENTS = "tooFewRespondents"
+
+
+def published_figure(item: Figure) -> dict[str, Any]:
+    """A figure as it may be published: a suppressed one has no value, interval or count,
+    only the reason why."""
+    if item.suppressed:
+        return {"value": None, "respondents": None, "ciLow": None, "ciHigh": None,
+                "suppressed": True, "suppressedReason": TOO_FEW_RESPONDENTS}
+    return {"value": item.value, "respondents": item.respondents, "ciLow": item.ci_low,
+            "ciHigh": item.ci_high, "suppressed": False, "suppressedReason": None}
+
+
+def result_area(level: str, code: str, name: str) -> dict[str, Any]:
+    return {"level": AREA_LEVELS.get(level, level), "code": code, "name": name}
+
+
+def area_result(item: AreaResult, indicator_code: str, year: Edition) -> dict[str, Any]:
+    """One area's figure in an edition, with a link to its trend."""
+    return {"area": result_area(item.level, item.code, item.name), "edition": edition(year),
+            **published_figure(item.figure),
+            "_links": {"ontwikkeling": href("api.ontwikkeling", code=indicator_code,
+                                            area=item.code)}}
+
+
+def indicator_results(report: IndicatorResults, links: dict[str, str],
+                      current: Pagination) -> dict[str, Any]:
+    """One page of an indicator's results for every area in one published edition (a list
+    like every other: the indicator is in the address, the edition in every item)."""
+    code = report.indicator.code
+    return page_body([area_result(item, code, report.edition) for item in report.page.items],
+                     links, current, report.page.total)
+
+
+def trend(item: Trend, minimum: int) -> dict[str, Any]:
+    """An indicator for one area in every published edition that measured it there,
+    oldest first, each compared with the one before."""
+    return {
+        "indicator": indicator(item.indicator),
+        "area": result_area(item.place.level, item.place.code, item.place.name),
+        "minimumRespondents": minimum,
+        "editions": [{"edition": edition(point.edition), **published_figure(point.figure),
+                      "previousEdition": point.previous_year,
+                      "comparedToPreviousEdition": point.vs_previous}
+                     for point in item.points],
+        "_links": {"self": href("api.ontwikkeling", code=item.indicator.code,
+                                area=item.place.code),
+                   "resultaten": href("api.indicator_resultaten", code=item.indicator.code)},
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from panel.api.http import Pagination
@@ -20,7 +20,8 @@ from panel.meetings.models import Meeting, MeetingStatus
 from panel.motions import services as motion_services
 from panel.motions.models import FollowUpReport, Motion, ReportStatus
 from panel.results import services as result_services
-from panel.results.models import Indicator
+from panel.results import trends
+from panel.results.models import Edition, Indicator, Result
 
 T = TypeVar("T")
 PUBLIC_MEETING_STATUSES = (MeetingStatus.OPEN.value, MeetingStatus.CANCELLED.value)
@@ -113,6 +114,122 @@ def results_fingerprint(code: str, year: int | None) -> tuple[object, ...]:
     """The rows :func:`results` is made from, as plain tuples: the ETag comes from them,
     so a client that has the answer gets ``304`` without the answer being built."""
     return result_services.wijk_fingerprint(_key(code), year)
+
+
+# --- one indicator: every area in an edition, and the trend of one area --------------------
+
+LEVEL_ORDER = {"municipality": 0, "area": 1, "neighbourhood": 2}
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    """A stored result with the name of its area, as the API lists it."""
+
+    level: str
+    code: str
+    name: str
+    figure: result_services.Figure
+
+
+@dataclass(frozen=True)
+class IndicatorResults:
+    indicator: Indicator
+    edition: Edition
+    page: Page[AreaResult]
+
+
+def _indicator(code: str) -> Indicator:
+    found = db.session.scalars(select(Indicator).where(Indicator.code == _key(code))).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _published_edition(year: int | None) -> Edition:
+    """The published edition of ``year`` (the newest when None). Raises NotFound, also for
+    an edition that is not published."""
+    query = select(Edition).where(Edition.published.is_(True))
+    query = query.where(Edition.year == year) if year is not None else \
+        query.order_by(Edition.year.desc()).limit(1)
+    chosen = db.session.scalars(query).first()
+    if chosen is None:
+        raise NotFound()
+    return chosen
+
+
+def _names(results: list[Result]) -> dict[tuple[str, str], str]:
+    """The names of the areas of ``results`` by (level, code): two statements at most."""
+    names: dict[tuple[str, str], str] = {}
+    wanted = {(r.area_level, r.area_code) for r in results}
+    wijken = [code for level, code in wanted if level == "neighbourhood"]
+    gebieden = [code for level, code in wanted if level == "area"]
+    if wijken:
+        names.update((("neighbourhood", row.code), row.name) for row in db.session.execute(
+            select(Neighbourhood.code, Neighbourhood.name)
+            .where(Neighbourhood.code.in_(wijken))))
+    if gebieden:
+        names.update((("area", row.code), row.name) for row in db.session.execute(
+            select(Area.code, Area.name).where(Area.code.in_(gebieden))))
+    if any(level == "municipality" for level, _ in wanted):
+        municipality = get_municipality()
+        if municipality is not None:
+            names[("municipality", municipality.code)] = municipality.name
+    return names
+
+
+def indicator_results(code: str, year: int | None, current: Pagination) -> IndicatorResults:
+    """One page of an indicator's results in a published edition (the newest when ``year``
+    is None) for every area: the municipality first, then the gebieden and the wijken, each
+    by code. Small counts are suppressed as on the website. Raises NotFound for an unknown
+    indicator and an unknown or unpublished edition."""
+    indicator = _indicator(code)
+    edition = _published_edition(year)
+    rank = case(*((Result.area_level == level, order) for level, order in LEVEL_ORDER.items()),
+                else_=len(LEVEL_ORDER))
+    query = select(Result).where(Result.indicator_id == indicator.id,
+                                 Result.edition_id == edition.id) \
+        .order_by(rank, Result.area_code, Result.id)
+    page = _page(query, current)
+    names = _names(page.items)
+    items = [AreaResult(r.area_level, r.area_code,
+                        names.get((r.area_level, r.area_code), r.area_code),
+                        result_services.figure_of(r)) for r in page.items]
+    return IndicatorResults(indicator, edition, Page(items, page.total))
+
+
+def indicator_results_fingerprint(code: str, year: int | None) -> tuple[object, ...]:
+    """The rows :func:`indicator_results` is made of, as plain tuples: the indicator, the
+    published editions, its results in the chosen edition and the names of the areas.
+    Five statements, however many areas there are."""
+    indicator = db.session.execute(select(Indicator.__table__)
+                                   .where(Indicator.code == _key(code))).first()
+    if indicator is None:
+        return (None,)
+    editions = [tuple(row) for row in db.session.execute(
+        select(Edition.id, Edition.year, Edition.published_at)
+        .where(Edition.published.is_(True)).order_by(Edition.year.desc()))]
+    chosen = next((e for e in editions if year is None or e[1] == year), None)
+    if chosen is None:
+        return (tuple(indicator), editions, None)
+    results = [tuple(row) for row in db.session.execute(
+        select(Result.__table__).where(Result.indicator_id == indicator.id,
+                                       Result.edition_id == chosen[0]).order_by(Result.id))]
+    areas = [tuple(row) for row in db.session.execute(
+        select(Area.code, Area.name).order_by(Area.code))]
+    wijken = [tuple(row) for row in db.session.execute(
+        select(Neighbourhood.code, Neighbourhood.name).order_by(Neighbourhood.code))]
+    return (tuple(indicator), editions, results, areas, wijken)
+
+
+def trend(code: str, area_code: str) -> trends.Trend:
+    """An indicator's figures for one area (the municipality's GM code, a gebied or a WK
+    code) in every published edition that measured it there. Raises NotFound."""
+    return trends.trend(_key(code), _key(area_code), staff=False)
+
+
+def trend_fingerprint(code: str, area_code: str) -> tuple[object, ...]:
+    """The rows :func:`trend` is made of, as plain tuples (see above)."""
+    return trends.trend_fingerprint(_key(code), _key(area_code))
 
 
 def feedback_fingerprint(code: str) -> tuple[object, ...]:

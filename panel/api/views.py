@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from panel.api import http, openapi, representations, services
 from panel.api.http import InvalidParameters, Pagination
+from panel.areas import boundaries
 from panel.conditional import conditional
 from panel.db import db
 from panel.errors import NotFound, PermissionDenied
@@ -71,6 +72,15 @@ def wijk(code: str) -> Response:
     return http.json_response(representations.neighbourhood(services.neighbourhood(code)))
 
 
+@bp.get("/grenzen")
+@conditional(lambda: boundaries.boundaries_fingerprint(http.boundary_level(request.args)))
+def grenzen() -> Response:
+    """The shapes of the wijken (or, with ``?niveau=buurt``, the buurten) as GeoJSON."""
+    level = http.boundary_level(request.args)
+    return http.json_response(representations.boundaries(boundaries.features(level), level),
+                              mimetype=http.GEOJSON)
+
+
 @bp.get("/indicatoren")
 def indicatoren() -> Response:
     """The indicators the safety survey measures."""
@@ -87,6 +97,30 @@ def resultaten(code: str) -> Response:
     report = services.results(code, year)
     return http.json_response(representations.results(
         report, services.municipality(), services.min_respondents()))
+
+
+@bp.get("/indicatoren/<code>/resultaten")
+@conditional(lambda code: services.indicator_results_fingerprint(
+    code, http.edition_year(request.args)))
+def indicator_resultaten(code: str) -> Response:
+    """An indicator's results for every area (municipality, gebieden, wijken) in a
+    published edition (the newest by default), a page at a time."""
+    year = http.edition_year(request.args)
+    current = http.pagination(request.args)
+    report = services.indicator_results(code, year, current)
+    values = {"code": code, **({"editie": year} if year is not None else {})}
+    links = http.page_links("api.indicator_resultaten", values, current, report.page.total)
+    return http.json_response(
+        representations.indicator_results(report, links, current),
+        {rel: links[rel] for rel in LIST_RELATIONS if rel in links})
+
+
+@bp.get("/indicatoren/<code>/ontwikkeling/<area>")
+@conditional(lambda code, area: services.trend_fingerprint(code, area))
+def ontwikkeling(code: str, area: str) -> Response:
+    """An indicator for one area in every published edition: the trend."""
+    return http.json_response(representations.trend(services.trend(code, area),
+                                                    services.min_respondents()))
 
 
 @bp.get("/wijken/<code>/terugkoppeling")

@@ -1,4 +1,5 @@
-"""Command line: set the municipality; load gebieden, wijken and buurten from a file."""
+"""Command line: set the municipality; load gebieden, wijken and buurten from a file, and
+their shapes from the wijk- en buurtkaart."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from panel.areas import services
+from panel.areas.boundaries_importer import BoundariesImporter
 from panel.areas.importer import AreasImporter
 from panel.db import db
 from panel.errors import DomainError
@@ -51,3 +53,16 @@ def register_commands(app: Flask) -> None:
         """
         report = AreasImporter(None).run(file.read_bytes(), file.name, dry_run=dry_run)
         finish_command(report, _("The areas are saved."))
+
+    @app.cli.command("load-boundaries")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Only check the file; change nothing.")
+    def load_boundaries_command(file: Path, dry_run: bool) -> None:
+        """Load the shapes of the wijken and buurten for the maps, from CBS's wijk- en
+        buurtkaart as GeoJSON (RD New or WGS84; the national file will do).
+
+        Each feature needs the CBS code of its wijk or buurt (wijkcode, buurtcode, WK_CODE,
+        BU_CODE, statcode or code). Shapes of other municipalities are left out.
+        """
+        report = BoundariesImporter(None).run(file.read_bytes(), file.name, dry_run=dry_run)
+        finish_command(report, _("The shapes are saved."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from panel.db import UTCDateTime, db, utcnow
@@ -69,3 +69,29 @@ class District(db.Model):
     neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
 
     neighbourhood: Mapped[Neighbourhood] = relationship(back_populates="districts")
+
+
+class Boundary(db.Model):
+    """The shape of a wijk or buurt, from CBS's *wijk- en buurtkaart*, for the maps.
+
+    ``level`` is ``neighbourhood`` (wijk) or ``district`` (buurt) and ``code`` its CBS code
+    (``WK036101``, ``BU03610101``). The simplified shape is kept twice: ``geojson`` is a
+    GeoJSON geometry in WGS84 (longitude, latitude to 6 decimals) for the API, ``rd_rings``
+    the same shape in RD New (EPSG:28992) metres, whole numbers, as JSON: a list of
+    polygons, each a list of rings (the outer ring first), each a list of ``[x, y]``. The
+    RD bounding box (``min_x``…``max_y``) lets a map find its view without reading shapes.
+    """
+
+    __tablename__ = "boundary"
+    __table_args__ = (UniqueConstraint("level", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(10))
+    geojson: Mapped[str] = mapped_column(Text)
+    rd_rings: Mapped[str] = mapped_column(Text)
+    min_x: Mapped[float] = mapped_column(Float)
+    min_y: Mapped[float] = mapped_column(Float)
+    max_x: Mapped[float] = mapped_column(Float)
+    max_y: Mapped[float] = mapped_column(Float)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

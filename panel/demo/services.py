@@ -1,8 +1,9 @@
 """Loading the demo municipality into an empty database.
 
 The areas are modelled on Alkmaar (five gebieden, with the pilot wijken De Mare and
-Overdie), but the CBS codes after the municipality number, the buurten and every account
-are made up.
+Overdie), but the CBS codes after the municipality number, the buurten, their shapes
+(``boundaries.geojson``: RD New, loaded with the same importer as CBS's wijk- en
+buurtkaart) and every account are made up.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from panel.areas.boundaries_importer import BoundariesImporter
 from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.auth.models import Role, User
 from panel.db import db, utcnow
@@ -47,6 +50,7 @@ from panel.signups.models import (
     Source,
 )
 
+DEMO_BOUNDARIES = Path(__file__).with_name("boundaries.geojson")
 DEMO_PASSWORD = "demo-wijkpanel-2026"  # noqa: S105 (published on purpose: demo only)
 CBS_YEAR = 2023
 
@@ -136,6 +140,8 @@ def seed_demo() -> Municipality:
             for index, buurt_name in enumerate(buurten, start=1):
                 db.session.add(District(code=f"BU0361{number}{index:02d}", name=buurt_name,
                                         cbs_year=CBS_YEAR, neighbourhood=wijk))
+    db.session.flush()
+    _seed_boundaries()
     statement = ConsentStatement(version=STATEMENT_VERSION, text_nl=STATEMENT_NL,
                                  text_en=STATEMENT_EN)
     db.session.add(statement)
@@ -155,6 +161,14 @@ def seed_demo() -> Municipality:
     _seed_motion(list(areas.values()))
     db.session.flush()
     return municipality
+
+
+def _seed_boundaries() -> None:
+    """The made-up shapes of the demo wijken and buurten, through the importer."""
+    report = BoundariesImporter(None).run(DEMO_BOUNDARIES.read_bytes(), DEMO_BOUNDARIES.name)
+    if not report.applied or any(line.status not in ("new", "unchanged")
+                                 for line in report.lines):
+        raise RuntimeError(f"the demo shapes do not fit the demo areas: {report}")
 
 
 def _seed_postcodes_and_members(statement: ConsentStatement) -> None:
@@ -264,7 +278,7 @@ def _seed_meetings(areas: list[Area]) -> None:
 
 # code, Dutch name, English name, unit, higher is better, theme, municipality 2021, 2023
 DEMO_INDICATORS = [
-    ("onveilig_ooit", "Voelt zich wel eens onveilig in de eigen buurt",
+    ("onveilig_buurt", "Voelt zich wel eens onveilig in de eigen buurt",
      "Ever feels unsafe in their own neighbourhood", "percentage", False, "Veiligheidsgevoel",
      34.0, 32.0),
     ("cijfer_leefbaarheid", "Rapportcijfer voor de leefbaarheid van de buurt",
@@ -327,6 +341,11 @@ def _seed_results(municipality: Municipality, areas: list[Area]) -> None:
             if year == 2025:
                 base = spec[7] + (1.0 if indicator.unit == "percentage" else 0.1)
             _add_result(edition, indicator, "municipality", municipality.code, base, 2400)
+            for area in areas:  # the bureau also reports per gebied
+                rng = random.Random(f"{area.code}-{indicator.code}-{year}")  # noqa: S311
+                spread = 4.0 if indicator.unit == "percentage" else 0.3
+                _add_result(edition, indicator, "area", area.code,
+                            base + rng.uniform(-spread, spread), rng.randint(400, 700))
             for wijk in wijken:
                 rng = random.Random(f"{wijk.code}-{indicator.code}-{year}")  # noqa: S311
                 spread = 9.0 if indicator.unit == "percentage" else 0.6

@@ -3,11 +3,15 @@ and the staff pages for editions, imports and the indicators."""
 
 from __future__ import annotations
 
-import math
-from decimal import ROUND_HALF_UP, Decimal
-
-from flask import Blueprint, Response, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask import (
+    Blueprint,
+    Response,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -19,9 +23,18 @@ from panel.conditional import conditional
 from panel.exports import csv_bytes
 from panel.i18n import current_language
 from panel.outcome import outcome
-from panel.results import charts, forms, importer, indicators, services
+from panel.results import (
+    charts,
+    forms,
+    importer,
+    indicators,
+    overview,
+    services,
+    trend_pages,
+    trends,
+)
+from panel.results.formatting import figure_text, format_value, respondents_text
 from panel.results.indicator_import import IndicatorsImporter, load_catalogue
-from panel.results.models import MAX_DECIMALS, Indicator, Unit, default_decimals
 
 bp = Blueprint("results", __name__)
 
@@ -29,33 +42,6 @@ bp = Blueprint("results", __name__)
 def _staff() -> bool:
     """Staff also see editions that are not published yet."""
     return is_staff(current_user)
-
-
-def format_value(indicator: Indicator, value: float | None) -> str:
-    """A figure as residents read it, with the indicator's number of decimals, rounded half
-    up and in the page's language: ``32%``, ``7,6`` or ``1.200`` in Dutch."""
-    if value is None:
-        return ""
-    if not math.isfinite(value):
-        return str(value)
-    places = indicator.decimals if indicator.decimals is not None \
-        else default_decimals(indicator.unit)
-    places = max(0, min(MAX_DECIMALS, places))
-    rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    fraction = "." + "0" * places if places else ""
-    if indicator.unit == Unit.PERCENTAGE:
-        return f"{format_decimal(rounded, '0' + fraction)}%"
-    if indicator.unit == Unit.COUNT:
-        return format_decimal(rounded, "#,##0" + fraction)
-    return format_decimal(rounded, "0" + fraction)
-
-
-def figure_text(indicator: Indicator, figure: services.Figure) -> str:
-    if figure.suppressed:
-        return _("too few respondents")
-    if figure.value is None:
-        return _("no figure")
-    return format_value(indicator, figure.value)
 
 
 def _chart(row: services.Row, report: services.WijkResults, index: int) -> Markup:
@@ -85,13 +71,15 @@ def _chart(row: services.Row, report: services.WijkResults, index: int) -> Marku
 
 def _context(report: services.WijkResults) -> dict[str, object]:
     return {"report": report, "charts": [_chart(r, report, i) for i, r in enumerate(report.rows)],
-            "figure_text": figure_text, "direction_labels": services.DIRECTION_LABELS,
+            "figure_text": figure_text, "respondents_text": respondents_text,
+            "direction_labels": services.DIRECTION_LABELS,
             "min_respondents": services.min_respondents(), "staff": _staff()}
 
 
 @bp.get("/wijken")
 def index() -> str:
-    return render_template("results/index.html", areas=area_services.public_overview())
+    return render_template("results/index.html", areas=area_services.public_overview(),
+                           indicators=overview.indicator_links(current_language()))
 
 
 @bp.get("/wijken/<code>")
@@ -103,21 +91,37 @@ def wijk(code: str) -> str:
 
 @bp.get("/wijken/<code>.csv")
 def wijk_csv(code: str) -> BaseResponse:
+    """The figures of the wijk page: every column with its year, the respondents too."""
     report = services.wijk_results(code, request.args.get("editie", type=int), _staff())
     language = current_language()
-    previous = report.previous_edition.year if report.previous_edition else ""
-    headers = [_("Indicator"), _("Wijk %(year)s", year=report.edition.year if report.edition
-                                  else ""),
-               _("Municipality"), _("Wijk %(year)s", year=previous),
-               _("Compared with the municipality"), _("Compared with %(year)s", year=previous)]
-    rows = [(r.indicator.name(language), figure_text(r.indicator, r.wijk),
-             figure_text(r.indicator, r.municipality), figure_text(r.indicator, r.previous),
-             str(services.DIRECTION_LABELS[r.vs_municipality]),
-             str(services.DIRECTION_LABELS[r.vs_previous])) for r in report.rows]
-    response = Response(csv_bytes(headers, rows), mimetype="text/csv")
-    year = report.edition.year if report.edition else "geen"
-    response.headers["Content-Disposition"] = \
-        f"attachment; filename=veiligheidsmonitor-{report.neighbourhood.code}-{year}.csv"
+    year = report.edition.year if report.edition else ""
+    previous = report.previous_edition.year if report.previous_edition else None
+    headers = [_("Indicator"), _("Wijk %(year)s", year=year),
+               _("Municipality %(year)s", year=year)]
+    if previous:
+        headers.append(_("Wijk %(year)s", year=previous))
+    headers.append(_("Compared with the municipality"))
+    if previous:
+        headers.append(_("Compared with %(year)s", year=previous))
+    headers += [_("Respondents wijk %(year)s", year=year),
+                _("Respondents municipality %(year)s", year=year)]
+    if previous:
+        headers.append(_("Respondents wijk %(year)s", year=previous))
+    rows = []
+    for r in report.rows:
+        figures = [r.wijk, r.municipality] + ([r.previous] if previous else [])
+        rows.append([r.indicator.name(language)]
+                    + [figure_text(r.indicator, f) for f in figures]
+                    + [str(services.DIRECTION_LABELS[r.vs_municipality])]
+                    + ([str(services.DIRECTION_LABELS[r.vs_previous])] if previous else [])
+                    + [respondents_text(f) for f in figures])
+    return _csv(csv_bytes(headers, rows),
+                f"veiligheidsmonitor-{report.neighbourhood.code}-{year or 'geen'}.csv")
+
+
+def _csv(data: bytes, filename: str) -> BaseResponse:
+    response = Response(data, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
     return response
 
 
@@ -130,6 +134,130 @@ def presentation(code: str) -> str:
     return render_template("results/presentation.html", slide=slide, total=total,
                            row=report.rows[slide - 1] if total else None,
                            chart=context["charts"][slide - 1] if total else None, **context)
+
+
+# --- the municipality, the gebieden and the trends -----------------------------------------
+
+def _overview_context(summary: trends.AreaOverview) -> dict[str, object]:
+    return {"overview": summary, "tables": trend_pages.overview_tables(summary),
+            "charts": [trend_pages.trend_chart(row.trend, f"trend-{index}", compact=True)
+                       for index, row in enumerate(summary.rows)],
+            "figure_text": figure_text, "direction_labels": services.DIRECTION_LABELS,
+            "edition_label": trend_pages.edition_label, "theme_name": trend_pages.theme_name,
+            "min_respondents": services.min_respondents()}
+
+
+@bp.get("/uitkomsten")
+@conditional(lambda: trends.municipality_fingerprint())
+def municipality() -> str:
+    """The municipality's own figures, every edition side by side; the way to the gebieden
+    and wijken."""
+    summary = trends.area_overview(None, _staff())
+    return render_template("results/municipality.html", **_overview_context(summary))
+
+
+@bp.get("/uitkomsten.csv")
+def municipality_csv() -> BaseResponse:
+    summary = trends.area_overview(None, _staff())
+    return _csv(trend_pages.overview_csv(summary),
+                f"veiligheidsmonitor-{summary.place.code or 'gemeente'}.csv")
+
+
+@bp.get("/gebieden/<code>")
+@conditional(lambda code: trends.gebied_fingerprint(code))
+def gebied(code: str) -> str:
+    """A gebied's own figures next to the municipality's, and its wijken."""
+    summary = trends.area_overview(code, _staff())
+    return render_template("results/gebied.html", **_overview_context(summary))
+
+
+@bp.get("/gebieden/<code>.csv")
+def gebied_csv(code: str) -> BaseResponse:
+    summary = trends.area_overview(code, _staff())
+    return _csv(trend_pages.overview_csv(summary),
+                f"veiligheidsmonitor-{summary.place.code}.csv")
+
+
+def _trend_context(trend: trends.Trend) -> dict[str, object]:
+    return {"trend": trend, "chart": trend_pages.trend_chart(trend, "trend-chart"),
+            "table": trend_pages.trend_table(trend), "figure_text": figure_text,
+            "direction_labels": services.DIRECTION_LABELS,
+            "edition_label": trend_pages.edition_label,
+            "place_link": trend_pages.place_link(trend.place),
+            "place_name": trend_pages.place_name(trend.place),
+            "min_respondents": services.min_respondents()}
+
+
+@bp.get("/uitkomsten/<code>/ontwikkeling/<area>")
+@conditional(lambda code, area: trends.trend_fingerprint(code, area))
+def trend(code: str, area: str) -> str:
+    """One indicator in one area over every edition: a line chart and a table."""
+    return render_template("results/trend.html",
+                           **_trend_context(trends.trend(code, area, _staff())))
+
+
+@bp.get("/uitkomsten/<code>/ontwikkeling/<area>.csv")
+def trend_csv(code: str, area: str) -> BaseResponse:
+    found = trends.trend(code, area, _staff())
+    return _csv(trend_pages.trend_csv(found),
+                f"veiligheidsmonitor-{found.indicator.code}-{found.place.code}.csv")
+
+
+@bp.get("/uitkomsten/<code>/ontwikkeling/<area>/presentatie")
+def trend_presentation(code: str, area: str) -> str:
+    """The trend as a slide; the links go to the other indicators of the same area."""
+    found = trends.trend(code, area, _staff())
+    codes = trends.indicator_codes(found.place.code, _staff())
+    number = codes.index(found.indicator.code) + 1 if found.indicator.code in codes else 0
+    return render_template("results/trend_presentation.html", codes=codes, number=number,
+                           **_trend_context(found))
+
+
+# --- one indicator, every wijk: the map and the table ---------------------------------------
+
+def _overview_source(code: str) -> overview.Source:
+    """What the overview shows, read once per request (the ETag and the page share it)."""
+    year = request.args.get("editie", type=int)
+    staff = _staff()
+    sources = g.setdefault("overview_sources", {})
+    if (code, year, staff) not in sources:
+        sources[(code, year, staff)] = overview.overview_source(code, year, staff)
+    source: overview.Source = sources[(code, year, staff)]
+    return source
+
+
+def _indicator_overview(code: str) -> overview.IndicatorOverview:
+    return overview.indicator_overview(
+        code, request.args.get("editie", type=int), _staff(),
+        sort=request.args.get("sorteer"), order=request.args.get("volgorde"),
+        link=lambda wijk: url_for("results.wijk", code=wijk), source=_overview_source(code))
+
+
+@bp.get("/uitkomsten/<code>", endpoint="overview")
+@conditional(lambda code: _overview_source(code))
+def indicator_overview(code: str) -> str:
+    """One indicator for the municipality, the gebieden and every wijk: a map and a table."""
+    return render_template("results/overview.html", report=_indicator_overview(code),
+                           staff=_staff(), min_respondents=services.min_respondents())
+
+
+@bp.get("/uitkomsten/<code>.csv", endpoint="overview_csv")
+def indicator_overview_csv(code: str) -> BaseResponse:
+    """The rows and columns of the overview page, the year in every figure's header."""
+    report = _indicator_overview(code)
+    headers, rows = overview.csv_table(report)
+    year = report.edition.year if report.edition else "geen"
+    return _csv(csv_bytes(headers, rows), f"veiligheidsmonitor-{report.indicator.code}-{year}.csv")
+
+
+@bp.get("/uitkomsten/<code>/presentatie", endpoint="overview_presentation")
+def indicator_overview_presentation(code: str) -> str:
+    """The map of one indicator as a slide; the links go to the maps of the others."""
+    report = _indicator_overview(code)
+    codes = overview.slide_codes(report.edition)
+    number = codes.index(code) + 1 if code in codes else 0
+    return render_template("results/overview_presentation.html", report=report, codes=codes,
+                           number=number)
 
 
 @bp.route("/beheer/resultaten", methods=["GET", "POST"])

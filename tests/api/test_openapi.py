@@ -113,8 +113,8 @@ def test_every_reference_resolves_and_every_schema_is_used() -> None:
 def test_lists_are_described_with_their_pagination() -> None:
     spec = document()
     for path, operations in spec["paths"].items():
-        schema = _resolve(spec, operations["get"]["responses"]["200"]["content"][
-            "application/json"]["schema"])
+        [content] = operations["get"]["responses"]["200"]["content"].values()  # JSON, GeoJSON
+        schema = _resolve(spec, content["schema"])
         names = {p["name"] for p in _resolve_all(operations["get"]["parameters"])}
         if "items" in schema.get("properties", {}):
             assert {"page", "pageSize"} <= names, path

@@ -1,0 +1,63 @@
+"""Figures as residents read them: the indicator's decimals, rounded half up, in the page's
+language (``32%``, ``7,3``, ``1.200`` in Dutch), and respondent counts with thousands
+separators (``4.000``). Shared by the pages, the charts' descriptions and the downloads."""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
+from panel.results.models import MAX_DECIMALS, Indicator, Unit, default_decimals
+from panel.results.services import Figure
+
+__all__ = ["count_text", "figure_text", "format_value", "interval_text", "respondents_text"]
+
+
+def format_value(indicator: Indicator, value: float | None) -> str:
+    """A figure as residents read it, with the indicator's number of decimals, rounded half
+    up and in the page's language: ``32%``, ``7,6`` or ``1.200`` in Dutch."""
+    if value is None:
+        return ""
+    if not math.isfinite(value):
+        return str(value)
+    places = indicator.decimals if indicator.decimals is not None \
+        else default_decimals(indicator.unit)
+    places = max(0, min(MAX_DECIMALS, places))
+    rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    fraction = "." + "0" * places if places else ""
+    if indicator.unit == Unit.PERCENTAGE:
+        return f"{format_decimal(rounded, '0' + fraction)}%"
+    if indicator.unit == Unit.COUNT:
+        return format_decimal(rounded, "#,##0" + fraction)
+    return format_decimal(rounded, "0" + fraction)
+
+
+def figure_text(indicator: Indicator, figure: Figure) -> str:
+    """The figure, or why there is none: "too few respondents", "no figure"."""
+    if figure.suppressed:
+        return _("too few respondents")
+    if figure.value is None:
+        return _("no figure")
+    return format_value(indicator, figure.value)
+
+
+def count_text(count: int | None) -> str:
+    """A whole number with thousands separators in the page's language (``4.000``)."""
+    return format_decimal(count, "#,##0") if count is not None else ""
+
+
+def respondents_text(figure: Figure) -> str:
+    """How many answered, only where the figure itself is shown: the count of a suppressed
+    figure would tell how small the group is."""
+    return count_text(figure.respondents) if figure.shown else ""
+
+
+def interval_text(indicator: Indicator, figure: Figure) -> str:
+    """The 95% interval as ``7,1–7,5``, or empty when it is unknown or not shown."""
+    if not figure.shown or figure.ci_low is None or figure.ci_high is None:
+        return ""
+    low, high = sorted((figure.ci_low, figure.ci_high))
+    return f"{format_value(indicator, low)}–{format_value(indicator, high)}"
