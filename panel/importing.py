@@ -272,6 +272,22 @@ def header_mapping(pairs: list[str], fields: tuple[str, ...] | list[str]) -> dic
     return mapping
 
 
+# --- the web ------------------------------------------------------------------------------
+
+def run_upload(importer: Importer[Any, Any], form: Any) -> ImportReport | None:
+    """The report of the file in an upload form (fields ``file`` and ``dry_run``) after a
+    valid submit, with what it applied committed; None before that."""
+    from panel.outcome import outcome  # the views' helper; the importers never need it
+
+    if not form.validate_on_submit():
+        return None
+    upload = form.file.data
+    with outcome():  # a check or a refused file changes nothing, so there is nothing to undo
+        return importer.run(upload.read(), upload.filename or "",
+                            dry_run=bool(form.dry_run.data))
+    return None  # a domain error was shown as a message
+
+
 # --- the command line ---------------------------------------------------------------------
 
 def echo_report(report: ImportReport, every_line: bool = True) -> None:

@@ -18,6 +18,7 @@ from panel.areas.forms import (
 )
 from panel.areas.importer import AreasImporter
 from panel.auth.permissions import may_administer, may_manage_area, require
+from panel.importing import run_upload
 from panel.outcome import outcome
 
 bp = Blueprint("areas", __name__, url_prefix="/beheer")
@@ -114,10 +115,5 @@ def edit_district(code: str | None = None) -> str | Response:
 def upload() -> str:
     require(may_administer(current_user))
     form = AreasUploadForm()
-    report = None
-    if form.validate_on_submit():
-        upload_file = form.file.data
-        with outcome():  # commits what was applied (a check or a rejected file changes nothing)
-            report = AreasImporter(current_user).run(
-                upload_file.read(), upload_file.filename or "", dry_run=bool(form.dry_run.data))
+    report = run_upload(AreasImporter(current_user), form)
     return render_template("areas/upload.html", form=form, report=report)

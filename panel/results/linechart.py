@@ -34,6 +34,7 @@ from panel.results.charts import (
     NOTE_COLOUR,
     TEXT_COLOUR,
     _clean,
+    _default_tick_format,
     _element,
     _n,
     _round_up,
@@ -251,15 +252,6 @@ def _scale(unit: str, points: Sequence[Point]) -> tuple[float, tuple[float, ...]
         top = _round_up(largest)
     half = top / 2
     return top, ((0.0, half, top) if half == int(half) else (0.0, top))
-
-
-def _default_tick_format(unit: str, value_format: Callable[[float], str]
-                         ) -> Callable[[float], str]:
-    if unit == "percentage":
-        return lambda tick: f"{tick:.0f}%"
-    if unit in ("mark", "score"):
-        return lambda tick: f"{tick:.0f}"
-    return value_format
 
 
 def _runs(points: Sequence[Point], keep: Callable[[Point], bool]) -> list[list[int]]:

@@ -22,6 +22,7 @@ from panel.auth.permissions import is_staff, may_administer, require, require_st
 from panel.conditional import conditional
 from panel.exports import csv_bytes
 from panel.i18n import current_language
+from panel.importing import run_upload
 from panel.outcome import outcome
 from panel.results import (
     charts,
@@ -265,12 +266,9 @@ def indicator_overview_presentation(code: str) -> str:
 def editions() -> str:
     require_staff(current_user)
     form = forms.ResultsUploadForm()
-    report = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        with outcome():  # commits what was applied (a check or a rejected file changes nothing)
-            report = importer.ResultsImporter(current_user).run(  # administrators only
-                upload.read(), upload.filename or "", dry_run=bool(form.dry_run.data))
+    # Every staff member sees the editions; only administrators import (403 otherwise).
+    report = run_upload(importer.ResultsImporter(current_user), form) \
+        if form.is_submitted() else None
     return render_template("results/editions.html", editions=services.visible_editions(True),
                            form=form, report=report, action=forms.ActionForm())
 
@@ -300,12 +298,7 @@ def _indicators_page(form: forms.IndicatorsUploadForm, report: object = None) ->
 def indicators_page() -> str:
     require(may_administer(current_user))
     form = forms.IndicatorsUploadForm()
-    report = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        with outcome():  # commits what was applied (a check or a rejected file changes nothing)
-            report = IndicatorsImporter(current_user).run(
-                upload.read(), upload.filename or "", dry_run=bool(form.dry_run.data))
+    report = run_upload(IndicatorsImporter(current_user), form)
     return _indicators_page(form, report)
 
 

@@ -30,6 +30,7 @@ from panel.auth.sessions import fresh_login_required
 from panel.db import db
 from panel.errors import DomainError
 from panel.extensions import csrf, limiter
+from panel.importing import run_upload
 from panel.outcome import outcome, say
 from panel.privacy import services as audit
 from panel.security import no_store
@@ -371,12 +372,7 @@ def postcodes() -> str:
     """Load the postcode table from a file (also CBS's postcode–house number–buurt file)."""
     require(may_administer(current_user))
     form = forms.PostcodesUploadForm()
-    report = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        with outcome():  # commits what was applied (a check or a rejected file changes nothing)
-            report = PostcodesImporter(current_user).run(
-                upload.read(), upload.filename or "", dry_run=bool(form.dry_run.data))
+    report = run_upload(PostcodesImporter(current_user), form)
     return render_template("signups/postcodes.html", form=form, report=report,
                            count=postcode_count())
 
