@@ -110,6 +110,8 @@ PAGES = [
     Page("report", "/beheer/moties/rapportages/{report}", login="clerk"),
     Page("setup", "/beheer/", login="admin"),
     Page("indicators", "/beheer/indicatoren", login="admin"),
+    Page("indicator-form", "/beheer/indicatoren/indicator_01/bewerken", login="admin"),
+    Page("new-indicator", "/beheer/indicatoren/nieuw", login="admin"),
     Page("postcodes", "/beheer/postcodes", login="admin"),
     Page("outbox", "/beheer/mail", login="admin"),
 ]

@@ -49,6 +49,14 @@ class LeastRecentlyUsed(Generic[V]):
             self._values.move_to_end(key)
             return kept[1]
 
+    def get_or_make(self, key: Hashable, make: Callable[[], V]) -> V:
+        """The value kept by ``key``; made with ``make()`` and kept when there is none."""
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.put(key, value)
+        return value
+
     def put(self, key: Hashable, value: V) -> None:
         size = self._size(value)
         if size > self.largest:

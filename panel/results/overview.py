@@ -231,11 +231,9 @@ def _label_points(fingerprint: tuple[Any, ...], shapes: Sequence[Any]
     every indicator and edition)."""
     kept = _kept()
     key = ("label points", hashlib.sha256(repr(fingerprint).encode()).hexdigest())
-    points: dict[str, tuple[float, float, float] | None] | None = kept.get(key)
-    if points is None:
-        points = dict(zip([s.code for s in shapes],
-                          maps.label_points([s.path for s in shapes]), strict=True))
-        kept.put(key, points)
+    points: dict[str, tuple[float, float, float] | None] = kept.get_or_make(
+        key, lambda: dict(zip([s.code for s in shapes],
+                              maps.label_points([s.path for s in shapes]), strict=True)))
     return points
 
 
@@ -327,11 +325,7 @@ def _build(source: Source, link: Callable[[str], str]) -> Built:
 
 def _built(source: Source, link: Callable[[str], str]) -> Built:
     kept = _kept()
-    key = ("overview", source.key())
-    built: Built | None = kept.get(key)
-    if built is None:
-        built = _build(source, link)
-        kept.put(key, built)
+    built: Built = kept.get_or_make(("overview", source.key()), lambda: _build(source, link))
     return built
 
 

@@ -358,12 +358,7 @@ def kept_chart(key: Hashable, render: Callable[[], Markup]) -> Markup:
     """A rendered chart, kept per worker by ``key``: everything the chart shows (its
     points, texts, language and size), so a kept chart is never out of date and is drawn
     once per change of its data rather than once per request."""
-    charts = _charts()
-    chart = charts.get(key)
-    if chart is None:
-        chart = render()
-        charts.put(key, chart)
-    return chart
+    return _charts().get_or_make(key, render)
 
 
 def forget_charts() -> None:

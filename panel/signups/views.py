@@ -73,7 +73,7 @@ def join() -> str | BaseResponse | tuple[str, int]:
             except services.PostcodeUnknown as exc:  # not a message: the form asks the wijk
                 db.session.rollback()
                 show_wijk = wijk_unknown = True
-                form.neighbourhood.errors = [exc.message]
+                form.neighbourhood.errors = [str(exc.message)]
             else:
                 for new_member in created:
                     audit.record("register", "member", new_member.id, actor="resident",
