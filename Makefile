@@ -22,10 +22,11 @@ test: install assets translations system-packages
 	$(BIN)/pytest --postgresql -m "not browser"
 
 # Load, statement, memory and batch figures on SQLite and PostgreSQL (docs/performance.md);
-# results in bench/results/. BENCH_DURATION=5 make bench for shorter load runs.
+# results in bench/results/. BENCH_DURATION=5 make bench for shorter load runs,
+# BENCH_PAGES=report,meeting make bench for some pages only.
 bench: install translations
 	bench/ensure-packages
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(if $(BENCH_PAGES),--pages $(BENCH_PAGES))
 
 install: $(VENV)/.installed node_modules/.installed
 

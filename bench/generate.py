@@ -144,7 +144,7 @@ class Sizes:
                    postcodes_per_buurt=_between(scale, 3, 10),
                    members=round(500 * scale), meetings=max(5, round(20 * scale)),
                    replies=round(1000 * scale), feedback=round(1000 * scale),
-                   actions=round(100 * scale), motions=_between(scale, 1, 20),
+                   actions=round(100 * scale), motions=_between(scale, 2, 20),
                    editions=_between(scale, 3, 10), indicators=_between(scale, 8, 30))
 
 
@@ -162,6 +162,9 @@ class Summary:
     report_id: int = 0  # a draft follow-up report scoped to that gebied
     final_report_id: int = 0  # a final one
     motion_reference: str = ""
+    final_reference: str = ""  # the motion of the final report (the open-data API shows it)
+    final_version: int = 0  # and that report's version
+    meeting_id: int = 0  # an open upcoming meeting of the gebied (invitations link to it)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -254,6 +257,7 @@ def populate(scale: float, seed: int = DEFAULT_SEED, *,
         if connection.dialect.name == "postgresql":
             _move_sequences(connection)
     _finalise_reports(summary, world)
+    summary.meeting_id = _upcoming_meeting(summary.area_code, world.now)
     _boundaries(world)
     say(f"boundaries: {len(world.wijken)} wijken")
     summary.seconds = round(time.perf_counter() - started, 2)
@@ -444,6 +448,7 @@ def _meetings(writer: _Writer, rng: random.Random, sizes: Sizes, world: _World) 
             "address": f"{venue}plein 1, Grootstad", "accessibility": "Rolstoeltoegankelijk.",
             "online_url": "", "starts_at": starts, "ends_at": starts + timedelta(minutes=90),
             "capacity": rng.choice([20, 25, 30, 40, 50, 60]), "seats_taken": 0,
+            "waitlist_counter": 0,
             "status": status, "uid": f"bench-{meeting_id}@wijkpanel", "sequence": 0,
             "report": "", "extra_attendees": 0, "closed_at": None,
             "created_by_id": world.team_ids[area_id],
@@ -478,11 +483,13 @@ def _meetings(writer: _Writer, rng: random.Random, sizes: Sizes, world: _World) 
                 row["seats_taken"] += 1
             elif yes:
                 reply_status = "waiting"
+                row["waitlist_counter"] += 1
             replied_at = starts - timedelta(days=14, minutes=position)
             replies.append({
                 "id": reply_id, "meeting_id": meeting_id, "member_id": member_id,
                 "status": reply_status, "replied_at": replied_at,
                 "waiting_since": replied_at if reply_status == "waiting" else None,
+                "waiting_number": row["waitlist_counter"] if reply_status == "waiting" else None,
                 "entered_by_id": None, "reminder_sent_at": None,
                 "attended": (rng.random() < 0.85) if past and reply_status == "attending"
                 else None})
@@ -755,6 +762,18 @@ def _finalise_reports(summary: Summary, world: _World) -> None:
         motion_services.finalise(admin, report_id)
     db.session.commit()
     summary.final_report_id = finals[0] if finals else 0
+    if finals:
+        final = db.session.get(FollowUpReport, finals[0])
+        assert final is not None  # noqa: S101 (made just above)
+        summary.final_reference, summary.final_version = final.motion.reference, final.version
+
+
+def _upcoming_meeting(area_code: str, now: datetime) -> int:
+    """The open meeting of the gebied that starts next (a few start within 48 hours)."""
+    return db.session.scalar(
+        select(Meeting.id).join(Area, Meeting.area_id == Area.id)
+        .where(Area.code == area_code, Meeting.status == "open", Meeting.starts_at > now)
+        .order_by(Meeting.starts_at, Meeting.id).limit(1)) or 0
 
 
 # --- command line -------------------------------------------------------------------------
@@ -776,10 +795,12 @@ def generate(url: str, scale: float, seed: int = DEFAULT_SEED, *,
             raise SystemExit(f"{url} is not empty; the benchmark needs an empty database")
         summary = populate(scale, seed, log=log)
         if db.engine.dialect.name == "postgresql":
-            # What autovacuum does shortly after a bulk load; SQLite gets no statistics, as
-            # in a real installation (the app never runs ANALYZE).
+            # What autovacuum does shortly after a bulk load (since PostgreSQL 13 also for
+            # tables that only had inserts): statistics, and the visibility map that lets
+            # an index answer a count alone. SQLite gets no statistics, as in a real
+            # installation (the app never runs ANALYZE).
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE"))
+                conn.execute(text("VACUUM ANALYZE"))
         db.session.remove()
         db.engine.dispose()
     return summary

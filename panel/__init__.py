@@ -38,6 +38,8 @@ from panel.signups import cli as signups_cli
 from panel.signups import views as signups_views
 from panel.site import views as site_views
 from panel.templating import register_context
+from panel.worklist import cli as worklist_cli
+from panel.worklist import views as worklist_views
 
 __all__ = ["create_app"]
 
@@ -75,7 +77,8 @@ def create_app(test_config: dict[str, Any] | None = None,
     app.after_request(lambda response: add_security_headers(response, production))
     register_migration_commands(app)
     for module in (areas_cli, auth_cli, demo_cli, mail_cli, meetings_cli, privacy_cli,
-                   results_cli, signups_cli):
+                   results_cli, signups_cli, worklist_cli):
         module.register_commands(app)
+    worklist_views.register(app)  # the work list on the start page, first
     setup_views.register(app)  # the setup checklist on the start page
     return app

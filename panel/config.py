@@ -104,7 +104,9 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "PANEL_LOG_FORMAT": "text" if env.get("PANEL_LOG_FORMAT", "").strip().lower() == "text"
         else "json",
         "RATELIMIT_STORAGE_URI": env.get("PANEL_RATELIMIT_STORAGE_URL", "memory://"),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # The 429 page sets Retry-After itself (the wait it states, panel.limits); the
+        # X-RateLimit-* headers would tell anyone how many tries a key has left.
+        "RATELIMIT_HEADERS_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 from flask import Flask, render_template
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
+from panel import limits
 from panel.db import db
+from panel.extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +73,21 @@ def render_error(status: int, reference: str | None = None) -> tuple[str, int]:
     )
 
 
+def too_many_requests(error: RateLimitExceeded) -> Response:
+    """The 429 page: how long to wait, in words, and the same wait in ``Retry-After``."""
+    wait = limits.stated_wait(limits.seconds_until_allowed(limiter, error))
+    text = _("Wait %(time)s and try again.",
+             time=format_timedelta(timedelta(seconds=wait), threshold=1))
+    response = Response(render_template("errors/error.html", status=429,
+                                        title=ERROR_TEXTS[429][0], text=text),
+                        status=429, mimetype="text/html")
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
+
     @app.errorhandler(PermissionDenied)
     def _permission_denied(error: PermissionDenied) -> tuple[str, int]:
         return render_error(403)

@@ -41,6 +41,7 @@ from panel.signups.models import (
     PanelMember,
     Postcode,
 )
+from panel.worklist.models import WeeklyWorkList
 
 __all__ = ["Action", "ActionUpdate", "Area", "AuditEvent", "Consent", "ConsentStatement",
            "District", "Edition", "Evaluation", "FeedbackItem", "FollowUpReport", "ImportRecord",
@@ -49,4 +50,4 @@ __all__ = ["Action", "ActionUpdate", "Area", "AuditEvent", "Consent", "ConsentSt
            "PasswordLink", "PollSlot", "PollVote", "Postcode", "RecoveryCode", "Reply", "Result",
            "Theme", "User", "action_item", "action_meeting", "meeting_neighbourhood",
            "meeting_staff", "motion_area", "motion_neighbourhood", "motion_theme", "user_area",
-           "Boundary"]
+           "Boundary", "WeeklyWorkList"]

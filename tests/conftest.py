@@ -5,9 +5,13 @@ The suite runs on SQLite by default and on a real PostgreSQL server with ``--pos
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
+import limits.storage.memory as limiter_memory
+import limits.strategies as limiter_strategies
 import pytest
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -15,12 +19,14 @@ from sqlalchemy import text
 from sqlalchemy.orm import scoped_session
 
 from panel import create_app
+from panel import limits as panel_limits
 from panel.db import db
 from panel.extensions import limiter
 from panel.migrations import upgrade
 from tests.mailbox import deliver_over_smtp, deliver_to_files
 from tests.postgres import postgres_server
 from tests.smtpserver import SmtpServer, smtp_server
+from tests.timing import Clock
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -143,6 +149,32 @@ def rate_limits(app: Flask) -> Iterator[None]:
     yield
     limiter.reset()
     limiter.enabled = False
+
+
+@pytest.fixture
+def limiter_clock(rate_limits: None, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The rate limits on, with a clock of their own: the limiter's windows (in memory) and
+    the wait on the 429 page move only when the test calls ``advance``.
+
+    Every module that reads the time for them reads this clock: the memory storage, the
+    strategies and ``panel.limits`` (flask-limiter itself reads it only for the
+    X-RateLimit headers and a fallback storage, both off). The clock starts on a whole
+    second, so windows end at exact sums: a wait of an hour is 3600 s, not
+    3600.000000000002 s, which the page would round up to two hours. The storage's
+    background expiry thread is stopped (it would drop counts between the test's steps);
+    a count still expires when it is read."""
+    storage = limiter.storage
+    assert isinstance(storage, limiter_memory.MemoryStorage), "the tests count in memory"
+    storage.timer.cancel()
+    storage.timer.join()
+    monkeypatch.setattr(storage, "_MemoryStorage__schedule_expiry", lambda: None)
+    storage.reset()
+    clock = Clock()
+    clock.now = float(math.floor(clock.now))
+    fake_time = SimpleNamespace(time=clock)
+    for module in (limiter_memory, limiter_strategies, panel_limits):
+        monkeypatch.setattr(module, "time", fake_time)
+    return clock
 
 
 class LoginActions:

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text, update
 
 from bench.generate import MUNICIPALITY_CODE, PASSWORD, Summary, populate
-from bench.run import PAGES, Page, login_email
+from bench.run import PAGES, Page, login_email, page_path
 from panel import conditional
 from panel.areas.models import Neighbourhood
 from panel.db import db, utcnow
@@ -28,7 +28,8 @@ from tests.statements import counting
 from tests.timing import Clock
 
 SCALES = (0.2, 3)  # at 0.2 a team's member list is shorter than one page
-PUBLIC_WITH_ETAG = ("wijk", "meetings", "feedback", "results", "indicator", "trend", "gebied")
+PUBLIC_WITH_ETAG = ("wijk", "meetings", "meeting", "feedback", "results", "indicator", "trend",
+                    "gebied")
 
 
 def _empty_tables() -> None:
@@ -43,8 +44,7 @@ def _empty_tables() -> None:
 
 
 def _path(page: Page, summary: Summary) -> str:
-    return page.path.format(wijk=summary.wijk_code, area=summary.area_code,
-                            report=summary.report_id)
+    return page_path(page, summary)
 
 
 def _client(app: Flask, login: str | None, summary: Summary) -> FlaskClient:
@@ -139,6 +139,11 @@ def _change(name: str, summary: Summary) -> None:
             .order_by(Meeting.starts_at)).first()
         assert meeting is not None
         meeting.title = f"{meeting.title} (nieuw)"
+    elif name == "meeting":  # the places left on the meeting's own page
+        meeting_id = int(_path(_public(name), summary).rsplit("/", 1)[1])
+        meeting = db.session.get(Meeting, meeting_id)
+        assert meeting is not None
+        meeting.seats_taken += 1 if meeting.places_left else -1
     else:  # the checked words of a quote from the wijk
         item = db.session.scalars(
             select(FeedbackItem).join(FeedbackItem.neighbourhood)

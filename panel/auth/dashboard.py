@@ -1,6 +1,7 @@
 """The staff start page (``/beheer/``): the gebieden a staff member works on and the size of
 the municipality, in two queries whatever the size of the municipality, and the parts that
-packages on top of auth add to it (the administrator's setup checklist, ``panel.setup``)."""
+packages on top of auth add to it (the work list, ``panel.worklist``, and the administrator's
+setup checklist, ``panel.setup``)."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from panel import limits
 from panel.areas import services as area_services
 from panel.auth import dashboard as dashboard_services
 from panel.auth import services, sessions, two_factor
@@ -43,7 +44,9 @@ from panel.security import is_safe_redirect, no_store
 from panel.urls import absolute_url
 
 bp = Blueprint("auth", __name__, url_prefix="/beheer")
-ATTEMPT_LIMIT = "10 per minute; 50 per hour"
+# Attempts count per account (the email typed, or the account signed in or halfway through
+# signing in); failed sign-ins and codes also, loosely, per address (panel.limits).
+BY_ACCOUNT = limits.by_staff_account(sessions.PENDING)
 
 
 def _login_failed_message() -> str:
@@ -85,7 +88,9 @@ def dashboard() -> str:
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
-@limiter.limit(ATTEMPT_LIMIT, methods=["POST"])
+@limiter.limit(limits.FAILED_SIGN_INS_PER_ADDRESS, key_func=limits.by_address,
+               deduct_when=limits.failed, methods=["POST"])
+@limiter.limit(limits.PER_ACCOUNT, key_func=limits.by_email(), methods=["POST"])
 def login() -> str | Response:
     """First step: email and password. With two-step login on (or required) the user is not
     signed in yet; the session only remembers that the password was right."""
@@ -118,7 +123,9 @@ def login() -> str | Response:
 
 
 @bp.route("/inloggen/code", methods=["GET", "POST"])
-@limiter.limit(ATTEMPT_LIMIT, methods=["POST"])
+@limiter.limit(limits.FAILED_SIGN_INS_PER_ADDRESS, key_func=limits.by_address,
+               deduct_when=limits.failed, methods=["POST"])
+@limiter.limit(limits.PER_ACCOUNT, key_func=BY_ACCOUNT, methods=["POST"])
 def login_code() -> str | Response:
     """Second step: the code from the app, or a recovery code (each works once)."""
     if current_user.is_authenticated:
@@ -155,7 +162,7 @@ def logout() -> Response:
 
 @bp.route("/bevestigen", methods=["GET", "POST"])
 @login_required
-@limiter.limit(ATTEMPT_LIMIT, methods=["POST"])
+@limiter.limit(limits.PER_ACCOUNT, key_func=BY_ACCOUNT, methods=["POST"])
 def confirm() -> str | Response:
     """Type the password again before a sensitive action, then go back to ``next``."""
     target = request.args.get("next")
@@ -173,7 +180,7 @@ def confirm() -> str | Response:
 
 @bp.route("/wachtwoord", methods=["GET", "POST"])
 @login_required
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit(limits.PER_ACCOUNT, key_func=BY_ACCOUNT, methods=["POST"])
 def change_password() -> str | Response:
     """A signed-in user changes their own password. Their other sessions end."""
     form = ChangePasswordForm()
@@ -214,7 +221,7 @@ def _recovery_codes_page(codes: list[str], target: str | None) -> Response:
 
 
 @bp.route("/tweestaps", methods=["GET", "POST"])
-@limiter.limit(ATTEMPT_LIMIT, methods=["POST"])
+@limiter.limit(limits.PER_ACCOUNT, key_func=BY_ACCOUNT, methods=["POST"])
 def two_factor_page() -> str | Response:
     """Set up two-step login (QR code, then a first code), or see its state when it is on.
 
@@ -263,7 +270,7 @@ def new_recovery_codes() -> Response:
 
 @bp.post("/tweestaps/uitzetten")
 @login_required
-@limiter.limit(ATTEMPT_LIMIT)
+@limiter.limit(limits.PER_ACCOUNT, key_func=BY_ACCOUNT)
 def two_factor_off() -> str | Response:
     """Turn two-step login off (asks for the password). Not possible in production."""
     form = ConfirmPasswordForm()
@@ -284,7 +291,7 @@ def two_factor_off() -> str | Response:
 
 
 @bp.route("/wachtwoord/<token>", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit(limits.PER_LINK, key_func=limits.by_link(), methods=["POST"])
 def set_password(token: str) -> str | Response:
     try:
         user = services.check_password_link(token)

@@ -198,7 +198,9 @@ def _seed_postcodes_and_members(statement: ConsentStatement) -> None:
             phone="" if has_email else f"072 5{number:02d} 00 {number % 100:02d}",
             postcode=entry.postcode, house_number=str(number % 80 + 1), street=entry.street,
             city=entry.city, language="en" if number % 11 == 0 else "nl",
-            confirmed_at=now if status == MemberStatus.MEMBER else None)
+            confirmed_at=now if status == MemberStatus.MEMBER else None,
+            # a few residents without email asked to be called
+            call_requested_at=now - timedelta(hours=number) if number % 27 == 4 else None)
         db.session.add(member)
         if status == MemberStatus.MEMBER:
             db.session.add(Consent(member=member, statement=statement, given_at=now,
@@ -260,10 +262,13 @@ def _seed_meetings(areas: list[Area]) -> None:
                 meeting.seats_taken += 1
             elif coming:
                 status = ReplyStatus.WAITING
+                meeting.waitlist_counter += 1
             db.session.add(Reply(
                 meeting_id=meeting.id, member_id=member.id, status=status.value,
                 replied_at=meeting.starts_at - timedelta(days=7, minutes=index),
                 waiting_since=meeting.starts_at - timedelta(days=7, minutes=index)
+                if status == ReplyStatus.WAITING else None,
+                waiting_number=meeting.waitlist_counter
                 if status == ReplyStatus.WAITING else None,
                 attended=(index % 5 != 4) if past and status == ReplyStatus.ATTENDING
                 else None))

@@ -90,7 +90,10 @@ class FeedbackItem(db.Model):
     __tablename__ = "feedback_item"
     # Motion reports count a wijk's items per theme over a period from the index.
     __table_args__ = (Index("ix_feedback_item_wijk_created_theme", "neighbourhood_id",
-                            "created_at", "theme_id"),)
+                            "created_at", "theme_id"),
+                      # The work list counts a wijk's items waiting for a check, by age.
+                      Index("ix_feedback_item_wijk_review_created", "neighbourhood_id",
+                            "review", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)

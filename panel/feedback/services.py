@@ -7,13 +7,14 @@ check. The public page shows counts, checked quotes and actions — never names.
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -47,6 +48,7 @@ from panel.feedback.models import (
 )
 from panel.feedback.personal_data import looks_personal
 from panel.meetings.models import Meeting, Reply
+from panel.meetings.times import to_local
 from panel.signups.models import MemberStatus, PanelMember
 from panel.signups.services import send_member_mail
 from panel.urls import absolute_url
@@ -174,6 +176,18 @@ class ItemFilter:
     status: str = ""
     theme_code: str = ""
     flagged_only: bool = False
+    unchecked_only: bool = False  # words not checked yet (review pending)
+    older_than_days: int = 0  # waiting longer than this many days (0: any age)
+
+
+def waiting_for_check(created_before: Any = None) -> Any:
+    """The condition on FeedbackItem: its words are not checked yet (and it was made before
+    ``created_before``, a time or a bound parameter, when given). The work list counts with
+    the same condition."""
+    condition = FeedbackItem.review == Review.PENDING.value
+    if created_before is not None:
+        condition = condition & (FeedbackItem.created_at < created_before)
+    return condition
 
 
 def list_items(user: User, flt: ItemFilter) -> list[FeedbackItem]:
@@ -191,6 +205,9 @@ def list_items(user: User, flt: ItemFilter) -> list[FeedbackItem]:
     if flt.flagged_only:
         query = query.where(FeedbackItem.flagged.is_(True),
                             FeedbackItem.review == Review.PENDING.value)
+    if flt.unchecked_only or flt.older_than_days:
+        query = query.where(waiting_for_check(
+            utcnow() - timedelta(days=flt.older_than_days) if flt.older_than_days else None))
     return list(db.session.scalars(query.order_by(FeedbackItem.created_at.desc()).limit(500)))
 
 
@@ -392,11 +409,52 @@ def notify(entry: ActionUpdate) -> int:
     return sent
 
 
-def list_actions(user: User) -> list[Action]:
+class Due(enum.StrEnum):
+    """Open actions by their due date or their last progress (the work list's lines)."""
+
+    OVERDUE = "verlopen"  # past the due date (a Dutch day: from the day after it)
+    SOON = "binnenkort"  # due today or within ACTION_DUE_DAYS days
+    QUIET = "stil"  # no progress for ACTION_QUIET_DAYS days
+
+
+ACTION_DUE_DAYS = 14
+ACTION_QUIET_DAYS = 30
+OPEN_ACTIONS = (ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value)
+
+
+def due_bounds(now: datetime) -> dict[str, Any]:
+    """The dates and times ``due_condition`` compares with at ``now``: today (a Dutch day),
+    the last day of "soon", and the start of the quiet period."""
+    today = to_local(now).date()
+    return {"today": today, "soon_until": today + timedelta(days=ACTION_DUE_DAYS),
+            "quiet_since": now - timedelta(days=ACTION_QUIET_DAYS)}
+
+
+def due_condition(due: Due, bounds: dict[str, Any]) -> Any:
+    """The condition on Action for an open action that is ``due``, with the ``bounds`` of
+    ``due_bounds`` (values, or bound parameters of those names)."""
+    condition = Action.status.in_(OPEN_ACTIONS)
+    if due == Due.OVERDUE:
+        return condition & (Action.due_date < bounds["today"])
+    if due == Due.SOON:
+        return condition & Action.due_date.between(bounds["today"], bounds["soon_until"])
+    progressed = exists().where(ActionUpdate.action_id == Action.id,
+                                ActionUpdate.created_at >= bounds["quiet_since"])
+    return condition & (Action.created_at < bounds["quiet_since"]) & ~progressed
+
+
+def list_actions(user: User, area_code: str = "", due: Due | None = None) -> list[Action]:
+    """The actions of the gebieden ``user`` may see, open ones first; only those of the
+    gebied ``area_code`` and only ``due`` ones when given."""
     require_staff(user)
     areas = visible_areas(user).with_only_columns(Area.id)
+    if area_code:
+        areas = areas.where(Area.code == area_code)
+    query = select(Action).where(Action.area_id.in_(areas))
+    if due is not None:
+        query = query.where(due_condition(due, due_bounds(utcnow())))
     return list(db.session.scalars(
-        select(Action).where(Action.area_id.in_(areas)).options(selectinload(Action.area))
+        query.options(selectinload(Action.area))
         .order_by(Action.status == ActionStatus.DONE.value, Action.due_date.is_(None),
                   Action.due_date)))
 

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
+from panel import limits
 from panel.areas import services as area_services
 from panel.auth.permissions import managed_area, may_administer, may_manage_feedback, require
 from panel.conditional import conditional
@@ -49,7 +50,8 @@ def _theme_choices() -> list[SelectChoice]:
 # --- residents ----------------------------------------------------------------------------
 
 @bp.route("/mijn/melding", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit(limits.FEEDBACK_PER_MEMBER, key_func=limits.by_member(residents.RESIDENT),
+               methods=["POST"])
 def give() -> BaseResponse:
     member = residents.current_member()
     if member is None:
@@ -111,7 +113,9 @@ def items() -> BaseResponse:
     flt = services.ItemFilter(area_code=request.args.get("gebied", ""),
                               status=request.args.get("status", ""),
                               theme_code=request.args.get("thema", ""),
-                              flagged_only=request.args.get("controleren") == "1")
+                              flagged_only=request.args.get("controleren") == "1",
+                              unchecked_only=request.args.get("te_controleren") == "1",
+                              older_than_days=max(0, request.args.get("ouder_dan", 0, type=int)))
     return no_store(make_response(render_template(
         "feedback/items.html", items=services.list_items(current_user, flt), flt=flt,
         overview=services.open_items_by_age(current_user),
@@ -217,8 +221,13 @@ def _action_data(form: forms.ActionForm) -> services.ActionData:
 @bp.get("/beheer/acties")
 @login_required
 def actions() -> str:
-    return render_template("feedback/actions.html", actions=services.list_actions(current_user),
-                           areas=area_services.areas_for(current_user), **_labels())
+    area_code = request.args.get("gebied", "")
+    due = request.args.get("termijn", "")
+    due = services.Due(due) if due in services.Due.__members__.values() else None
+    return render_template(
+        "feedback/actions.html", actions=services.list_actions(current_user, area_code, due),
+        areas=area_services.areas_for(current_user), due=due, area_code=area_code,
+        **_labels())
 
 
 @bp.route("/beheer/gebieden/<code>/acties/nieuw", methods=["GET", "POST"])

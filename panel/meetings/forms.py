@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from panel.meetings.models import MeetingKind, MeetingStatus, ReplyStatus
+from panel.meetings.models import PAST, MeetingKind, MeetingStatus, ReplyStatus
 from panel.widgets import MultiCheckboxField
 
 STATUS_LABELS = {
@@ -23,6 +23,7 @@ STATUS_LABELS = {
     MeetingStatus.DRAFT.value: _l("Planned, not open yet"),
     MeetingStatus.OPEN.value: _l("Open for replies"),
     MeetingStatus.CANCELLED.value: _l("Cancelled"),
+    PAST: _l("Has taken place"),  # open and started: derived, not stored
 }
 REPLY_LABELS = {
     ReplyStatus.ATTENDING.value: _l("Coming"), ReplyStatus.WAITING.value: _l("On the waitlist"),

@@ -28,6 +28,10 @@ class MeetingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# Shown instead of "open" once an open meeting has started (not stored: a derived state).
+PAST = "past"
+
+
 class ReplyStatus(enum.StrEnum):
     ATTENDING = "attending"  # said yes and has a place
     WAITING = "waiting"  # said yes, on the waitlist
@@ -76,6 +80,10 @@ class Meeting(db.Model):
     # Places taken, changed only by a conditional UPDATE so two replies can never both take
     # the last place (see services.reply).
     seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+    # Waitlist numbers handed out so far, raised by an unconditional UPDATE … RETURNING for
+    # each person joining the waitlist: that UPDATE locks the meeting's row, so people who
+    # join at the same moment get their numbers one after the other (see services.reply).
+    waitlist_counter: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(10), default=MeetingStatus.DRAFT.value, index=True)
     uid: Mapped[str] = mapped_column(String(100), unique=True, default=_new_uid)
     sequence: Mapped[int] = mapped_column(Integer, default=0)  # iCalendar SEQUENCE
@@ -98,6 +106,26 @@ class Meeting(db.Model):
     @property
     def places_left(self) -> int:
         return max(0, self.capacity - self.seats_taken)
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        """Open and its start has come: from then on it takes no replies and no invitations
+        and is shown as past. Derived from the time, nothing is stored."""
+        return self.status == MeetingStatus.OPEN and self.starts_at is not None \
+            and self.starts_at <= (now or utcnow())
+
+    def has_ended(self, now: datetime | None = None) -> bool:
+        """Open and its end has come: time to keep attendance and write the report."""
+        end = self.ends_at or self.starts_at
+        return self.status == MeetingStatus.OPEN and end is not None and end <= (now or utcnow())
+
+    def is_past(self, now: datetime | None = None) -> bool:
+        """Its start has come, whatever its status (also cancelled or never opened)."""
+        return self.starts_at is not None and self.starts_at <= (now or utcnow())
+
+    def shown_status(self, now: datetime | None = None) -> str:
+        """The status to show: ``past`` once an open meeting has started (see
+        ``forms.STATUS_LABELS``), otherwise the stored status."""
+        return PAST if self.has_started(now) else self.status
 
 
 class PollSlot(db.Model):
@@ -143,6 +171,9 @@ class Invitation(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the reply link
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     poll_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the letter (channel "letter") was last printed: letters still to print are the
+    # letter invitations of an upcoming meeting where this is empty.
+    letter_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     meeting: Mapped[Meeting] = relationship()
     member: Mapped[PanelMember] = relationship()
@@ -161,8 +192,10 @@ class Reply(db.Model):
                                            index=True)
     status: Mapped[str] = mapped_column(String(10), index=True)
     replied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Waitlist order: the moment the member asked for a place.
+    # The moment the member asked for a place (kept for the record; not the order).
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Waitlist order: the meeting's waitlist_counter when the member joined the waitlist.
+    waiting_number: Mapped[int | None] = mapped_column(Integer)
     entered_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_user.id", ondelete="SET NULL"))  # reply taken by phone or post
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

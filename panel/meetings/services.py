@@ -3,7 +3,15 @@
 Places are never overbooked: a place is taken only by a conditional UPDATE on
 ``meeting.seats_taken`` (``... WHERE seats_taken < capacity``), which both SQLite and
 PostgreSQL execute atomically, so of two replies for the last place exactly one gets it and
-the other goes on the waitlist, in the order people asked.
+the other goes on the waitlist. A place on the waitlist gets the next number of the meeting's
+``waitlist_counter`` through an unconditional UPDATE … RETURNING, which locks the meeting's
+row until the reply is committed: people joining the waitlist at the same moment get their
+numbers one after the other, and a waitlist position counted after that UPDATE sees everyone
+ahead (see :func:`reply`).
+
+A meeting *has started* once it is open and its start has come (``Meeting.has_started``,
+derived from the time, nothing stored): from then on it takes no replies and no invitations,
+and it is shown as past.
 """
 
 from __future__ import annotations
@@ -41,8 +49,9 @@ from panel.meetings.models import (
     PollVote,
     Reply,
     ReplyStatus,
+    meeting_neighbourhood,
 )
-from panel.meetings.times import to_utc
+from panel.meetings.times import day_bounds, local_today, to_utc
 from panel.security import hash_token, new_token
 from panel.signups import letters
 from panel.signups.models import MemberStatus, PanelMember
@@ -52,6 +61,7 @@ from panel.urls import absolute_url
 MAX_CAPACITY = 1000
 ICS_TYPE = "text/calendar; method={method}; charset=UTF-8"
 REPLY_GONE = _l("You can no longer reply to this meeting.")
+REPLY_STARTED = _l("This meeting has already started. You can no longer reply.")
 
 
 # --- reading and access -------------------------------------------------------------------
@@ -67,6 +77,28 @@ def list_for(user: User) -> list[Meeting]:
         meetings_for(user).options(selectinload(Meeting.area),
                                    selectinload(Meeting.neighbourhoods))
         .order_by(Meeting.starts_at.is_(None), Meeting.starts_at.desc())))
+
+
+@dataclass
+class StaffOverview:
+    """The staff list of meetings: those still to come (soonest first, polls without a date
+    last) and those whose start has come (most recent first)."""
+
+    upcoming: list[Meeting]
+    past: list[Meeting]
+    today: set[int]  # ids of upcoming meetings that start today (Dutch date)
+    now: datetime  # the moment the lists were made
+
+
+def staff_overview(user: User, now: datetime | None = None) -> StaffOverview:
+    now = now or utcnow()
+    meetings = list_for(user)
+    upcoming = sorted((m for m in meetings if not m.is_past(now)),
+                      key=lambda m: (m.starts_at is None, m.starts_at or now, m.id))
+    past = [m for m in meetings if m.is_past(now)]
+    start, end = day_bounds(local_today(now))
+    today = {m.id for m in upcoming if m.starts_at is not None and start <= m.starts_at < end}
+    return StaffOverview(upcoming=upcoming, past=past, today=today, now=now)
 
 
 def get_for(user: User, meeting_id: int) -> Meeting:
@@ -213,6 +245,9 @@ def update_meeting(user: User, meeting_id: int, data: MeetingData,
     meeting = managed(user, meeting_id)
     if meeting.status == MeetingStatus.CANCELLED:
         raise DomainError(_l("This meeting is cancelled and cannot be changed."))
+    if meeting.has_started():
+        raise DomainError(_l("This meeting has already started. It can no longer be "
+                             "changed."))
     wijken, team = _check(data, meeting.area)
     starts, ends = _times(data) if meeting.status != MeetingStatus.POLL or data.day \
         else (meeting.starts_at, meeting.ends_at)
@@ -255,10 +290,14 @@ def open_for_replies(user: User, meeting_id: int) -> Meeting:
 
 def cancel(user: User, meeting_id: int) -> Meeting:
     """Cancel a meeting: everyone with a place or on the waitlist gets an email with a
-    calendar cancellation (METHOD:CANCEL)."""
+    calendar cancellation (METHOD:CANCEL). Raises DomainError once the meeting has
+    started."""
     meeting = managed(user, meeting_id)
     if meeting.status == MeetingStatus.CANCELLED:
         return meeting
+    if meeting.has_started():
+        raise DomainError(_l("This meeting has already started. It can no longer be "
+                             "cancelled."))
     was_open = meeting.status == MeetingStatus.OPEN
     meeting.status = MeetingStatus.CANCELLED.value
     meeting.sequence += 1
@@ -306,14 +345,14 @@ class InviteReport:
     already: int = 0
 
 
-def invite(user: User, meeting_id: int, member_ids: Sequence[int] | None = None) -> InviteReport:
+def invite(user: User, meeting_id: int, member_ids: Sequence[int] | None = None,
+           now: datetime | None = None) -> InviteReport:
     """Invite the panel members of the meeting's wijken who were not invited yet (or only
     ``member_ids`` among them). Members with email get the invitation with yes/no links
     and a calendar file; the others are marked for a printed letter. Raises DomainError
-    when the meeting is not open."""
+    when the meeting is not open or has started."""
     meeting = managed(user, meeting_id)
-    if meeting.status != MeetingStatus.OPEN:
-        raise DomainError(_l("Open the meeting for replies before you invite."))
+    _require_invitable(meeting, now)
     query = select(PanelMember).where(
         PanelMember.status == MemberStatus.MEMBER.value,
         PanelMember.neighbourhood_id.in_([n.id for n in meeting.neighbourhoods]))
@@ -337,6 +376,15 @@ def invite(user: User, meeting_id: int, member_ids: Sequence[int] | None = None)
             report.letters += 1
     db.session.flush()
     return report
+
+
+def _require_invitable(meeting: Meeting, now: datetime | None = None) -> None:
+    """Invitations and letters only for an open meeting that has not started."""
+    if meeting.has_started(now):
+        raise DomainError(_l("This meeting has already started. You can no longer invite "
+                             "anyone."))
+    if meeting.status != MeetingStatus.OPEN:
+        raise DomainError(_l("Open the meeting for replies before you invite."))
 
 
 def _invitation(meeting: Meeting, member: PanelMember, poll_only: bool = False) -> str:
@@ -373,15 +421,49 @@ def invitation_for(member: PanelMember, meeting_id: int) -> Invitation:
     return invitation
 
 
-def letter_recipients(user: User, meeting_id: int) -> list[tuple[PanelMember, str]]:
-    """Invited members without email, each with a fresh reply token for a printed letter."""
+def _letter_invitations(meeting_id: int) -> Select[tuple[Invitation]]:
+    """The invitations to a meeting that go by letter, of members still in the panel."""
+    return select(Invitation).join(PanelMember, Invitation.member_id == PanelMember.id).where(
+        Invitation.meeting_id == meeting_id, Invitation.poll_only.is_(False),
+        Invitation.channel == "letter", PanelMember.status == MemberStatus.MEMBER.value)
+
+
+@dataclass
+class LetterCounts:
+    total: int = 0  # invitations that go by letter
+    to_print: int = 0  # of which the letter was never printed
+
+
+def letter_counts(meeting: Meeting) -> LetterCounts:
+    """How many invitations to the meeting go by letter, and how many are still to print."""
+    rows = db.session.execute(
+        _letter_invitations(meeting.id).with_only_columns(
+            func.count(Invitation.id),
+            func.count(Invitation.id).filter(Invitation.letter_printed_at.is_(None)))).one()
+    return LetterCounts(total=rows[0] or 0, to_print=rows[1] or 0)
+
+
+def letter_recipients(user: User, meeting_id: int, again: bool = False,
+                      now: datetime | None = None) -> list[tuple[PanelMember, str]]:
+    """The members whose invitation goes by letter and was not printed yet (with ``again``:
+    all of them), each with a fresh reply token for the letter; their invitations are marked
+    as printed now. Printing again renews the links, so letters printed before stop
+    working. Raises DomainError when the meeting is not open or has started."""
+    now = now or utcnow()
     meeting = managed(user, meeting_id)
-    members = list(db.session.scalars(
-        select(PanelMember).join(Invitation, Invitation.member_id == PanelMember.id)
-        .where(Invitation.meeting_id == meeting.id, Invitation.poll_only.is_(False),
-               PanelMember.email.is_(None), PanelMember.status == MemberStatus.MEMBER.value)
-        .order_by(PanelMember.name)))
-    return [(member, _invitation(meeting, member)) for member in members]
+    _require_invitable(meeting, now)
+    query = _letter_invitations(meeting.id)
+    if not again:
+        query = query.where(Invitation.letter_printed_at.is_(None))
+    invitations = list(db.session.scalars(
+        query.options(selectinload(Invitation.member)).order_by(PanelMember.name,
+                                                                PanelMember.id)))
+    recipients = []
+    for invitation in invitations:
+        recipients.append((invitation.member, _invitation(meeting, invitation.member)))
+        invitation.letter_printed_at = now
+    db.session.flush()
+    return recipients
 
 
 # --- replies and places -------------------------------------------------------------------
@@ -415,14 +497,34 @@ def _reply_row(meeting: Meeting, member: PanelMember) -> Reply:
         .execution_options(populate_existing=True)).one()
 
 
+def _next_waiting_number(meeting_id: int) -> int:
+    """The next waitlist number of the meeting. The UPDATE has no condition, so it always
+    locks the meeting's row (PostgreSQL) until the transaction ends: whoever joins the
+    waitlist at the same moment waits here until this reply is committed."""
+    number = db.session.execute(
+        update(Meeting).where(Meeting.id == meeting_id)
+        .values(waitlist_counter=Meeting.waitlist_counter + 1)
+        .returning(Meeting.waitlist_counter)
+        .execution_options(synchronize_session=False)).scalar_one()
+    return int(number)
+
+
 def reply(meeting: Meeting, member: PanelMember, coming: bool,
           entered_by: User | None = None, now: datetime | None = None) -> Reply:
-    """Record a member's answer. Yes takes a place when one is left, otherwise a spot on
-    the waitlist; no gives a place back, and the first person waiting gets it. Replies can
-    change until the meeting starts. Raises DomainError when replying is closed."""
+    """Record a member's answer. Yes takes a place when one is left, otherwise the next
+    number on the waitlist; no gives a place back, and the first person waiting gets it.
+    Replies can change until the meeting starts. Raises DomainError when replying is closed
+    (``REPLY_STARTED`` once the meeting has started).
+
+    The first statement writes (the reply row), so on SQLite the transaction holds the
+    database's write lock from its start and every later read sees all earlier replies; on
+    PostgreSQL the seat and waitlist UPDATEs lock the meeting's row. Either way
+    :func:`waiting_position` counted afterwards, in the same transaction or after the
+    commit, is right also when many people reply at once."""
     now = now or utcnow()
-    if meeting.status != MeetingStatus.OPEN or meeting.starts_at is None \
-            or meeting.starts_at <= now:
+    if meeting.has_started(now):
+        raise DomainError(REPLY_STARTED)
+    if meeting.status != MeetingStatus.OPEN or meeting.starts_at is None:
         raise DomainError(REPLY_GONE)
     row = _reply_row(meeting, member)
     row.entered_by_id = entered_by.id if entered_by else None
@@ -431,18 +533,21 @@ def reply(meeting: Meeting, member: PanelMember, coming: bool,
         row.replied_at = now
         if _take_seat(meeting.id):
             row.status, row.waiting_since = ReplyStatus.ATTENDING.value, None
+            row.waiting_number = None
         else:
             row.status, row.waiting_since = ReplyStatus.WAITING.value, now
+            row.waiting_number = _next_waiting_number(meeting.id)
     elif not coming and current != ReplyStatus.DECLINED:
         row.replied_at = now
         row.status, row.waiting_since = ReplyStatus.DECLINED.value, None
+        row.waiting_number = None
         row.reminder_sent_at = None
         if current == ReplyStatus.ATTENDING:
             _release_seat(meeting.id)
             db.session.flush()
             promote_waiting(meeting)
     db.session.flush()
-    db.session.expire(meeting, ["seats_taken"])
+    db.session.expire(meeting, ["seats_taken", "waitlist_counter"])
     return row
 
 
@@ -459,19 +564,22 @@ def _give_back_places(member: PanelMember, **_: object) -> None:
 
 
 def promote_waiting(meeting: Meeting) -> list[Reply]:
-    """Give free places to the people waiting longest; each gets an email."""
+    """Give free places to the people with the lowest waitlist numbers; each gets an
+    email."""
     promoted = []
     while True:
         candidate = db.session.scalars(
             select(Reply).where(Reply.meeting_id == meeting.id,
                                 Reply.status == ReplyStatus.WAITING.value)
-            .order_by(Reply.waiting_since, Reply.id).limit(1)).first()
+            .order_by(Reply.waiting_number.is_(None), Reply.waiting_number, Reply.waiting_since,
+                      Reply.id).limit(1)).first()
         if candidate is None or not _take_seat(meeting.id):
             break
         claimed = db.session.execute(
             update(Reply).where(Reply.id == candidate.id,
                                 Reply.status == ReplyStatus.WAITING.value)
-            .values(status=ReplyStatus.ATTENDING.value, waiting_since=None)
+            .values(status=ReplyStatus.ATTENDING.value, waiting_since=None,
+                    waiting_number=None)
             .execution_options(synchronize_session=False)).rowcount
         if claimed != 1:
             _release_seat(meeting.id)
@@ -489,13 +597,14 @@ def promote_waiting(meeting: Meeting) -> list[Reply]:
 
 
 def waiting_position(row: Reply) -> int | None:
-    """1 for the first person on the waitlist, and so on; None when not waiting."""
-    if row.status != ReplyStatus.WAITING or row.waiting_since is None:
+    """1 for the first person on the waitlist, and so on; None when not waiting. Everyone
+    with a lower number committed before this reply got its number (see :func:`reply`), so
+    the count is complete as soon as the number is given."""
+    if row.status != ReplyStatus.WAITING or row.waiting_number is None:
         return None
     ahead = db.session.scalar(select(func.count(Reply.id)).where(
         Reply.meeting_id == row.meeting_id, Reply.status == ReplyStatus.WAITING.value,
-        or_(Reply.waiting_since < row.waiting_since,
-            (Reply.waiting_since == row.waiting_since) & (Reply.id < row.id)))) or 0
+        Reply.waiting_number < row.waiting_number)) or 0
     return ahead + 1
 
 
@@ -504,15 +613,21 @@ def current_reply(meeting: Meeting, member: PanelMember) -> Reply | None:
                                                   Reply.member_id == member.id)).first()
 
 
-def staff_reply(user: User, meeting_id: int, member_id: int, coming: bool) -> Reply:
-    """Staff enter a reply received by phone or post for a member of the meeting's wijken."""
+def staff_reply(user: User, meeting_id: int, member_id: int, coming: bool,
+                now: datetime | None = None) -> Reply:
+    """Staff enter a reply received by phone or post for a member of the meeting's wijken.
+    Raises DomainError once the meeting has started."""
+    now = now or utcnow()
     meeting = managed(user, meeting_id)
+    if meeting.has_started(now):
+        raise DomainError(_l("This meeting has already started. Replies can no longer be "
+                             "entered."))
     member = db.session.get(PanelMember, member_id)
     if member is None or member.status != MemberStatus.MEMBER or \
             member.neighbourhood_id not in {n.id for n in meeting.neighbourhoods}:
         raise NotFound()
     _invitation_exists_or_create(meeting, member)
-    return reply(meeting, member, coming, entered_by=user)
+    return reply(meeting, member, coming, entered_by=user, now=now)
 
 
 def _invitation_exists_or_create(meeting: Meeting, member: PanelMember) -> None:
@@ -634,6 +749,44 @@ def public_meeting(meeting_id: int) -> Meeting:
     return meeting
 
 
+@dataclass(frozen=True)
+class PublicMeeting:
+    """The public page of a meeting: the meeting and where it stands in time."""
+
+    meeting: Meeting
+    started: bool  # open and its start has come: no more replies, shown as past
+    ended: bool
+
+
+def public_meeting_page(meeting_id: int, now: datetime | None = None) -> PublicMeeting:
+    """What ``/bijeenkomsten/<id>`` shows. Raises NotFound like :func:`public_meeting`."""
+    now = now or utcnow()
+    meeting = public_meeting(meeting_id)
+    return PublicMeeting(meeting, started=meeting.has_started(now),
+                         ended=meeting.has_ended(now))
+
+
+def public_meeting_fingerprint(meeting_id: int, now: datetime | None = None) -> tuple[object, ...]:
+    """The rows the public page of one meeting is made from (the meeting with its places,
+    its wijken) and whether it has started and ended, as plain tuples in one statement: the
+    page's ETag is made from them (``panel.conditional``). The page changes when the meeting
+    starts, so the fingerprint does too, without any row changing."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Meeting.__table__, Neighbourhood.id, Neighbourhood.name)
+        .outerjoin(meeting_neighbourhood, meeting_neighbourhood.c.meeting_id == Meeting.id)
+        .outerjoin(Neighbourhood, Neighbourhood.id == meeting_neighbourhood.c.neighbourhood_id)
+        .where(Meeting.id == meeting_id).order_by(Neighbourhood.id)).all()
+    if not rows:
+        return ()
+    first = rows[0]._mapping
+    starts_at, ends_at = first[Meeting.__table__.c.starts_at], first[Meeting.__table__.c.ends_at]
+    is_open = first[Meeting.__table__.c.status] == MeetingStatus.OPEN.value
+    started = is_open and starts_at is not None and starts_at <= now
+    ended = is_open and (ends_at or starts_at) is not None and (ends_at or starts_at) <= now
+    return tuple(tuple(row) for row in rows), started, ended
+
+
 def area_calendar(area_code: str) -> tuple[Area, list[Meeting]]:
     """A gebied and its public meetings (open and cancelled), for the calendar feed."""
     area = db.session.scalars(select(Area).where(Area.code == area_code)).first()
@@ -652,22 +805,28 @@ class MyMeeting:
     meeting: Meeting
     reply: Reply | None
     position: int | None
+    past: bool = False  # its start has come (also when cancelled): listed apart
 
 
 def my_meetings(member: PanelMember, now: datetime | None = None) -> list[MyMeeting]:
-    """The meetings a resident was invited to, upcoming first, with their reply."""
+    """The meetings a resident was invited to, with their reply: those still to come first
+    (soonest first, date polls last), then those whose start has come in the last 60 days
+    (most recent first, marked ``past``)."""
     now = now or utcnow()
     invitations = db.session.scalars(
         select(Invitation).join(Meeting).where(
             Invitation.member_id == member.id, Meeting.status != MeetingStatus.DRAFT.value,
             or_(Meeting.starts_at.is_(None), Meeting.starts_at > now - timedelta(days=60)))
         .order_by(Meeting.starts_at.desc()))
-    result = []
+    upcoming, past = [], []
     for invitation in invitations:
-        row = current_reply(invitation.meeting, member)
-        result.append(MyMeeting(invitation.meeting, row,
-                                waiting_position(row) if row else None))
-    return result
+        meeting = invitation.meeting
+        row = current_reply(meeting, member)
+        item = MyMeeting(meeting, row, waiting_position(row) if row else None,
+                         past=meeting.is_past(now))
+        (past if item.past else upcoming).append(item)
+    upcoming.sort(key=lambda i: (i.meeting.starts_at is None, i.meeting.starts_at or now))
+    return upcoming + past
 
 
 # --- date polls ---------------------------------------------------------------------------
@@ -701,11 +860,16 @@ def start_poll(user: User, area_code: str, data: MeetingData,
     return meeting
 
 
-def invite_to_poll(user: User, meeting_id: int) -> InviteReport:
-    """Ask the panel members of the meeting's wijken which dates suit them."""
+def invite_to_poll(user: User, meeting_id: int, now: datetime | None = None) -> InviteReport:
+    """Ask the panel members of the meeting's wijken which dates suit them. Raises
+    DomainError when every proposed date has come."""
+    now = now or utcnow()
     meeting = managed(user, meeting_id)
     if meeting.status != MeetingStatus.POLL:
         raise DomainError(_l("This meeting has no date poll."))
+    if all(slot.starts_at <= now for slot in meeting.slots):
+        raise DomainError(_l("All proposed dates have passed. You can no longer ask the "
+                             "panel."))
     report = InviteReport()
     invited = set(db.session.scalars(select(Invitation.member_id).where(
         Invitation.meeting_id == meeting.id)))
@@ -768,6 +932,8 @@ def choose_slot(user: User, meeting_id: int, slot_id: int) -> Meeting:
     slot = next((s for s in meeting.slots if s.id == slot_id), None)
     if meeting.status != MeetingStatus.POLL or slot is None:
         raise NotFound()
+    if slot.starts_at <= utcnow():
+        raise DomainError(_l("This date has passed. Choose another date."))
     meeting.starts_at, meeting.ends_at = slot.starts_at, slot.ends_at
     meeting.status = MeetingStatus.DRAFT.value
     meeting.slots.clear()

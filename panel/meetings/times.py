@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from panel.db import utcnow
 from panel.errors import DomainError
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
@@ -30,3 +31,16 @@ def to_utc(day: date, clock: time) -> datetime:
 def to_local(moment: datetime) -> datetime:
     """An aware datetime in Europe/Amsterdam."""
     return moment.astimezone(LOCAL)
+
+
+def local_today(now: datetime | None = None) -> date:
+    """The date in the Netherlands at ``now`` (default: this moment)."""
+    return to_local(now or utcnow()).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The first moment of a Dutch day and of the day after, in UTC: 24 hours apart, but 23
+    on the last Sunday of March and 25 on the last Sunday of October."""
+    start = datetime.combine(day, time(0), tzinfo=LOCAL)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL)
+    return start.astimezone(UTC), end.astimezone(UTC)

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
+from panel import limits
 from panel.areas import services as area_services
 from panel.auth.permissions import managed_area, may_manage_meetings
 from panel.conditional import conditional
@@ -86,9 +87,11 @@ def public_list() -> str:
 
 
 @bp.get("/bijeenkomsten/<int:meeting_id>")
+@conditional(services.public_meeting_fingerprint)
 def public_detail(meeting_id: int) -> str:
-    return render_template("meetings/public_detail.html",
-                           meeting=services.public_meeting(meeting_id), **_labels())
+    page = services.public_meeting_page(meeting_id)
+    return render_template("meetings/public_detail.html", meeting=page.meeting,
+                           started=page.started, ended=page.ended, **_labels())
 
 
 @bp.get("/bijeenkomsten/<int:meeting_id>.ics")
@@ -112,7 +115,7 @@ def area_ics(code: str) -> BaseResponse:
 # --- replying by personal link ------------------------------------------------------------
 
 @bp.route("/antwoord/<token>", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"])
+@limiter.limit(limits.PER_LINK, key_func=limits.by_link(), methods=["POST"])
 def reply(token: str) -> BaseResponse | tuple[str, int]:
     try:
         invitation = services.invitation_by_token(token)
@@ -122,6 +125,8 @@ def reply(token: str) -> BaseResponse | tuple[str, int]:
 
 
 @bp.route("/mijn/bijeenkomsten/<int:meeting_id>", methods=["GET", "POST"])
+@limiter.limit(limits.PER_MEMBER, key_func=limits.by_member(residents.RESIDENT),
+               methods=["POST"])
 def my_reply(meeting_id: int) -> BaseResponse:
     member = residents.current_member()
     if member is None:
@@ -138,21 +143,25 @@ def _reply_page(invitation: Invitation, here: str) -> BaseResponse:
         coming = request.form.get("answer") == "yes"
         with outcome() as saved:
             row = services.reply(meeting, member, coming)
+            # Counted before the commit, while the waitlist number's lock is held.
+            position = services.waiting_position(row)
         if saved:
             residents.sign_in(member.id)
             if row.status == ReplyStatus.ATTENDING:
                 say(_("Thank you. You have a place. See you there!"))
             elif row.status == ReplyStatus.WAITING:
-                say(_("Thank you. The meeting is full. You are on the waitlist."), "info")
+                say(_("Thank you. The meeting is full. You are on the waitlist with number "
+                      "%(n)s.", n=position), "info")
             else:
                 say(_("Thank you for letting us know. You are not coming."))
         return redirect(here)
     row = services.current_reply(meeting, member)
-    closed = meeting.status != MeetingStatus.OPEN or meeting.starts_at is None or \
-        meeting.starts_at <= utcnow()
+    started = meeting.has_started()
+    closed = started or meeting.status != MeetingStatus.OPEN or meeting.starts_at is None
     return no_store(make_response(render_template(
         "meetings/reply.html", meeting=meeting, member=member, reply=row, form=form,
-        closed=closed, position=services.waiting_position(row) if row else None,
+        closed=closed, started=started, ended=meeting.has_ended(),
+        position=services.waiting_position(row) if row else None,
         suggested=request.args.get("keuze"), **_labels())))
 
 
@@ -203,7 +212,9 @@ def _data(form: forms.MeetingForm) -> services.MeetingData:
 @bp.get("/beheer/bijeenkomsten")
 @login_required
 def staff_list() -> str:
-    return render_template("meetings/staff_list.html", meetings=services.list_for(current_user),
+    overview = services.staff_overview(current_user)
+    return render_template("meetings/staff_list.html", upcoming=overview.upcoming,
+                           past=overview.past, today=overview.today, now=overview.now,
                            areas=area_services.areas_for(current_user), **_labels())
 
 
@@ -259,13 +270,17 @@ def staff_detail(meeting_id: int) -> BaseResponse:
     manage = may_manage_meetings(current_user, meeting.area)
     parts = [part for _receiver, part in staff_page_parts.send(meeting, manage=manage)
              if part is not None]
+    now = utcnow()
     context = {"meeting": meeting, "counts": services.reply_counts(meeting),
                "present": services.present_count(meeting), "form": forms.ActionForm(),
-               "manage": manage, "parts": parts}
+               "manage": manage, "parts": parts, "now": now,
+               "started": meeting.has_started(now), "ended": meeting.has_ended(now)}
     if manage and meeting.status == MeetingStatus.POLL:
         context["poll"] = services.poll_counts(current_user, meeting_id)
+        context["poll_open"] = any(slot.starts_at > now for slot in meeting.slots)
     if manage:
         context["rows"] = services.attendance_rows(current_user, meeting_id)
+        context["letters"] = services.letter_counts(meeting)
     return no_store(make_response(render_template("meetings/staff_detail.html", **context,
                                                   **_labels())))
 
@@ -351,14 +366,21 @@ def invitation_letters(meeting_id: int) -> BaseResponse:
     meeting = services.managed(current_user, meeting_id)
     if not forms.ActionForm().validate_on_submit():
         return _back_to(meeting_id)
-    # The new reply links (and short codes) are kept only together with the letters.
+    # The new reply links (and short codes) are kept only together with the letters, and
+    # the letters count as printed only when the document is made.
+    again = request.form.get("letters") == "all"
     with outcome() as saved:
-        recipients = services.letter_recipients(current_user, meeting_id)
+        recipients = services.letter_recipients(current_user, meeting_id, again=again)
         body = _letters_docx(meeting, recipients) if recipients else None
+        printed_before = services.letter_counts(meeting).total if body is None else 0
     if not saved:
         return _back_to(meeting_id)
     if body is None:
-        say(_("Everyone invited has an email address. No letters are needed."), "info")
+        if printed_before:
+            say(_("All letters are printed already. There are no new letters to print."),
+                "info")
+        else:
+            say(_("Everyone invited has an email address. No letters are needed."), "info")
         return _back_to(meeting_id)
     response = Response(body, mimetype="application/vnd.openxmlformats-officedocument."
                                         "wordprocessingml.document")

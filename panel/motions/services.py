@@ -8,6 +8,7 @@ snapshot, so later changes to the data never alter what the council received.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import Counter
@@ -116,8 +117,10 @@ def save_motion(user: User, data: MotionData, motion_id: int | None = None) -> M
 # --- reports ------------------------------------------------------------------------------
 
 def get_report(user: User, report_id: int) -> FollowUpReport:
+    """A report with its motion (one statement). Any staff member may read reports."""
     require_staff(user)
-    report = db.session.get(FollowUpReport, report_id)
+    report = db.session.get(FollowUpReport, report_id,
+                            options=[joinedload(FollowUpReport.motion)])
     if report is None:
         raise NotFound()
     return report
@@ -141,6 +144,12 @@ def start_report(user: User, motion_id: int, period_start: date | None,
 
 def sections(report: FollowUpReport) -> list[dict[str, str]]:
     return list(json.loads(report.narrative or "[]"))
+
+
+def text_digest(report: FollowUpReport) -> str:
+    """A short fingerprint of the clerk's text of a report: what is rendered from the text
+    alone can be kept by it."""
+    return hashlib.blake2b((report.narrative or "").encode(), digest_size=16).hexdigest()
 
 
 def save_narrative(user: User, report_id: int, parts: list[tuple[str, str]]) -> FollowUpReport:
@@ -275,7 +284,9 @@ def build(report: FollowUpReport) -> dict[str, Any]:
 # is built again; a kept report is never out of date. The key a worker worked out is trusted
 # for ``PANEL_ETAG_SECONDS``; any commit in the worker stops that trust at once. This is an
 # optimisation in each process's memory, not state: processes share nothing and any of them
-# can answer. The clerk's text is never kept (read on every request).
+# can answer. The clerk's text is read on every request; the report page keeps the text
+# fields rendered from it by a digest of the text (``text_digest``), so they too change as
+# soon as the text does.
 
 KEPT_ROWS = 40_000  # rows (actions and timeline events) kept per worker, over all reports
 KEPT_FRAGMENTS = 256  # rendered parts of report pages kept per worker
@@ -340,7 +351,9 @@ class _Kept:
 
 
 def _kept() -> _Kept:
-    kept: _Kept = current_app.extensions.setdefault(_EXTENSION, _Kept())
+    kept: _Kept | None = current_app.extensions.get(_EXTENSION)
+    if kept is None:
+        kept = current_app.extensions.setdefault(_EXTENSION, _Kept())
     return kept
 
 
@@ -426,15 +439,17 @@ def _activity_fingerprint(wijk_ids: list[int], area_ids: list[int],
     """What the feedback counts and the action rows of a report depend on, read from the
     indexes instead of the rows (two statements, a fraction of counting them):
 
-    * the feedback items of the wijken: their number, and the sum and the highest of their
-      ids. An item's wijk, theme and time never change after it is made (nothing in the
-      application changes them), so the counts per theme and wijk in any period change
-      only when items are added or removed, which changes these three numbers;
+    * the feedback items of the wijken: their number and the time of the newest, both read
+      from the index on (wijk, time, theme) alone. An item's wijk, theme and time never
+      change after it is made (nothing in the application changes them, and the time is
+      the moment it was made), so the counts per theme and wijk in any period change only
+      when items are added, which changes the newest time, or removed, which changes the
+      number;
     * the actions of the gebieden started by the end of the period: their number, the
       highest id and the last change (``updated_at`` is set on every change).
     """
     items = db.session.execute(
-        select(func.count(FeedbackItem.id), func.sum(FeedbackItem.id), func.max(FeedbackItem.id))
+        select(func.count(), func.max(FeedbackItem.created_at))
         .where(FeedbackItem.neighbourhood_id.in_(wijk_ids))).one()
     actions = db.session.execute(
         select(func.count(Action.id), func.max(Action.id), func.max(Action.updated_at))
@@ -466,8 +481,10 @@ def _build_with_key(report: FollowUpReport,
     theme_ids = [t.id for t in motion.themes]
     municipality = get_municipality()
 
+    # count(*), not count(id): the index on (wijk, source, status, confirmed, left) then
+    # answers it alone (PostgreSQL's index-only scan; SQLite's covering index).
     members = Counter({(wijk_id, source): count for wijk_id, source, count in db.session.execute(
-        select(PanelMember.neighbourhood_id, PanelMember.source, func.count(PanelMember.id))
+        select(PanelMember.neighbourhood_id, PanelMember.source, func.count())
         .where(PanelMember.neighbourhood_id.in_(wijk_ids),
                PanelMember.confirmed_at.is_not(None), PanelMember.confirmed_at <= end,
                (PanelMember.status == MemberStatus.MEMBER.value)
@@ -512,7 +529,7 @@ def _build_with_key(report: FollowUpReport,
     # Counted for every theme and filtered here: with a theme condition in the query,
     # SQLite walks the theme index over the whole municipality instead of the wijken's.
     feedback = [row for row in db.session.execute(
-        select(FeedbackItem.theme_id, FeedbackItem.neighbourhood_id, func.count(FeedbackItem.id))
+        select(FeedbackItem.theme_id, FeedbackItem.neighbourhood_id, func.count())
         .where(FeedbackItem.neighbourhood_id.in_(wijk_ids), FeedbackItem.created_at >= start,
                FeedbackItem.created_at <= end)
         .group_by(FeedbackItem.theme_id, FeedbackItem.neighbourhood_id)).tuples()

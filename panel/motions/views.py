@@ -23,7 +23,7 @@ from panel.errors import NotFound
 from panel.feedback import services as feedback_services
 from panel.i18n import current_language
 from panel.motions import exports, forms, services
-from panel.motions.models import Motion, RequestStatus
+from panel.motions.models import FollowUpReport, Motion, RequestStatus
 from panel.outcome import outcome
 
 bp = Blueprint("motions", __name__, url_prefix="/beheer/moties")
@@ -106,12 +106,8 @@ def detail(motion_id: int) -> str | BaseResponse:
 @login_required
 def report(report_id: int) -> str | BaseResponse:
     item = services.get_report(current_user, report_id)
-    form = forms.NarrativeForm()
-    if request.method == "GET":
-        for number, section in enumerate(services.sections(item)[:4], start=1):
-            getattr(form, f"title{number}").data = section["title"]
-            getattr(form, f"body{number}").data = section["body"]
-    if form.validate_on_submit():
+    form = forms.NarrativeForm() if request.method == "POST" else None
+    if form is not None and form.validate_on_submit():
         with outcome(_("The text is saved.")) as saved:
             services.save_narrative(current_user, report_id, [
                 (getattr(form, f"title{n}").data or "", getattr(form, f"body{n}").data or "")
@@ -121,17 +117,38 @@ def report(report_id: int) -> str | BaseResponse:
     # Once per request: a draft is computed from the data (or kept, see services).
     content, key = services.data_and_key(item)
     screen = services.on_screen(content, request.args.get("pagina", 1, type=int))
-    # The tables show the figures only (no form, nothing of the reader), so they are
-    # rendered once per change of the figures, page and language.
+    language = current_language()
+    # The top and the tables show the report only (no form, nothing of the reader), so they
+    # are rendered once per change of the figures (or the motion's title), page and language.
+    head = services.kept_fragment(
+        ("head", key, item.motion.title, screen.actions.page, language),
+        lambda: render_template("motions/_report_head.html", report=item, content=content,
+                                screen=screen))
     tables = services.kept_fragment(
-        ("tables", key, screen.actions.page, current_language()),
+        ("tables", key, screen.actions.page, language),
         lambda: render_template("motions/_tables.html", report=item,
                                 tables=exports.tables(screen.content), screen=screen,
                                 notes=_notes(screen), captions=_captions(screen),
                                 pager=_pager(screen.actions)))
-    return render_template("motions/report.html", report=item, content=content,
-                           tables_html=Markup(tables), screen=screen, form=form,  # noqa: S704
-                           action=forms.ActionForm())
+    # The text fields as they open (the clerk's saved text) are rendered once per text and
+    # language; after a refused POST they show what was sent, with the errors.
+    fields = None
+    if form is None and may_edit_motions(current_user) and not item.is_final:
+        fields = Markup(services.kept_fragment(  # noqa: S704 (rendered by Jinja)
+            ("text", item.id, services.text_digest(item), language),
+            lambda: render_template("motions/_text_fields.html", form=_text_form(item))))
+    return render_template("motions/report.html", report=item, content=content, form=form,
+                           head_html=Markup(head), tables_html=Markup(tables),  # noqa: S704
+                           fields_html=fields)
+
+
+def _text_form(item: FollowUpReport) -> forms.NarrativeForm:
+    """The text form filled in with the report's saved text."""
+    form = forms.NarrativeForm(formdata=None)
+    for number, section in enumerate(services.sections(item)[:4], start=1):
+        getattr(form, f"title{number}").data = section["title"]
+        getattr(form, f"body{number}").data = section["body"]
+    return form
 
 
 def _notes(screen: services.Screen) -> dict[str, str]:

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, make_response, redirect, render_template,
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from panel import limits
 from panel.db import db
 from panel.errors import DomainError
 from panel.exports import csv_bytes
@@ -52,13 +53,15 @@ def open_link(token: str) -> BaseResponse | tuple[str, int]:
 
 
 @bp.get("/code/<code>")
-@limiter.limit("10 per minute; 50 per hour")
+@limiter.limit(limits.WRONG_CODES_PER_ADDRESS, key_func=limits.by_address,
+               deduct_when=limits.failed)
 def code_link(code: str) -> BaseResponse | tuple[str, int]:
     return _open_with(signups.member_by_short_code, code)
 
 
 @bp.route("/code", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+@limiter.limit(limits.WRONG_CODES_PER_ADDRESS, key_func=limits.by_address,
+               deduct_when=limits.failed, methods=["POST"])
 def code() -> str | BaseResponse:
     form = forms.CodeForm()
     if form.validate_on_submit():
@@ -71,7 +74,8 @@ def code() -> str | BaseResponse:
 
 
 @bp.post("/mijn/link")
-@limiter.limit("5 per minute; 20 per hour")
+@limiter.limit(limits.PER_ADDRESS, key_func=limits.by_address)
+@limiter.limit(limits.PER_EMAIL, key_func=limits.by_email())
 def request_link() -> str | BaseResponse:
     form = forms.RequestLinkForm()
     if not form.validate_on_submit():
@@ -129,6 +133,23 @@ def confirm_in_session() -> BaseResponse:
             signups.confirm_in_session(member, form.statement_version.data or "")
             audit.record("confirm", "member", member.id, actor="resident", detail="own page")
     return _my_page()
+
+
+@bp.post("/mijn/bellen")
+@limiter.limit(limits.PER_MEMBER, key_func=limits.by_member(residents.RESIDENT))
+def request_call() -> BaseResponse:
+    """The resident asks to be called, on the number they give (see
+    ``signups.services.request_call``)."""
+    member = residents.current_member()
+    if member is None:
+        return _my_page()
+    form = signup_forms.CallRequestForm()
+    if form.validate_on_submit():
+        with outcome(_("Thank you. We will call you soon.")):
+            signups.request_call(member, form.phone.data or "")
+            audit.record("change", "member", member.id, actor="resident",
+                         detail="asked to be called")
+    return redirect(url_for("residents.my_page", _anchor="bellen"))
 
 
 @bp.get("/mijn/gegevens.<fmt>")

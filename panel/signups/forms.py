@@ -1,6 +1,8 @@
 """Forms for joining and the staff pages about members, and the labels of a member's
-status, source, consent channel and availability (the resident's own page uses them too;
-its forms are in ``panel.residents.forms``)."""
+status, source, consent channel and availability (the resident's own page uses them too,
+and the form to ask for a call; its other forms are in ``panel.residents.forms``)."""
+
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from panel.signups.models import ConsentChannel, MemberStatus, Source
+from panel.signups.services import CALL_NEEDS_PHONE
 
 LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 AVAILABILITY_LABELS = {
@@ -68,6 +71,9 @@ class JoinForm(FlaskForm):
                        description=_l("We send you an email. Click the link in it to confirm."),
                        validators=[DataRequired(_l("Fill in your email address.")),
                                    Length(max=254)])
+    call_me = BooleanField(_l("Call me: I have a question"),
+                           description=_l("Tick this box and fill in your phone number. "
+                                          "Then someone of the municipality calls you."))
     phone = TelField(_l("Phone number (optional)"), validators=[Optional(), Length(max=40)])
     postcode = StringField(_l("Postcode"), description=_l("For example: 1823 AB"),
                            validators=[Optional(), Length(max=8)])
@@ -80,6 +86,22 @@ class JoinForm(FlaskForm):
     statement_version = HiddenField()
     consent = BooleanField(_l("I agree. You may use my data for the wijkpanel."),
                            validators=[DataRequired(_l("You can only join if you agree."))])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Also: who asks to be called fills in a phone number (the message is shown at
+        the phone number)."""
+        valid = super().validate(extra_validators)
+        if self.call_me.data and not (self.phone.data or "").strip():
+            self.phone.errors = [*self.phone.errors, CALL_NEEDS_PHONE]
+            return False
+        return valid
+
+
+class CallRequestForm(FlaskForm):
+    """A resident asks to be called, from their own page."""
+
+    phone = TelField(_l("Your phone number"), description=_l("For example: 06 12345678"),
+                     validators=[Optional(), Length(max=40)])
 
 
 class ConfirmForm(FlaskForm):
@@ -94,10 +116,13 @@ class MemberFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
-    q = StringField(_l("Search by name, email or postcode"), validators=[Optional()])
+    q = StringField(_l("Search by name, email, phone or postcode"), validators=[Optional()])
     wijk = SelectField(_l("Wijk"), choices=[], validate_choice=False)
     status = SelectField(_l("Status"), choices=[], validate_choice=False)
     source = SelectField(_l("Source"), choices=[], validate_choice=False)
+    bellen = BooleanField(_l("Only residents who want to be called"))
+    zonder_email = BooleanField(_l("Only people without an email address"))
+    gebied = HiddenField()
 
 
 class RegisterForm(FlaskForm):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, event, inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from panel.areas.models import District, Neighbourhood
 from panel.db import UTCDateTime, db, utcnow
+from panel.search import member_search_text
 
 
 class MemberStatus(enum.StrEnum):
@@ -53,6 +56,17 @@ class ConsentStatement(db.Model):
         return self.text_en if language == "en" else self.text_nl
 
 
+# The columns a member is found by in the staff search (``panel.search``).
+SEARCHED = ("name", "email", "phone", "postcode")
+
+
+def _search_text_default(context: Any) -> str:
+    """The search text of a row inserted without the ORM (the survey import's bulk INSERT,
+    the benchmark's generator), from the row's own values."""
+    row = context.get_current_parameters()
+    return member_search_text(*(row.get(column) for column in SEARCHED))
+
+
 class PanelMember(db.Model):
     """A resident in (or on the way into, or gone from) the panel of one wijk."""
 
@@ -64,6 +78,13 @@ class PanelMember(db.Model):
         # Motion reports count members per wijk and source over a period from the index.
         Index("ix_panel_member_wijk_source_period", "neighbourhood_id", "source", "status",
               "confirmed_at", "left_at"),
+        # A page of a team's member list, newest first, also when searching: the ids, and
+        # the members a search finds, from the index alone (also on PostgreSQL, whose
+        # indexes do not hold the primary key by themselves).
+        Index("ix_panel_member_wijk_created", "neighbourhood_id", "created_at", "id",
+              "search_text"),
+        # Who asked to be called, per wijk (the few with a time, from the index alone).
+        Index("ix_panel_member_wijk_call", "neighbourhood_id", "call_requested_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +110,15 @@ class PanelMember(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Name, email address, phone number and postcode folded for the staff search
+    # (``panel.search``): kept by ``_keep_search_text`` on every ORM write and by the
+    # column default on bulk inserts; emptied with the rest when the member leaves. An
+    # UPDATE without the ORM that changes those columns must set it too.
+    search_text: Mapped[str] = mapped_column(Text, default=_search_text_default,
+                                             server_default="")
+    # When the resident asked to be called (on the join form or their own page); empty
+    # again once staff called them, and when they leave.
+    call_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     neighbourhood: Mapped[Neighbourhood] = relationship()
     consents: Mapped[list[Consent]] = relationship(back_populates="member",
@@ -97,6 +127,19 @@ class PanelMember(db.Model):
     @property
     def availability_slots(self) -> list[str]:
         return [slot for slot in self.availability.split(",") if slot]
+
+
+@event.listens_for(PanelMember, "before_insert")
+@event.listens_for(PanelMember, "before_update")
+def _keep_search_text(mapper: Mapper[PanelMember], connection: Connection,
+                      member: PanelMember) -> None:
+    """Write the search text again whenever the ORM writes a member whose name, email
+    address, phone number or postcode changed (every new member included)."""
+    state = inspect(member)
+    if state.has_identity and not any(state.attrs[column].history.has_changes()
+                                       for column in SEARCHED):
+        return
+    member.search_text = member_search_text(*(getattr(member, column) for column in SEARCHED))
 
 
 class Consent(db.Model):

@@ -345,6 +345,10 @@ class JoinRequest:
     neighbourhood_code: str
     language: str
     statement_version: str
+    call_me: bool = False  # "call me: I have a question", with the phone number
+
+
+CALL_NEEDS_PHONE = _l("Fill in your phone number, so we can call you.")
 
 
 def join(request: JoinRequest) -> None:
@@ -353,14 +357,20 @@ def join(request: JoinRequest) -> None:
     When the email is already known, nobody new is created; each person with that address
     (people of one household may share one) gets an email of their own (a new confirmation
     link, or a link to their own page) and the caller shows the same page as for a new
-    sign-up, so the form never reveals whether an email was known.
-    Raises DomainError for invalid input and PostcodeUnknown when the wijk must be chosen.
+    sign-up, so the form never reveals whether an email was known. (A known resident who
+    asks to be called does so on their own page, which that email links to: the form
+    changes nothing about known people.)
+    A new member who ticked "call me" gets ``call_requested_at``, and must give a phone
+    number. Raises DomainError for invalid input and PostcodeUnknown when the wijk must be
+    chosen.
     """
     name = " ".join(request.name.split())
     if not name:
         raise DomainError(_l("Fill in your name."))
     email = normalise_email(request.email)
     phone = validation.phone(request.phone)
+    if request.call_me and not phone:
+        raise DomainError(CALL_NEEDS_PHONE)
     language = request.language if request.language in LANGUAGES else "nl"
     statement = current_statement()
     if request.statement_version != statement.version:
@@ -400,7 +410,8 @@ def join(request: JoinRequest) -> None:
     member = PanelMember(neighbourhood=wijk, status=MemberStatus.PENDING.value,
                          source=Source.ONLINE.value, name=name, email=email, phone=phone,
                          postcode=postcode, house_number=house_number, street=street,
-                         city=city, language=language)
+                         city=city, language=language,
+                         call_requested_at=utcnow() if request.call_me else None)
     db.session.add(member)
     db.session.flush()
     record_consent(member, ConsentChannel.ONLINE, statement)
@@ -543,6 +554,20 @@ def update_details(member: PanelMember, change: DetailsChange) -> PanelMember:
     return member
 
 
+def request_call(member: PanelMember, phone: str) -> PanelMember:
+    """A resident asks to be called (a question, or help with joining or confirming), on
+    the phone number they give, which becomes their number. Staff who manage members see
+    the request on the member's page until they mark it as called. Asking again while a
+    request is open keeps its first time. Raises DomainError without a valid number."""
+    number = validation.phone(phone)
+    if not number:
+        raise DomainError(CALL_NEEDS_PHONE)
+    member.phone = number
+    member.call_requested_at = member.call_requested_at or utcnow()
+    db.session.flush()
+    return member
+
+
 def leave(member: PanelMember) -> None:
     """Leave the panel at once: consent is withdrawn, personal links stop working, queued
     mail is dropped and every personal detail is erased. The member's wijk and dates stay,
@@ -565,8 +590,8 @@ def leave(member: PanelMember) -> None:
     member.name = ""
     member.email = None
     member.phone = member.postcode = member.house_number = member.street = member.city = ""
-    member.accessibility_needs = member.availability = ""
-    member.short_code_hash = None
+    member.accessibility_needs = member.availability = member.search_text = ""
+    member.short_code_hash = member.call_requested_at = None
     db.session.flush()
 
 
@@ -589,6 +614,8 @@ def my_data(member: PanelMember) -> dict[str, Any]:
             "availability": member.availability_slots,
             "created_at": member.created_at.isoformat(),
             "confirmed_at": member.confirmed_at.isoformat() if member.confirmed_at else None,
+            "call_requested_at": member.call_requested_at.isoformat()
+            if member.call_requested_at else None,
         },
         "consents": [
             {"statement_version": c.statement.version, "channel": c.channel,

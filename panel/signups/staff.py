@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol, cast
+from functools import cache
+from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, false, func, select
 from sqlalchemy.orm import joinedload
 
 from panel.areas.models import Area, Neighbourhood
@@ -21,6 +22,7 @@ from panel.auth.permissions import (
     may_manage_members,
     require,
     require_staff,
+    sees_all_areas,
     sees_member_details,
     visible_area_ids,
     visible_areas,
@@ -29,6 +31,7 @@ from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.exports import Sheet, csv_bytes, xlsx_bytes
 from panel.privacy.services import record as audit
+from panel.search import query_text
 from panel.signups import letters, services, validation
 from panel.signups.models import (
     ConsentChannel,
@@ -49,6 +52,9 @@ class MemberFilter:
     status: str = ""
     source: str = ""
     page: int = 1
+    wants_call: bool = False  # only residents who asked to be called
+    without_email: bool = False  # only people without an email address (phone or post)
+    area_code: str = ""  # only the wijken of this gebied
 
 
 def _scope(user: User) -> Select[tuple[PanelMember]]:
@@ -66,20 +72,67 @@ def _scope(user: User) -> Select[tuple[PanelMember]]:
             .where(PanelMember.neighbourhood_id.in_(wijken)))
 
 
+_Query = TypeVar("_Query", bound=Select[Any])
+
+
+def _looked_for(flt: MemberFilter) -> str | None:
+    """What the search looks for in the members' search text: ``None`` without a search,
+    ``""`` when the query has nothing left to look for (it then finds nobody)."""
+    return query_text(flt.query) if flt.query.strip() else None
+
+
+def _like_pattern(wanted: str) -> str:
+    """``LIKE`` pattern for text containing ``wanted``, with ``/`` as the escape
+    character (``panel.search`` leaves no ``%``, ``_`` or ``/``; escaped all the same)."""
+    escaped = wanted.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _matching(query: _Query, flt: MemberFilter, *, bound: bool = False) -> _Query:
+    """``query`` with the filter's conditions on the member (not on the wijk); with
+    ``bound``, as parameters named after the filter's fields (``_member_parameters``) in a
+    statement that serves every filter of the same shape.
+
+    The search looks for the folded query in the members' folded search text (see
+    ``panel.search``: without case, accents, spaces or punctuation, phone numbers in the
+    national form), so SQLite and PostgreSQL find the same members; ``%`` and ``_`` are
+    escaped, and a query with nothing left to look for finds nobody.
+    """
+    def value(name: str, given: object) -> Any:
+        return bindparam(name) if bound else given
+
+    if flt.status:
+        query = query.where(PanelMember.status == value("status", flt.status))
+    if flt.source:
+        query = query.where(PanelMember.source == value("source", flt.source))
+    if flt.wants_call:
+        query = query.where(PanelMember.call_requested_at.is_not(None))
+    if flt.without_email:
+        query = query.where(PanelMember.email.is_(None))
+    wanted = _looked_for(flt)
+    if wanted == "":
+        query = query.where(false())
+    elif wanted is not None:
+        query = query.where(PanelMember.search_text.like(
+            value("pattern", _like_pattern(wanted)), escape="/"))
+    return query
+
+
+def _member_parameters(flt: MemberFilter) -> dict[str, Any]:
+    """The values of ``_matching(…, bound=True)``'s parameters for ``flt``."""
+    wanted = _looked_for(flt)
+    return {"status": flt.status, "source": flt.source,
+            "pattern": _like_pattern(wanted) if wanted else ""}
+
+
 def _filtered(user: User, flt: MemberFilter) -> Select[tuple[PanelMember]]:
     query = _scope(user)
     if flt.neighbourhood_code:
         query = query.where(Neighbourhood.code == flt.neighbourhood_code)
-    if flt.status:
-        query = query.where(PanelMember.status == flt.status)
-    if flt.source:
-        query = query.where(PanelMember.source == flt.source)
-    if flt.query.strip():
-        like = f"%{flt.query.strip().lower()}%"
-        query = query.where(or_(func.lower(PanelMember.name).like(like),
-                                func.lower(PanelMember.email).like(like),
-                                PanelMember.postcode.like(like.upper().replace(" ", ""))))
-    return query
+    if flt.area_code:
+        query = query.where(Neighbourhood.area_id.in_(
+            select(Area.id).where(Area.code == flt.area_code)))
+    return _matching(query, flt)
 
 
 @dataclass
@@ -88,13 +141,21 @@ class WijkCount:
     code: str
     name: str
     counts: dict[str, int] = field(default_factory=dict)
+    id: int = 0
+    area_code: str = ""
+
+    def chosen_by(self, flt: MemberFilter) -> bool:
+        """Whether ``flt``'s wijk and gebied take in this wijk."""
+        return (not flt.neighbourhood_code or self.code == flt.neighbourhood_code) and \
+            (not flt.area_code or self.area_code == flt.area_code)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
 
-class MemberRow(Protocol):
+@dataclass(frozen=True, slots=True)
+class MemberRow:
     """A member as the list shows it: only these columns are read."""
 
     id: int
@@ -103,6 +164,7 @@ class MemberRow(Protocol):
     status: str
     source: str
     wijk_name: str
+    wants_call: bool
 
 
 @dataclass
@@ -118,11 +180,11 @@ NEWEST_FIRST = (PanelMember.created_at.desc(), PanelMember.id.desc())
 
 def _total_from_counts(counts: Sequence[WijkCount], flt: MemberFilter) -> int | None:
     """How many members ``flt`` finds, worked out from ``counts_per_wijk`` when it filters
-    on wijk and status only (``None`` when it searches or filters on the source)."""
-    if flt.query.strip() or flt.source:
+    on wijk and status only (``None`` when it searches or filters on something else)."""
+    if flt.query.strip() or flt.source or flt.wants_call or flt.without_email:
         return None
     return sum(c.counts.get(flt.status, 0) if flt.status else c.total for c in counts
-               if not flt.neighbourhood_code or c.code == flt.neighbourhood_code)
+               if c.chosen_by(flt))
 
 
 def list_members(user: User, flt: MemberFilter,
@@ -130,28 +192,58 @@ def list_members(user: User, flt: MemberFilter,
     """One page of the members ``user`` may see, newest first, as rows with the columns
     the list shows (``MemberRow``), not as full objects.
 
-    With ``counts`` (``counts_per_wijk(user)``, which the page shows anyway) the total is
-    taken from them when the filter allows, instead of being counted again. The page is
-    chosen by id first (``ids``: the filter, the order and the page), and only its 50 rows
-    are read: sorting a gebied's thousands of members then needs the sort columns only,
-    and with an index on ``(neighbourhood_id, …, created_at)`` no table row at all.
+    ``counts`` are ``counts_per_wijk(user)``, which the page shows anyway (counted here
+    when not given). They name the wijken ``user`` may see, with their ids and names, so
+    the members are chosen by ``neighbourhood_id IN (those ids)``, without joining the
+    wijk, gebied and the user's gebieden again (which cost PostgreSQL more to plan than to
+    run), and each row's wijk name comes from them. The total is taken from them when the
+    filter allows, instead of being counted again. The page is chosen by id first (the
+    filter, the order and the page, from the index on ``(neighbourhood_id, created_at,
+    id)`` alone), and only its 50 rows are read.
     """
-    query = _filtered(user, flt)
-    total = _total_from_counts(counts, flt) if counts is not None else None
+    require(sees_member_details(user))
+    if counts is None:
+        counts = counts_per_wijk(user)
+    wijken = {c.id: c.name for c in counts if c.chosen_by(flt)}
+    wanted = _looked_for(flt)
+    counting, paging = _list_statements(bool(flt.status), bool(flt.source), flt.wants_call,
+                                        None if wanted is None else bool(wanted),
+                                        flt.without_email)
+    parameters = {"wijken": list(wijken), **_member_parameters(flt)}
+    total = _total_from_counts(counts, flt)
     if total is None:
-        total = db.session.scalar(query.with_only_columns(func.count(PanelMember.id))
-                                  .order_by(None)) or 0
+        total = db.session.scalar(counting, parameters) or 0
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(1, flt.page), pages)
-    ids = (query.with_only_columns(PanelMember.id).order_by(*NEWEST_FIRST)
-           .offset((page - 1) * PER_PAGE).limit(PER_PAGE))
-    members = db.session.execute(
-        select(PanelMember.id, PanelMember.name, PanelMember.email, PanelMember.status,
-               PanelMember.source, Neighbourhood.name.label("wijk_name"))
-        .join(PanelMember.neighbourhood).where(PanelMember.id.in_(ids))
-        .order_by(*NEWEST_FIRST)).all()
-    return MemberPage(members=cast(Sequence[MemberRow], members), total=total, page=page,
-                      pages=pages)
+    rows = db.session.execute(paging, {**parameters, "first": (page - 1) * PER_PAGE,
+                                       "size": PER_PAGE}).tuples()
+    members = [MemberRow(member_id, name, email, status, source, wijken[wijk_id],
+                         called is not None)
+               for member_id, name, email, status, source, wijk_id, called in rows]
+    return MemberPage(members=members, total=total, page=page, pages=pages)
+
+
+@cache
+def _list_statements(status: bool, source: bool, wants_call: bool,
+                     search: bool | None, without_email: bool = False,
+                     ) -> tuple[Select[Any], Select[Any]]:
+    """The statements ``list_members`` counts and reads a page with, for one shape of
+    filter (which of its fields are used; ``search``: none, one that finds nobody, or one
+    with something to look for), built once: with bound parameters for the wijken, the
+    filter's values and the page, the same statement objects serve every request, so
+    SQLAlchemy need not build and walk them again each time."""
+    shape = MemberFilter(status="s" if status else "", source="s" if source else "",
+                         wants_call=wants_call, without_email=without_email,
+                         query="" if search is None else "s" if search else "%")
+    chosen = _matching(select(PanelMember.id).where(PanelMember.neighbourhood_id.in_(
+        bindparam("wijken", expanding=True))), shape, bound=True)
+    counting = chosen.with_only_columns(func.count(PanelMember.id))
+    page = chosen.order_by(*NEWEST_FIRST).offset(bindparam("first")).limit(bindparam("size"))
+    paging = (select(PanelMember.id, PanelMember.name, PanelMember.email, PanelMember.status,
+                     PanelMember.source, PanelMember.neighbourhood_id,
+                     PanelMember.call_requested_at)
+              .where(PanelMember.id.in_(page)).order_by(*NEWEST_FIRST))
+    return counting, paging
 
 
 def counts_per_wijk(user: User) -> list[WijkCount]:
@@ -165,6 +257,34 @@ def counts_per_wijk(user: User) -> list[WijkCount]:
     index on ``panel_member (neighbourhood_id, status, …)`` alone.
     """
     require_staff(user)
+    rows = db.session.execute(_counts_statement(user)).tuples()
+    result: dict[str, WijkCount] = {}
+    for area_name, area_code, wijk_id, code, name, status, count in rows:
+        item = result.get(code)
+        if item is None:
+            item = result[code] = WijkCount(area=area_name, code=code, name=name, id=wijk_id,
+                                            area_code=area_code)
+        if status:
+            item.counts[status] = count
+    return list(result.values())
+
+
+# ``counts_per_wijk``'s statement per account (and whether it sees every gebied), built
+# once and used again: building it and working out its cache key cost more than running it.
+_COUNTS_STATEMENTS: dict[tuple[int, bool], Select[Any]] = {}
+
+
+def _counts_statement(user: User) -> Select[Any]:
+    key = (user.id, sees_all_areas(user))
+    statement = _COUNTS_STATEMENTS.get(key)
+    if statement is None:
+        if len(_COUNTS_STATEMENTS) >= 1000:
+            _COUNTS_STATEMENTS.clear()
+        statement = _COUNTS_STATEMENTS[key] = _build_counts_statement(user)
+    return statement
+
+
+def _build_counts_statement(user: User) -> Select[Any]:
     areas = visible_area_ids(user)
     counted = (
         select(PanelMember.neighbourhood_id, PanelMember.status,
@@ -173,19 +293,12 @@ def counts_per_wijk(user: User) -> list[WijkCount]:
             select(Neighbourhood.id).where(Neighbourhood.area_id.in_(areas))))
         .group_by(PanelMember.neighbourhood_id, PanelMember.status)
         .subquery())
-    rows = db.session.execute(
-        select(Area.name, Neighbourhood.code, Neighbourhood.name, counted.c.status,
-               counted.c.members)
-        .select_from(Neighbourhood).join(Area)
-        .outerjoin(counted, counted.c.neighbourhood_id == Neighbourhood.id)
-        .where(Area.id.in_(areas))
-        .order_by(Area.name, Neighbourhood.name))
-    result: dict[str, WijkCount] = {}
-    for area_name, code, name, status, count in rows:
-        item = result.setdefault(code, WijkCount(area=area_name, code=code, name=name))
-        if status:
-            item.counts[status] = count
-    return list(result.values())
+    return (select(Area.name, Area.code, Neighbourhood.id, Neighbourhood.code,
+                   Neighbourhood.name, counted.c.status, counted.c.members)
+            .select_from(Neighbourhood).join(Area)
+            .outerjoin(counted, counted.c.neighbourhood_id == Neighbourhood.id)
+            .where(Area.id.in_(areas))
+            .order_by(Area.name, Neighbourhood.name))
 
 
 def wijk_choices(counts: Sequence[WijkCount]) -> list[tuple[str, str, str]]:
@@ -315,6 +428,20 @@ def confirm_for(user: User, member_id: int, channel: str) -> PanelMember:
         db.session.flush()
         audit("confirm", "member", member.id, actor=user,
               detail=f"by staff, consent {checked.value}")
+    return member
+
+
+def mark_called(user: User, member_id: int) -> PanelMember:
+    """Staff called a resident who asked to be called: the request is done. Raises
+    DomainError when there is no open request (a colleague marked it already), NotFound
+    outside the user's gebieden."""
+    require(may_manage_members(user))
+    member = get_member_for(user, member_id)
+    if member.call_requested_at is None:
+        raise DomainError(_l("This resident has no open request to be called."))
+    member.call_requested_at = None
+    db.session.flush()
+    audit("change", "member", member.id, actor=user, detail="called at the resident's request")
     return member
 
 

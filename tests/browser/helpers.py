@@ -37,7 +37,10 @@ class AxeViolations(AssertionError):
 
 
 def check_accessibility(page: Page) -> None:
-    """Run axe-core on the page as it is now; fail with a readable list of violations."""
+    """Run axe-core on the page as it is now; fail with a readable list of violations.
+    A click that follows a link may still be loading the next page: wait for it, or the
+    script would be added to a document that is being replaced."""
+    page.wait_for_load_state()
     page.add_script_tag(path=str(AXE_SCRIPT))
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",

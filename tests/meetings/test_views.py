@@ -251,10 +251,10 @@ def test_yes_gives_a_place_and_the_fourth_yes_goes_on_the_waitlist(app, login_as
         assert "Dank u wel. U heeft een plek. Tot dan!" in page
         assert "U komt. U heeft een plek." in page
     _, page = answer(app, world.members[4], yes=True)
-    assert "De bijeenkomst is vol. U staat op de wachtlijst." in page
+    assert "De bijeenkomst is vol. U staat op de wachtlijst met nummer 1." in page
     assert "U staat op de wachtlijst. Uw nummer: 1." in page
     _, page = answer(app, world.members[5], yes=True)
-    assert "Uw nummer: 2." in page
+    assert "wachtlijst met nummer 2." in page and "Uw nummer: 2." in page
 
     assert fresh(open_meeting.id).seats_taken == 3
     statuses = [reply_of(open_meeting.id, m).status for m in world.members[1:6]]

@@ -1,0 +1,498 @@
+"""What needs doing now, in the gebieden a staff member works in: one count per kind of
+work, each with the page where the work is done.
+
+The counts come from a fixed number of statements whatever the size of the municipality:
+one for the gebieden, one for the meetings of the next 14 days (each with its own counts
+as correlated subqueries), one pass over the feedback waiting for a check, and one for every
+other count (scalar subqueries in one SELECT).
+
+Days are Dutch days: "the next 14 days" runs from now to midnight in Europe/Amsterdam at
+the end of the 14th day after today, and a due date is overdue from the day after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import Date, Select, bindparam, exists, func, or_, select
+
+from panel.areas.models import Area, Neighbourhood
+from panel.auth.models import User
+from panel.auth.permissions import (
+    may_edit_motions,
+    may_manage_feedback,
+    may_manage_meetings,
+    may_manage_members,
+    require_staff,
+    visible_areas,
+)
+from panel.db import UTCDateTime, db, utcnow
+from panel.errors import NotFound
+from panel.feedback.models import Action, FeedbackItem
+from panel.feedback.services import Due, due_bounds, due_condition, waiting_for_check
+from panel.mail import services as mail
+from panel.meetings.models import (
+    Invitation,
+    Meeting,
+    MeetingStatus,
+    Reply,
+    ReplyStatus,
+    meeting_neighbourhood,
+)
+from panel.meetings.times import LOCAL
+from panel.motions.models import MotionRequest, RequestStatus
+from panel.signups.models import MemberStatus, PanelMember
+from panel.urls import UrlBuilder
+from panel.worklist.models import WeeklyWorkList
+
+MEETING_DAYS = 14  # meetings starting today or in the next 14 days
+MOTION_DAYS = 30  # motion requests due within 30 days
+
+
+# --- the lines ----------------------------------------------------------------------------
+
+# How a line reads, per kind: a fixed statement with the count in it.
+_TEXTS: dict[str, Callable[[int], str]] = {
+    "meetings_unrecorded": lambda n: ngettext(
+        "%(num)s meeting has ended without attendance or a short report",
+        "%(num)s meetings have ended without attendance or a short report", n),
+    "feedback_14": lambda n: ngettext(
+        "%(num)s reaction has been waiting for a check for more than 14 days",
+        "%(num)s reactions have been waiting for a check for more than 14 days", n),
+    "feedback_7": lambda n: ngettext(
+        "%(num)s reaction has been waiting for a check for more than 7 days",
+        "%(num)s reactions have been waiting for a check for more than 7 days", n),
+    "actions_overdue": lambda n: ngettext(
+        "%(num)s action is past its due date", "%(num)s actions are past their due date", n),
+    "motions_overdue": lambda n: ngettext(
+        "%(num)s motion request is past its deadline",
+        "%(num)s motion requests are past their deadline", n),
+    "feedback_new": lambda n: ngettext(
+        "%(num)s reaction is waiting for a check", "%(num)s reactions are waiting for a check",
+        n),
+    "actions_due": lambda n: ngettext(
+        "%(num)s action is due within 14 days", "%(num)s actions are due within 14 days", n),
+    "actions_stale": lambda n: ngettext(
+        "%(num)s action has had no progress for 30 days",
+        "%(num)s actions have had no progress for 30 days", n),
+    "polls": lambda n: ngettext(
+        "%(num)s date poll is waiting for a choice", "%(num)s date polls are waiting for a choice",
+        n),
+    "call_requests": lambda n: ngettext(
+        "%(num)s person asked to be called", "%(num)s people asked to be called", n),
+    "awaiting_confirmation": lambda n: ngettext(
+        "%(num)s member is waiting for a confirmation by phone or post",
+        "%(num)s members are waiting for a confirmation by phone or post", n),
+    "motions_due": lambda n: ngettext(
+        "%(num)s motion request is due within 30 days",
+        "%(num)s motion requests are due within 30 days", n),
+    # The lines of one meeting.
+    "not_open": lambda n: ngettext(
+        "Not open for replies yet", "Not open for replies yet", n),
+    "waiting": lambda n: ngettext(
+        "%(num)s person on the waitlist", "%(num)s people on the waitlist", n),
+    "not_invited": lambda n: ngettext(
+        "%(num)s member not invited yet", "%(num)s members not invited yet", n),
+    "letters_to_print": lambda n: ngettext(
+        "%(num)s letter still to print", "%(num)s letters still to print", n),
+    "letters_unanswered": lambda n: ngettext(
+        "%(num)s letter without a reply: enter replies received by phone or post",
+        "%(num)s letters without a reply: enter replies received by phone or post", n),
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One count on the work list and the page where the work is done. ``urgent`` lines
+    stand out (something is late)."""
+
+    kind: str
+    count: int
+    endpoint: str
+    params: dict[str, Any] = field(default_factory=dict)
+    urgent: bool = False
+
+    @property
+    def text(self) -> str:
+        """The statement in the current language (also in an email's ``force_locale``)."""
+        return _TEXTS[self.kind](self.count)
+
+
+@dataclass(frozen=True)
+class MeetingWork:
+    """A meeting in the next 14 days and what it still needs."""
+
+    meeting_id: int
+    title: str
+    area_name: str
+    starts_at: datetime
+    capacity: int
+    taken: int
+    lines: list[Line]
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.taken)
+
+    @property
+    def places_text(self) -> str:
+        return ngettext("%(num)s of %(capacity)s places taken, %(free)s free",
+                        "%(num)s of %(capacity)s places taken, %(free)s free",
+                        self.taken, capacity=self.capacity, free=self.free)
+
+    @property
+    def open(self) -> bool:
+        """Open for replies (a planned meeting still has to be opened)."""
+        return not any(line.kind == "not_open" for line in self.lines)
+
+
+@dataclass(frozen=True)
+class AreaChoice:
+    code: str
+    name: str
+
+
+@dataclass
+class WorkList:
+    """The urgent lines, the meetings of the next 14 days, and the other lines; empty
+    lines are left out. ``areas`` are the gebieden the list may be narrowed to (only when
+    there is more than one) and ``area_code`` the chosen one ("" for all)."""
+
+    urgent: list[Line]
+    meetings: list[MeetingWork]
+    other: list[Line]
+    areas: list[AreaChoice]
+    area_code: str
+    weekly: bool
+
+    @property
+    def empty(self) -> bool:
+        return not (self.urgent or self.meetings or self.other)
+
+    @property
+    def size(self) -> int:
+        return len(self.urgent) + len(self.meetings) + len(self.other)
+
+
+# --- Dutch days ---------------------------------------------------------------------------
+
+def local_today(now: datetime) -> date:
+    """Today's date in the Netherlands at ``now`` (an aware UTC time)."""
+    return now.astimezone(LOCAL).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of ``day`` in the Netherlands, as an aware time (clock changes happen at
+    02:00 or 03:00, so midnight always exists once)."""
+    return datetime.combine(day, time(0), tzinfo=LOCAL)
+
+
+def meeting_window(now: datetime) -> tuple[datetime, datetime]:
+    """From now to the end of the 14th day after today, in Dutch time."""
+    return now, local_midnight(local_today(now) + timedelta(days=MEETING_DAYS + 1))
+
+
+# --- counting -----------------------------------------------------------------------------
+
+def _count(query: Select[Any]) -> Any:
+    return query.with_only_columns(func.count()).scalar_subquery()
+
+
+def _meeting_lines(row: Any) -> list[Line]:
+    target = {"meeting_id": row.id}
+    lines = []
+    if row.status == MeetingStatus.DRAFT:
+        lines.append(Line("not_open", 1, "meetings.staff_detail", target, urgent=True))
+        return lines
+    for kind, count, endpoint in (
+            ("waiting", row.waiting, "meetings.staff_detail"),
+            ("not_invited", max(0, row.not_invited), "meetings.staff_detail"),
+            ("letters_to_print", row.letters_to_print, "meetings.invitation_letters"),
+            ("letters_unanswered", row.letters_unanswered, "meetings.staff_detail")):
+        if count:
+            lines.append(Line(kind, count, endpoint, target))
+    return lines
+
+
+# The statements are built once, with bound parameters (``_parameters``), and used again
+# on every request: building them and working out their cache keys cost SQLAlchemy more
+# than the database needs to run them.
+
+def _param(name: str, kind: Any) -> Any:
+    return bindparam(name, type_=kind)
+
+
+AREA_IDS = bindparam("area_ids", expanding=True)
+
+
+@cache
+def _upcoming_statement() -> Select[Any]:
+    meeting_id = Meeting.id
+    letters = select(Invitation.id).join(PanelMember, PanelMember.id == Invitation.member_id) \
+        .where(Invitation.meeting_id == meeting_id, Invitation.poll_only.is_(False),
+               Invitation.channel == "letter",
+               PanelMember.status == MemberStatus.MEMBER.value)
+    # Subqueries two levels down name the meeting of the outer row explicitly.
+    replied = exists().where(Reply.meeting_id == meeting_id,
+                             Reply.member_id == Invitation.member_id).correlate_except(Reply)
+    wijken = select(meeting_neighbourhood.c.neighbourhood_id).where(
+        meeting_neighbourhood.c.meeting_id == meeting_id).correlate(Meeting)
+    # Not invited yet: the members of its wijken less the members with an invitation.
+    # Invitations go only to members of the meeting's wijken, and counting them is cheaper
+    # than looking one up for every member (a member who moved to another wijk since is
+    # the rare exception: the count never goes below 0).
+    members = select(PanelMember.id).where(PanelMember.status == MemberStatus.MEMBER.value,
+                                           PanelMember.neighbourhood_id.in_(wijken))
+    invited = select(Invitation.id).join(PanelMember, PanelMember.id == Invitation.member_id) \
+        .where(Invitation.meeting_id == meeting_id, Invitation.poll_only.is_(False),
+               PanelMember.status == MemberStatus.MEMBER.value)
+    return (
+        select(Meeting.id, Meeting.title, Meeting.status, Meeting.starts_at, Meeting.capacity,
+               Meeting.seats_taken, Area.name.label("area_name"),
+               _count(select(Reply.id).where(Reply.meeting_id == meeting_id,
+                                             Reply.status == ReplyStatus.WAITING.value))
+               .label("waiting"),
+               (_count(members) - _count(invited)).label("not_invited"),
+               _count(letters.where(Invitation.letter_printed_at.is_(None)))
+               .label("letters_to_print"),
+               _count(letters.where(Invitation.letter_printed_at.is_not(None), ~replied))
+               .label("letters_unanswered"))
+        .join(Area, Area.id == Meeting.area_id)
+        .where(Meeting.area_id.in_(AREA_IDS),
+               Meeting.status.in_([MeetingStatus.OPEN.value, MeetingStatus.DRAFT.value]),
+               Meeting.starts_at >= _param("now", UTCDateTime()),
+               Meeting.starts_at < _param("window_end", UTCDateTime()))
+        .order_by(Meeting.starts_at, Meeting.id))
+
+
+@cache
+def _counts_statement() -> Select[Any]:
+    """Every other count (and the one meeting a count of one links to), in one
+    statement."""
+    now, today = _param("now", UTCDateTime()), _param("today", Date())
+    bounds = {"today": today, "soon_until": _param("soon_until", Date()),
+              "quiet_since": _param("quiet_since", UTCDateTime())}
+    wijken = select(Neighbourhood.id).where(Neighbourhood.area_id.in_(AREA_IDS))
+    meetings = select(Meeting.id).where(Meeting.area_id.in_(AREA_IDS))
+    unrecorded = meetings.where(
+        Meeting.status == MeetingStatus.OPEN.value, Meeting.ends_at < now,
+        or_(Meeting.closed_at.is_(None), Meeting.report == ""))
+    polls = meetings.where(Meeting.status == MeetingStatus.POLL.value)
+    members = select(PanelMember.id).where(PanelMember.neighbourhood_id.in_(wijken))
+    actions = select(Action.id).where(Action.area_id.in_(AREA_IDS))
+    requests = select(MotionRequest.id).where(MotionRequest.status == RequestStatus.OPEN.value,
+                                              MotionRequest.deadline.is_not(None))
+    return select(
+        _count(unrecorded).label("meetings_unrecorded"),
+        unrecorded.with_only_columns(func.min(Meeting.id)).scalar_subquery()
+        .label("meetings_unrecorded_id"),
+        _count(polls).label("polls"),
+        polls.with_only_columns(func.min(Meeting.id)).scalar_subquery().label("polls_id"),
+        # Without an email address: written so that SQLite finds the wijk's invited
+        # people by the index on wijk and status, not all people without email by the
+        # index on email (it keeps no statistics to tell which is smaller).
+        _count(members.where(PanelMember.status == MemberStatus.INVITED.value,
+                             func.coalesce(PanelMember.email, "") == ""))
+        .label("awaiting_confirmation"),
+        _count(members.where(PanelMember.status != MemberStatus.LEFT.value,
+                             PanelMember.call_requested_at.is_not(None)))
+        .label("call_requests"),
+        _count(actions.where(due_condition(Due.OVERDUE, bounds))).label("actions_overdue"),
+        _count(actions.where(due_condition(Due.SOON, bounds))).label("actions_due"),
+        _count(actions.where(due_condition(Due.QUIET, bounds))).label("actions_stale"),
+        _count(requests.where(MotionRequest.deadline < today)).label("motions_overdue"),
+        _count(requests.where(MotionRequest.deadline >= today,
+                              MotionRequest.deadline <= _param("motions_until", Date())))
+        .label("motions_due"))
+
+
+@cache
+def _feedback_statement() -> Select[Any]:
+    """Reactions waiting for a check: more than 14 days, more than 7 days, all. One pass
+    over the index on wijk, review and date (``FILTER`` works in SQLite and PostgreSQL)."""
+    wijken = select(Neighbourhood.id).where(Neighbourhood.area_id.in_(AREA_IDS))
+    return (
+        select(func.count().filter(FeedbackItem.created_at < _param("late_14", UTCDateTime()))
+               .label("feedback_14"),
+               func.count().filter(FeedbackItem.created_at < _param("late_7", UTCDateTime()))
+               .label("feedback_7"),
+               func.count().label("feedback_new"))
+        .where(FeedbackItem.neighbourhood_id.in_(wijken), waiting_for_check()))
+
+
+def _parameters(area_ids: list[int], now: datetime) -> dict[str, Any]:
+    """The values of the statements' parameters: the gebieden, and the days and times that
+    decide what is late or soon, in Dutch days."""
+    bounds = due_bounds(now)
+    return {"area_ids": area_ids, "now": now, "window_end": meeting_window(now)[1],
+            "today": bounds["today"], "soon_until": bounds["soon_until"],
+            "quiet_since": bounds["quiet_since"],
+            "motions_until": bounds["today"] + timedelta(days=MOTION_DAYS),
+            "late_14": now - timedelta(days=14), "late_7": now - timedelta(days=7)}
+
+
+def _meeting_target(count: int, first_id: int | None) -> tuple[str, dict[str, Any]]:
+    """One meeting: its page; several: the list of meetings."""
+    if count == 1 and first_id is not None:
+        return "meetings.staff_detail", {"meeting_id": first_id}
+    return "meetings.staff_list", {}
+
+
+def _lines(user: User, counts: Any, feedback: Any, area_code: str) -> list[Line]:
+    """Every line with work, the most urgent first (the order of the kinds below)."""
+    area = {"gebied": area_code} if area_code else {}
+    candidates: list[Line] = []
+    if may_manage_meetings(user):
+        endpoint, params = _meeting_target(counts.meetings_unrecorded,
+                                           counts.meetings_unrecorded_id)
+        candidates.append(Line("meetings_unrecorded", counts.meetings_unrecorded, endpoint,
+                               params, urgent=True))
+    if may_manage_feedback(user):
+        candidates += [
+            Line("feedback_14", feedback.feedback_14, "feedback.items",
+                 {**area, "te_controleren": "1", "ouder_dan": "14"}, urgent=True),
+            Line("feedback_7", feedback.feedback_7, "feedback.items",
+                 {**area, "te_controleren": "1", "ouder_dan": "7"}, urgent=True),
+            Line("actions_overdue", counts.actions_overdue, "feedback.actions",
+                 {**area, "termijn": Due.OVERDUE.value}, urgent=True)]
+    if may_edit_motions(user):
+        candidates.append(Line("motions_overdue", counts.motions_overdue, "motions.index",
+                               urgent=True))
+    if may_manage_feedback(user):
+        candidates += [
+            Line("feedback_new", feedback.feedback_new, "feedback.items",
+                 {**area, "te_controleren": "1"}),
+            Line("actions_due", counts.actions_due, "feedback.actions",
+                 {**area, "termijn": Due.SOON.value}),
+            Line("actions_stale", counts.actions_stale, "feedback.actions",
+                 {**area, "termijn": Due.QUIET.value})]
+    if may_manage_meetings(user):
+        endpoint, params = _meeting_target(counts.polls, counts.polls_id)
+        candidates.append(Line("polls", counts.polls, endpoint, params))
+    if may_manage_members(user):
+        candidates += [
+            Line("call_requests", counts.call_requests, "signups.members",
+                 {**area, "bellen": "1"}),
+            Line("awaiting_confirmation", counts.awaiting_confirmation, "signups.members",
+                 {**area, "status": MemberStatus.INVITED.value, "zonder_email": "1"})]
+    if may_edit_motions(user):
+        candidates.append(Line("motions_due", counts.motions_due, "motions.index"))
+    # The feedback counts include each other (older than 14 days is older than 7 days, and
+    # waiting): a line that counts no more than the line before it says nothing new.
+    hidden = {"feedback_7": feedback.feedback_7 == feedback.feedback_14,
+              "feedback_new": feedback.feedback_new == feedback.feedback_7}
+    return [line for line in candidates if line.count and not hidden.get(line.kind)]
+
+
+def work_list(user: User, area_code: str = "", now: datetime | None = None) -> WorkList:
+    """The work list of ``user``: for an area team member their own gebieden, for an
+    administrator (and the clerk's office, which sees motions only) every gebied, narrowed
+    to ``area_code`` when given. Raises NotFound for a gebied ``user`` may not see."""
+    require_staff(user)
+    now = now or utcnow()
+    areas = db.session.execute(
+        visible_areas(user).with_only_columns(Area.id, Area.code, Area.name)).all()
+    chosen = [row for row in areas if row.code == area_code] if area_code else areas
+    if area_code and not chosen:
+        raise NotFound()  # not a gebied of this user's
+    area_ids = [row.id for row in chosen]
+    weekly = db.session.get(WeeklyWorkList, user.id) is not None
+    values = _parameters(area_ids, now)
+    meetings = [MeetingWork(meeting_id=row.id, title=row.title, area_name=row.area_name,
+                            starts_at=row.starts_at, capacity=row.capacity,
+                            taken=row.seats_taken, lines=_meeting_lines(row))
+                for row in db.session.execute(_upcoming_statement(), values)] \
+        if may_manage_meetings(user) else []
+    lines = _lines(user, db.session.execute(_counts_statement(), values).one(),
+                   db.session.execute(_feedback_statement(), values).one(), area_code)
+    # The clerk's office counts motions, which belong to no gebied: nothing to choose.
+    choices = [AreaChoice(row.code, row.name) for row in areas] \
+        if len(areas) > 1 and may_manage_meetings(user) else []
+    return WorkList(urgent=[line for line in lines if line.urgent], meetings=meetings,
+                    other=[line for line in lines if not line.urgent], areas=choices,
+                    area_code=area_code, weekly=weekly)
+
+
+# --- the weekly email ---------------------------------------------------------------------
+
+def set_weekly(user: User, wanted: bool) -> bool:
+    """Turn the weekly email of ``user``'s work list on or off; returns the new state."""
+    require_staff(user)
+    row = db.session.get(WeeklyWorkList, user.id)
+    if wanted and row is None:
+        db.session.add(WeeklyWorkList(user_id=user.id))
+    elif not wanted and row is not None:
+        db.session.delete(row)
+    db.session.flush()
+    return wanted
+
+
+def due_for_weekly(now: datetime) -> list[User]:
+    """Active staff members who asked for the weekly email and did not get it in the last
+    six days (so the command may run daily, or twice, without sending it twice a week)."""
+    return list(db.session.scalars(
+        select(User).join(WeeklyWorkList, WeeklyWorkList.user_id == User.id)
+        .where(User.active.is_(True),
+               or_(WeeklyWorkList.last_sent_at.is_(None),
+                   WeeklyWorkList.last_sent_at < now - timedelta(days=6)))
+        .order_by(User.id)))
+
+
+def mark_sent(user: User, now: datetime) -> None:
+    db.session.execute(
+        WeeklyWorkList.__table__.update().where(WeeklyWorkList.user_id == user.id)
+        .values(last_sent_at=now))
+
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A line with its absolute link, for the email."""
+
+    line: Line
+    url: str
+
+
+WEEKLY_DAY = 0  # Monday
+WEEKLY_HOUR = 7  # from 07:00 Dutch time
+
+
+def weekly_due(now: datetime) -> bool:
+    """Whether the weekly lists go out at ``now``: on Monday from 07:00 in the Netherlands
+    (the jobs timer runs every few minutes; the first run from then sends them)."""
+    local = now.astimezone(LOCAL)
+    return local.weekday() == WEEKLY_DAY and local.hour >= WEEKLY_HOUR
+
+
+def send_weekly(now: datetime | None = None, any_day: bool = False) -> int:
+    """Queue the work list for every staff member who asked for it and did not get it in
+    the last six days; a list without work is not sent. Outside Monday from 07:00 (Dutch
+    time) nothing is sent unless ``any_day``. Returns how many were queued. Safe to run
+    every few minutes: nobody gets it twice in a week."""
+    now = now or utcnow()
+    if not (any_day or weekly_due(now)):
+        return 0
+    link = UrlBuilder()
+    sent = 0
+    for user in due_for_weekly(now):
+        work = work_list(user, now=now)
+        if work.empty:
+            continue
+
+        def linked(lines: list[Line]) -> list[Linked]:
+            return [Linked(line, link(line.endpoint, **line.params)) for line in lines]
+
+        meetings = [(item, link("meetings.staff_detail", meeting_id=item.meeting_id),
+                     linked(item.lines)) for item in work.meetings]
+        mail.queue(user.email, _l("Your work list for this week"), "work_list",
+                   {"user": user, "urgent": linked(work.urgent), "meetings": meetings,
+                    "other": linked(work.other), "start_url": link("auth.dashboard")})
+        mark_sent(user, now)
+        sent += 1
+    return sent
