@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from flask import Flask, current_app, g, request
-from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    get_locale,
+    get_translations,
+)
+from jinja2 import pass_context
+from markupsafe import Markup
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
@@ -28,7 +38,9 @@ def current_language() -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Filters that format in the visitor's language and in Europe/Amsterdam time."""
+    """Filters that format in the visitor's language and in Europe/Amsterdam time, and
+    the catalogue looked up once per rendering (``one_catalogue``)."""
+    app.context_processor(one_catalogue)
 
     @app.template_filter("datetime")
     def _datetime(value: datetime | None, fmt: str = "medium") -> str:
@@ -63,3 +75,30 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _language_context() -> dict[str, object]:
         return {"current_language": current_language(), "language_names": LANGUAGE_NAMES}
+
+
+def one_catalogue() -> dict[str, Any]:
+    """``gettext`` and ``ngettext`` for one rendering of a template (a context processor),
+    which then take their strings from the catalogue looked up once, instead of asking
+    Flask-Babel for it at each string (a third of the member list's rendering). They
+    override the environment's functions of the same names (``_`` calls ``gettext``) and
+    work as Jinja's "newstyle" ones that Flask-Babel installs: the translation is escaped
+    like the template and always used as a format string."""
+    catalogue = get_translations()
+
+    def formatted(context: Any, text: str, variables: dict[str, Any]) -> str:
+        trusted = Markup(text) if context.eval_ctx.autoescape else text  # noqa: S704 (the catalogue)
+        return trusted % variables
+
+    @pass_context
+    def gettext(context: Any, string: str, /, **variables: Any) -> str:
+        return formatted(context, catalogue.ugettext(string), variables)
+
+    @pass_context
+    def ngettext(context: Any, singular: str, plural: str, number: int, /,
+                 **variables: Any) -> str:
+        # Positional only: a template may pass ``num=`` itself (formatted, say).
+        variables.setdefault("num", number)
+        return formatted(context, catalogue.ungettext(singular, plural, number), variables)
+
+    return {"gettext": gettext, "ngettext": ngettext}

@@ -5,7 +5,6 @@ own page (/mijn) is in ``panel.residents``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from babel.numbers import get_group_symbol
 from flask import (
@@ -17,11 +16,9 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from jinja2 import pass_context
-from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
@@ -188,31 +185,6 @@ def _filter_form(counts: list[staff.WijkCount] | None = None) -> forms.MemberFil
     return form
 
 
-def _one_catalogue() -> dict[str, Any]:
-    """``gettext`` and ``ngettext`` for one rendering of a long page, which then take their
-    strings from the request's catalogue looked up once, instead of asking Flask-Babel for
-    it at each of the page's fifty strings (a third of the member list's rendering). They
-    override the environment's functions of the same names (``_`` calls ``gettext``) and
-    work as Jinja's "newstyle" ones that Flask-Babel installs: the translation is escaped
-    like the template and always used as a format string."""
-    catalogue = get_translations()
-
-    def formatted(context: Any, text: str, variables: dict[str, Any]) -> str:
-        trusted = Markup(text) if context.eval_ctx.autoescape else text  # noqa: S704 (the catalogue)
-        return trusted % variables
-
-    @pass_context
-    def gettext(context: Any, string: str, **variables: Any) -> str:
-        return formatted(context, catalogue.ugettext(string), variables)
-
-    @pass_context
-    def ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
-        variables.setdefault("num", num)
-        return formatted(context, catalogue.ungettext(singular, plural, num), variables)
-
-    return {"gettext": gettext, "ngettext": ngettext}
-
-
 def _count_format() -> Callable[[int], str]:
     """Whole numbers as the page's language writes them (``1.234``, ``1,234``): what the
     ``number`` filter gives, with the language's group symbol looked up once per page
@@ -237,7 +209,7 @@ def members() -> str:
         args={k: v for k, v in request.args.items() if k != "pagina"},
         status_labels={k: str(v) for k, v in forms.STATUS_LABELS.items()},
         source_labels={k: str(v) for k, v in forms.SOURCE_LABELS.items()},
-        MemberStatus=forms.MemberStatus, format_count=_count_format(), **_one_catalogue())
+        MemberStatus=forms.MemberStatus, format_count=_count_format())
     # Every view of the list is logged (without personal data). The event is written after
     # the page is built and committed before it is sent, so no list leaves without its
     # event, and on SQLite the write lock is held from this INSERT to the commit only, not
