@@ -1,7 +1,7 @@
-"""The staff start page (``/beheer/``): the gebieden a staff member works on and the size of
-the municipality, in two queries whatever the size of the municipality, and the parts that
-packages on top of auth add to it (the work list, ``panel.worklist``, and the administrator's
-setup checklist, ``panel.setup``)."""
+"""The staff start page (``/beheer/``): the gebieden a staff member works on and, for those
+who see every gebied, the size of the municipality, in two queries whatever its size, and
+the parts that packages on top of auth add to it (the work list, ``panel.worklist``, and
+the administrator's setup checklist, ``panel.setup``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from panel.areas.models import Area, District, Neighbourhood
 from panel.auth.models import User
-from panel.auth.permissions import visible_areas
+from panel.auth.permissions import sees_all_areas, visible_areas
 from panel.db import db
 
 # Packages that read many domains (``panel.setup``) come after auth, so the start page does
@@ -43,7 +43,7 @@ class Totals:
 @dataclass(frozen=True)
 class Overview:
     areas: list[AreaLine]
-    totals: Totals
+    totals: Totals | None  # for those who see every gebied only
 
 
 def overview(user: User) -> Overview:
@@ -56,9 +56,11 @@ def overview(user: User) -> Overview:
         .with_only_columns(Area.code, Area.name, func.count(Neighbourhood.id))
         .outerjoin(Neighbourhood, Neighbourhood.area_id == Area.id)
         .group_by(Area.id, Area.code, Area.name))
+    areas = [AreaLine(code, name, wijken) for code, name, wijken in lines]
+    if not sees_all_areas(user):
+        return Overview(areas=areas, totals=None)  # a team's page shows its own work
     totals = db.session.execute(select(
         select(func.count(Area.id)).scalar_subquery(),
         select(func.count(Neighbourhood.id)).scalar_subquery(),
         select(func.count(District.id)).scalar_subquery())).one()
-    return Overview(areas=[AreaLine(code, name, wijken) for code, name, wijken in lines],
-                    totals=Totals(*totals))
+    return Overview(areas=areas, totals=Totals(*totals))

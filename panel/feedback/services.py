@@ -48,7 +48,7 @@ from panel.feedback.models import (
 )
 from panel.feedback.personal_data import looks_personal
 from panel.meetings.models import Meeting, Reply
-from panel.meetings.times import to_local
+from panel.meetings.times import local_today
 from panel.signups.models import MemberStatus, PanelMember
 from panel.signups.services import send_member_mail
 from panel.urls import absolute_url
@@ -425,7 +425,7 @@ OPEN_ACTIONS = (ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value)
 def due_bounds(now: datetime) -> dict[str, Any]:
     """The dates and times ``due_condition`` compares with at ``now``: today (a Dutch day),
     the last day of "soon", and the start of the quiet period."""
-    today = to_local(now).date()
+    today = local_today(now)
     return {"today": today, "soon_until": today + timedelta(days=ACTION_DUE_DAYS),
             "quiet_since": now - timedelta(days=ACTION_QUIET_DAYS)}
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -45,7 +45,7 @@ from panel.meetings.models import (
     ReplyStatus,
     meeting_neighbourhood,
 )
-from panel.meetings.times import LOCAL
+from panel.meetings.times import LOCAL, day_bounds, local_today
 from panel.motions.models import MotionRequest, RequestStatus
 from panel.signups.models import MemberStatus, PanelMember
 from panel.urls import UrlBuilder
@@ -182,20 +182,9 @@ class WorkList:
 
 # --- Dutch days ---------------------------------------------------------------------------
 
-def local_today(now: datetime) -> date:
-    """Today's date in the Netherlands at ``now`` (an aware UTC time)."""
-    return now.astimezone(LOCAL).date()
-
-
-def local_midnight(day: date) -> datetime:
-    """The start of ``day`` in the Netherlands, as an aware time (clock changes happen at
-    02:00 or 03:00, so midnight always exists once)."""
-    return datetime.combine(day, time(0), tzinfo=LOCAL)
-
-
 def meeting_window(now: datetime) -> tuple[datetime, datetime]:
     """From now to the end of the 14th day after today, in Dutch time."""
-    return now, local_midnight(local_today(now) + timedelta(days=MEETING_DAYS + 1))
+    return now, day_bounds(local_today(now) + timedelta(days=MEETING_DAYS))[1]
 
 
 # --- counting -----------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 from panel.db import db
 from panel.feedback.models import Action, ActionStatus, ActionUpdate, FeedbackItem, Review, Theme
 from panel.meetings.models import Invitation, Meeting, MeetingStatus, Reply, ReplyStatus
+from panel.meetings.times import local_today
 from panel.motions.models import Motion, MotionRequest, RequestStatus
 from panel.signups.models import MemberStatus
-from panel.worklist.services import local_today
 from tests import factories
 
 # A Monday morning in Dutch summer time (10:00 in Amsterdam).
