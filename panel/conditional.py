@@ -41,27 +41,22 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app, has_app_context, make_response, request, session
 from flask_login import current_user
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from panel.areas.models import Municipality
 from panel.config import PROJECT_ROOT
-from panel.db import db
 from panel.i18n import current_language
-from panel.kept import LeastRecentlyUsed
+from panel.kept import LeastRecentlyUsed, TrustedForAWhile
+from panel.templating import header_municipality, trust_seconds
 
 __all__ = ["conditional", "forget", "page_etag", "release"]
 
 View = TypeVar("View", bound=Callable[..., Any])
-DEFAULT_SECONDS = 1.0
 DEFAULT_PAGE_CACHE_MB = 32
 MAX_KEPT = 4096  # ETags kept per worker; beyond that the memo starts afresh
 # Settings that change what a public page shows.
@@ -101,46 +96,28 @@ def _eligible() -> bool:
 
 def page_etag(fingerprint: object) -> str:
     """The ETag of the current public page, given the fingerprint of its data."""
-    header = db.session.execute(
-        select(Municipality.code, Municipality.name, Municipality.is_demo).limit(1)).first()
+    header = header_municipality()
     settings = tuple(current_app.config.get(name) for name in SETTINGS)
     source = repr((release(), current_language(), request.full_path, settings,
                    tuple(header) if header else None, fingerprint))
     return hashlib.sha256(source.encode("utf-8")).hexdigest()[:40]
 
 
-def _kept() -> dict[tuple[str, str], tuple[float, str]]:
-    memo: dict[tuple[str, str], tuple[float, str]] = \
-        current_app.extensions.setdefault(_EXTENSION, {})
+def _kept() -> TrustedForAWhile[str]:
+    memo: TrustedForAWhile[str] = current_app.extensions.setdefault(
+        _EXTENSION, TrustedForAWhile(MAX_KEPT))
     return memo
 
 
 def forget() -> None:
-    """Forget every kept ETag of the current app (done after every commit)."""
+    """Forget every kept ETag of the current app (a commit does this for every app)."""
     if has_app_context():
-        _kept().clear()
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    forget()
+        _kept().forget()
 
 
 def _current_etag(compute: Callable[[], str]) -> str:
-    seconds = float(current_app.config.get("PANEL_ETAG_SECONDS", DEFAULT_SECONDS))
-    if seconds <= 0:
-        return compute()
-    memo = _kept()
-    key = (request.full_path, current_language())
-    now = time.monotonic()
-    kept = memo.get(key)
-    if kept is not None and kept[0] > now:
-        return kept[1]
-    etag = compute()
-    if len(memo) >= MAX_KEPT:
-        memo.clear()
-    memo[key] = (now + seconds, etag)
-    return etag
+    return _kept().get_or_make((request.full_path, current_language()), compute,
+                               trust_seconds())
 
 
 @dataclass(frozen=True)

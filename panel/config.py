@@ -119,6 +119,8 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        # Send the session cookie only when it changed (panel.auth.sessions.SEEN_EVERY).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }

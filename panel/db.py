@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, Table, event, insert
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -82,3 +84,128 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert ``rows`` (a tuple of values for ``columns`` each) into ``table`` in the
+    session's transaction: what ``session.execute(insert(table), [dicts])`` does, without
+    SQLAlchemy's work per row, for tens of thousands of rows (the survey import).
+
+    Each value goes through its column type's bind processing (``UTCDateTime`` included),
+    once per distinct time. PostgreSQL (psycopg) gets the rows with ``COPY … FROM STDIN``
+    (``Cursor.copy``), SQLite with the compiled INSERT in one ``executemany``, other
+    databases through SQLAlchemy. ``rows`` is read as it goes: a generator keeps few rows
+    in memory, and PostgreSQL can store rows while the next ones are made. Columns left out
+    get their server default or NULL; a column with a Python-side default (``default=``)
+    must be given, as it would not be filled in. The statement goes to the driver
+    directly, so SQLAlchemy's statement events do not see it. Returns the number of rows.
+    """
+    names = list(columns)
+    unfilled = [c.name for c in table.c if c.default is not None and c.name not in names]
+    if unfilled:
+        raise ValueError(f"insert_rows: give a value for {', '.join(unfilled)}")
+    given = iter(rows)
+    first = next(given, None)
+    if first is None:
+        return 0
+    rows = chain([first], given)
+    connection = db.session.connection()
+    dialect = connection.dialect
+    copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+    if not copy and dialect.name != "sqlite":
+        dicts = [dict(zip(names, row, strict=True)) for row in rows]
+        connection.execute(insert(table), dicts)
+        return len(dicts)
+    changes = [(number, _converter(process)) for number, process in enumerate(
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+        if process is not None]
+    order: list[int] | None = None
+    if not copy:  # the compiled INSERT names its parameters in its own order
+        compiled = insert(table).compile(dialect=dialect, column_keys=names)
+        order = [names.index(key) for key in compiled.positiontup or ()]
+        order = None if order == list(range(len(names))) else order
+    count = 0
+
+    def values() -> Iterator[Sequence[Any]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            if changes:
+                row = list(row)
+                for number, change in changes:
+                    row[number] = change(row[number])
+            yield row if order is None else [row[number] for number in order]
+
+    cursor = connection.connection.cursor()
+    try:
+        if copy:
+            _copy_rows(cursor, table, names, values())
+        else:
+            # A page cache large enough for the indexes the rows go into (2 MB by default):
+            # rows in random order of an index (hashed tokens) would otherwise read most of
+            # its pages again for every few rows.
+            kept = int(cursor.execute("PRAGMA cache_size").fetchone()[0])
+            cursor.execute(f"PRAGMA cache_size = {-_SQLITE_BULK_CACHE_KB}")
+            try:
+                cursor.executemany(compiled.string, values())
+            finally:
+                cursor.execute(f"PRAGMA cache_size = {kept}")
+    finally:
+        cursor.close()
+    return count
+
+
+_SQLITE_BULK_CACHE_KB = 32768  # the page cache of SQLite while ``insert_rows`` runs
+# PostgreSQL types that psycopg writes in COPY's binary format from the values a column's
+# bind processing gives (numbers, text, booleans, dates and times); a table with a column
+# of another type is copied as text.
+_BINARY_COPY_TYPES = frozenset({
+    "int2", "int4", "int8", "text", "varchar", "bool", "date", "timestamp", "timestamptz"})
+
+
+def _copy_rows(cursor: Any, table: Table, names: list[str],
+               rows: Iterable[Sequence[Any]]) -> None:
+    """``COPY table (names) FROM STDIN`` with psycopg: in the binary format when every
+    column has a type in ``_BINARY_COPY_TYPES`` (less work on both sides than text), else
+    as text; long values compressed with lz4 where that is possible."""
+    from psycopg import sql  # the driver of this dialect
+
+    target = sql.Identifier(*filter(None, (table.schema, table.name)))
+    columns = sql.SQL(", ").join(sql.Identifier(name) for name in names)
+    types = dict(cursor.execute(
+        "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+        "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        [target.as_string(cursor)]).fetchall())
+    binary = all(types.get(name) in _BINARY_COPY_TYPES for name in names)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")) \
+        .format(target, columns)
+    # Long values are compressed as they are stored: with lz4 where the server has it and
+    # nobody chose a method, rather than the default pglz, which costs several times as
+    # much (pglz was half the server's work of storing the survey import's invitations).
+    lz4 = cursor.execute(
+        "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
+        "WHERE name = 'default_toast_compression' AND source = 'default' "
+        "AND 'lz4' = ANY(enumvals)").fetchone() is not None
+    with cursor.copy(statement) as writer:
+        if binary:
+            writer.set_types([types[name] for name in names])
+        for row in rows:
+            writer.write_row(row)
+    if lz4:  # the rest of the transaction as it was
+        cursor.execute("SELECT set_config('default_toast_compression', 'pglz', true)")
+
+
+def _converter(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` (a bind processor), remembering its result per distinct time: rows in
+    bulk mostly share a few (when they were made, when they expire)."""
+    done: dict[tuple[datetime, Any, int], Any] = {}
+
+    def convert(value: Any) -> Any:
+        if not isinstance(value, datetime):
+            return process(value)
+        key = (value, value.tzinfo, value.fold)  # equal times in other zones differ here
+        if key not in done:
+            done[key] = process(value)
+        return done[key]
+
+    return convert

@@ -77,6 +77,25 @@ def register_template_helpers(app: Flask) -> None:
         return {"current_language": current_language(), "language_names": LANGUAGE_NAMES}
 
 
+class Catalogue:
+    """``gettext`` and ``ngettext`` as Flask-Babel's, taking their strings from the
+    catalogue looked up once, for code that translates many strings in one request (the
+    work list, the setup checklist): Flask-Babel looks the catalogue up at each string,
+    about thirty calls each time. Make one per request (the language is the request's)."""
+
+    def __init__(self) -> None:
+        self._catalogue = get_translations()
+
+    def gettext(self, string: str, /, **variables: Any) -> str:
+        text: str = self._catalogue.ugettext(string)
+        return text % variables if variables else text
+
+    def ngettext(self, singular: str, plural: str, number: int, /, **variables: Any) -> str:
+        variables.setdefault("num", number)
+        text: str = self._catalogue.ungettext(singular, plural, number) % variables
+        return text
+
+
 def one_catalogue() -> dict[str, Any]:
     """``gettext`` and ``ngettext`` for one rendering of a template (a context processor),
     which then take their strings from the catalogue looked up once, instead of asking
@@ -101,4 +120,5 @@ def one_catalogue() -> dict[str, Any]:
         variables.setdefault("num", number)
         return formatted(context, catalogue.ungettext(singular, plural, number), variables)
 
-    return {"gettext": gettext, "ngettext": ngettext}
+    # ``_`` too: otherwise Jinja's alias for it looks ``gettext`` up in the context first.
+    return {"gettext": gettext, "ngettext": ngettext, "_": gettext}

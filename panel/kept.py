@@ -1,4 +1,5 @@
-"""Values a worker keeps in memory by key: least recently used first out, within a budget.
+"""Values a worker keeps in memory by key: least recently used first out, within a budget;
+and values read from the database that a worker trusts for a few seconds.
 
 Used for built public pages (``panel.conditional``), for draft motion reports and the
 rendered parts of their page (``panel.motions.services``) and for the rendered trend
@@ -15,11 +16,16 @@ threads of one worker.
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-__all__ = ["LeastRecentlyUsed"]
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+__all__ = ["LeastRecentlyUsed", "TrustedForAWhile"]
 
 V = TypeVar("V")
 
@@ -78,3 +84,47 @@ class LeastRecentlyUsed(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+class TrustedForAWhile(Generic[V]):
+    """Values worked out from the database, trusted for ``seconds`` after they were read
+    (``PANEL_ETAG_SECONDS`` where the callers use it), at most ``limit`` keys. A commit
+    in the worker forgets what every instance trusts, so the worker sees its own changes
+    at once; a change made by another worker or a command shows within those seconds.
+    Nothing is kept when ``seconds`` is 0."""
+
+    _instances: weakref.WeakSet[TrustedForAWhile[Any]] = weakref.WeakSet()
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._values: dict[Hashable, tuple[float, V]] = {}
+        self._lock = threading.Lock()
+        TrustedForAWhile._instances.add(self)
+
+    def get_or_make(self, key: Hashable, make: Callable[[], V], seconds: float) -> V:
+        if seconds <= 0:
+            return make()
+        now = time.monotonic()
+        kept = self._values.get(key)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        value = make()
+        with self._lock:
+            if len(self._values) >= self.limit:
+                self._values.clear()
+            self._values[key] = (now + seconds, value)
+        return value
+
+    def forget(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    @classmethod
+    def forget_all(cls) -> None:
+        for instance in list(cls._instances):
+            instance.forget()
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    TrustedForAWhile.forget_all()

@@ -39,6 +39,8 @@ _LETTERS = str.maketrans({
 })
 _PHONE = re.compile(r"\+?[0-9 ()./\-\u2013]+")
 _KEPT = "@"
+# What ``fold`` leaves out of lower-case ASCII text: all but letters, digits and ``_KEPT``.
+_NOT_KEPT_ASCII = re.compile(f"[^0-9a-z{re.escape(_KEPT)}]+")
 
 
 def fold(text: str | None) -> str:
@@ -46,6 +48,8 @@ def fold(text: str | None) -> str:
     (``"Hoff-Çelik"`` -> ``"hoffcelik"``, ``"1234 AB"`` -> ``"1234ab"``)."""
     if not text:
         return ""
+    if text.isascii():  # the same outcome without the steps for accents and other scripts
+        return _NOT_KEPT_ASCII.sub("", text.lower())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return "".join(ch for ch in plain.translate(_LETTERS) if ch.isalnum() or ch in _KEPT)

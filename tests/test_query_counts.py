@@ -18,7 +18,7 @@ from sqlalchemy import select, text, update
 
 from bench.generate import MUNICIPALITY_CODE, PASSWORD, Summary, populate
 from bench.run import PAGES, Page, login_email, page_path
-from panel import conditional
+from panel import kept
 from panel.areas.models import Neighbourhood
 from panel.db import db, utcnow
 from panel.feedback.models import FeedbackItem
@@ -179,7 +179,7 @@ def test_a_change_outside_the_orm_shows_within_the_kept_seconds(
         app: Flask, client: FlaskClient, world: Summary,
         monkeypatch: pytest.MonkeyPatch) -> None:
     clock = Clock()  # the seconds pass when the test says so
-    monkeypatch.setattr(conditional, "time", clock)
+    monkeypatch.setattr(kept, "time", clock)
     app.config["PANEL_ETAG_SECONDS"] = 0.2
     try:
         path = _path(_public("wijk"), world)

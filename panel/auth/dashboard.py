@@ -5,20 +5,33 @@ the administrator's setup checklist, ``panel.setup``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from panel.areas.models import Area, District, Neighbourhood
 from panel.auth.models import User
-from panel.auth.permissions import sees_all_areas, visible_areas
+from panel.auth.permissions import require_staff, sees_all_areas, visible_areas_statement
 from panel.db import db
 
 # Packages that read many domains (``panel.setup``) come after auth, so the start page does
-# not ask them for its parts: they connect a receiver, ``receiver(user) -> Markup | None``,
+# not ask them for its parts: they connect a receiver, ``receiver(user) -> Part | None``,
 # and the page shows what the receivers return, below the welcome.
 dashboard_parts = Namespace().signal("staff-dashboard")
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part of the start page: the page includes ``template``, which finds ``values`` as
+    ``part.values`` next to everything the page itself has (``current_user``, and ``_`` and
+    ``ngettext`` with the catalogue the page looked up once)."""
+
+    template: str
+    values: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -46,21 +59,34 @@ class Overview:
     totals: Totals | None  # for those who see every gebied only
 
 
+# Built once (see ``visible_areas_statement``): the start page is every staff member's
+# first page, and building the statements cost more than running them.
+
+@cache
+def _areas_statement(every: bool) -> Select[Any]:
+    return (visible_areas_statement(every)
+            .with_only_columns(Area.code, Area.name, func.count(Neighbourhood.id))
+            .outerjoin(Neighbourhood, Neighbourhood.area_id == Area.id)
+            .group_by(Area.id, Area.code, Area.name))
+
+
+@cache
+def _totals_statement() -> Select[Any]:
+    return select(select(func.count(Area.id)).scalar_subquery(),
+                  select(func.count(Neighbourhood.id)).scalar_subquery(),
+                  select(func.count(District.id)).scalar_subquery())
+
+
 def overview(user: User) -> Overview:
     """The gebieden ``user`` may see (by name, with their number of wijken) and the totals
     of the municipality. The wijken are counted in the database: loading every wijk (and
     its buurten) to count them in the template cost three queries and a few hundred
     objects per request."""
-    lines = db.session.execute(
-        visible_areas(user)
-        .with_only_columns(Area.code, Area.name, func.count(Neighbourhood.id))
-        .outerjoin(Neighbourhood, Neighbourhood.area_id == Area.id)
-        .group_by(Area.id, Area.code, Area.name))
-    areas = [AreaLine(code, name, wijken) for code, name, wijken in lines]
-    if not sees_all_areas(user):
+    require_staff(user)
+    every = sees_all_areas(user)
+    connection = db.session.connection()
+    areas = [AreaLine(code, name, wijken) for code, name, wijken
+             in connection.execute(_areas_statement(every), {"visible_to": user.id})]
+    if not every:
         return Overview(areas=areas, totals=None)  # a team's page shows its own work
-    totals = db.session.execute(select(
-        select(func.count(Area.id)).scalar_subquery(),
-        select(func.count(Neighbourhood.id)).scalar_subquery(),
-        select(func.count(District.id)).scalar_subquery())).one()
-    return Overview(areas=areas, totals=Totals(*totals))
+    return Overview(areas=areas, totals=Totals(*connection.execute(_totals_statement()).one()))

@@ -7,8 +7,9 @@ Everything about a signed-in staff session is decided here, in one place:
 - ``load_user`` (Flask-Login's user loader) refuses a session whose version is older than
   the account's, so changing the password or two-step login ends every other session;
 - ``check_session`` (run before every request) ends a session after
-  ``PANEL_SESSION_IDLE_MINUTES`` without activity or ``PANEL_SESSION_MAX_HOURS`` in total,
-  and, where two-step login is required, a session of an account without it;
+  ``PANEL_SESSION_IDLE_MINUTES`` without activity (to the minute) or
+  ``PANEL_SESSION_MAX_HOURS`` in total, and, where two-step login is required, a session
+  of an account without it;
 - ``fresh_login_required`` asks for the password again before a sensitive action when it
   was typed longer ago than ``PANEL_FRESH_LOGIN_MINUTES``;
 - between the password and the second step, the user is *not* signed in: the pending
@@ -43,7 +44,11 @@ __all__ = [
 
 LOGIN_AT = "staff_login_at"  # when the user signed in (the absolute limit counts from here)
 AUTH_AT = "staff_auth_at"  # when the password was last typed (for fresh_login_required)
-SEEN_AT = "staff_seen_at"  # the last request (for the idle limit)
+SEEN_AT = "staff_seen_at"  # the last request (for the idle limit), to the minute
+# The last request is written into the session at most once a minute: the session cookie
+# then only needs to be signed and sent again when it changed (``SESSION_REFRESH_EACH_
+# REQUEST`` is off), not on every request. The idle limit is counted from that minute.
+SEEN_EVERY = 60
 VERSION = "staff_version"  # the account's session_version when this session was made
 PENDING = "staff_pending"  # a login waiting for its second step, or for enrolment
 PENDING_CODE = "code"  # the password was right; the code from the app is next
@@ -211,7 +216,8 @@ def check_session() -> None:
         end()
         say(_("Sign in again and set up two-step login."), "info")
         return
-    session[SEEN_AT] = now
+    if now - seen_at >= SEEN_EVERY:
+        session[SEEN_AT] = now
 
 
 def register(app: Flask) -> None:

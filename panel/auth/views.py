@@ -41,7 +41,7 @@ from panel.errors import DomainError
 from panel.extensions import limiter, login_manager
 from panel.outcome import outcome, say
 from panel.security import is_safe_redirect, no_store
-from panel.urls import absolute_url
+from panel.urls import absolute_url, paths
 
 bp = Blueprint("auth", __name__, url_prefix="/beheer")
 # Attempts count per account (the email typed, or the account signed in or halfway through
@@ -80,11 +80,14 @@ def password_link_url(token: str) -> str:
 @bp.get("/")
 @login_required
 def dashboard() -> str:
-    data = dashboard_services.overview(current_user)
-    parts = [part for _receiver, part in dashboard_services.dashboard_parts.send(current_user)
+    # The signed-in user itself rather than the proxy, which looks it up at every use.
+    user = current_user._get_current_object()
+    data = dashboard_services.overview(user)
+    parts = [part for _receiver, part in dashboard_services.dashboard_parts.send(user)
              if part is not None]
     return render_template("auth/dashboard.html", areas=data.areas, counts=data.totals,
-                           two_factor_on=two_factor.has_two_factor(current_user), parts=parts)
+                           two_factor_on=two_factor.has_two_factor(user), parts=parts,
+                           current_user=user, path=paths())
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])

@@ -130,6 +130,9 @@ class Action(db.Model):
     """What the team (or a partner) does about what residents raised."""
 
     __tablename__ = "action"
+    # The work list counts a gebied's open actions by due date and age from the index.
+    __table_args__ = (Index("ix_action_area_status_due", "area_id", "status", "due_date",
+                            "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
@@ -158,6 +161,8 @@ class ActionUpdate(db.Model):
     """One entry in an action's log: a status change, progress, or a note."""
 
     __tablename__ = "action_update"
+    # Whether an action had progress since a moment, from the index alone (the work list).
+    __table_args__ = (Index("ix_action_update_action_created", "action_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("action.id", ondelete="CASCADE"),

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -433,7 +433,9 @@ def due_bounds(now: datetime) -> dict[str, Any]:
 def due_condition(due: Due, bounds: dict[str, Any]) -> Any:
     """The condition on Action for an open action that is ``due``, with the ``bounds`` of
     ``due_bounds`` (values, or bound parameters of those names)."""
-    condition = Action.status.in_(OPEN_ACTIONS)
+    # Single parameters rather than a list, which SQLAlchemy would write into the text of
+    # a statement built once (the work list's) again on every request.
+    condition = Action.status.in_([literal(status) for status in OPEN_ACTIONS])
     if due == Due.OVERDUE:
         return condition & (Action.due_date < bounds["today"])
     if due == Due.SOON:

@@ -31,13 +31,15 @@ import secrets
 import smtplib
 import socket
 import ssl
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import ContentTypeHeader
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid, parseaddr
+from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -47,11 +49,11 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 
 from panel.auth.models import User
 from panel.auth.permissions import may_administer, require
-from panel.db import db, utcnow
+from panel.db import db, insert_rows, utcnow
 from panel.mail.models import MailStatus, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -227,6 +229,10 @@ def queue(to: str, subject: str, template: str, context: dict[str, Any],
     return message
 
 
+# The characters ``markupsafe.escape`` replaces: a value without them comes out as it is.
+_ESCAPED = re.compile("[&<>'\"]")
+
+
 class Stencil:
     """An email template rendered once with a placeholder for every value that differs per
     recipient, then filled in per recipient: for queueing thousands of messages at once
@@ -295,7 +301,8 @@ class Stencil:
     def fill(self, values: Mapping[str, str]) -> Rendered:
         """The message for one recipient, filled in without any check (see ``render``);
         ``values`` has a string for every field."""
-        escaped = {name: str(escape(value)) for name, value in values.items()}
+        escaped = {name: str(escape(value)) if _ESCAPED.search(value) else value
+                   for name, value in values.items()}
         return Rendered(self._subject, self._join(self._text, values),
                         self._join(self._html, escaped), self.template)
 
@@ -321,13 +328,19 @@ class Stencil:
                     "rendering each message in full", self.template, self.language)
 
 
-def queue_many(rows: Sequence[dict[str, Any]]) -> int:
-    """Put many messages (rows from ``message_row``) in the outbox with one bulk INSERT
-    (executemany), in the caller's transaction. Never commits. Returns the number queued."""
-    if rows:
-        db.session.execute(insert(OutboxMessage.__table__), list(rows))
-        log.info("outbox: %s message(s) queued in bulk", len(rows))
-    return len(rows)
+def queue_many(rows: Iterable[dict[str, Any]]) -> int:
+    """Put many messages (rows from ``message_row``) in the outbox in bulk
+    (``panel.db.insert_rows``, which reads a generator as it goes), in the caller's
+    transaction. Never commits. Returns the number queued."""
+    given = iter(rows)
+    first = next(given, None)
+    if first is None:
+        return 0
+    columns = tuple(first)
+    values = (tuple(row[column] for column in columns) for row in chain([first], given))
+    queued = insert_rows(OutboxMessage.__table__, columns, values)
+    log.info("outbox: %s message(s) queued in bulk", queued)
+    return queued
 
 
 # --- building -------------------------------------------------------------------------------
@@ -1223,24 +1236,31 @@ class MailState:
         return self.ok is True and self.held_up_by is None
 
 
-def mail_state() -> MailState:
-    """The state of mail for another page (a setup checklist, say): see ``MailState``.
-    Anyone may ask; it holds no personal data. Three small queries."""
-    last = db.session.execute(
-        select(OutboxMessage.created_at, OutboxMessage.last_error)
-        .where(_CHECK_ROWS).order_by(OutboxMessage.id.desc()).limit(1)).first()
-    counts = dict(db.session.execute(
-        select(OutboxMessage.status, func.count(OutboxMessage.id))
-        .where(OutboxMessage.to_address != "", ~_CHECK_ROWS)
-        .group_by(OutboxMessage.status)).tuples().all())
+@cache
+def _mail_state_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The three statements of ``mail_state``, built once (it is on the administrator's
+    start page, and building them cost more than running them)."""
+    last = select(OutboxMessage.created_at, OutboxMessage.last_error) \
+        .where(_CHECK_ROWS).order_by(OutboxMessage.id.desc()).limit(1)
+    counts = select(OutboxMessage.status, func.count(OutboxMessage.id)) \
+        .where(OutboxMessage.to_address != "", ~_CHECK_ROWS).group_by(OutboxMessage.status)
     settings = sorted(failure.value for failure in SETTINGS_FAILURES)
-    held_up = db.session.scalar(
-        select(OutboxMessage.last_error)
+    held_up = select(OutboxMessage.last_error) \
         .where(OutboxMessage.status == MailStatus.QUEUED.value, OutboxMessage.attempts > 0,
                ~_CHECK_ROWS,
                or_(*(OutboxMessage.last_error.startswith(f"{value}: ", autoescape=True)
-                     for value in settings)))
-        .order_by(OutboxMessage.next_attempt_at.desc(), OutboxMessage.id.desc()).limit(1))
+                     for value in settings))) \
+        .order_by(OutboxMessage.next_attempt_at.desc(), OutboxMessage.id.desc()).limit(1)
+    return last, counts, held_up
+
+
+def mail_state() -> MailState:
+    """The state of mail for another page (a setup checklist, say): see ``MailState``.
+    Anyone may ask; it holds no personal data. Three small queries."""
+    last_statement, counts_statement, held_up_statement = _mail_state_statements()
+    last = db.session.execute(last_statement).first()
+    counts = dict(db.session.execute(counts_statement).tuples().all())
+    held_up = db.session.scalar(held_up_statement)
     held_up_by = split_error(held_up)[0] if held_up else None
     waiting = counts.get(MailStatus.QUEUED.value, 0) + counts.get(MailStatus.SENDING.value, 0)
     if last is None:

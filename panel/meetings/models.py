@@ -6,7 +6,17 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from panel.areas.models import Area, Neighbourhood
@@ -63,6 +73,8 @@ class Meeting(db.Model):
     """A bijeenkomst of a gebied's panel, for one or more of its wijken."""
 
     __tablename__ = "meeting"
+    # The open and planned meetings of the coming days (the work list), by status and start.
+    __table_args__ = (Index("ix_meeting_status_starts", "status", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)

@@ -19,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -749,42 +750,74 @@ def public_meeting(meeting_id: int) -> Meeting:
     return meeting
 
 
-@dataclass(frozen=True)
-class PublicMeeting:
-    """The public page of a meeting: the meeting and where it stands in time."""
+class PublicMeeting(NamedTuple):
+    """What the public page of a meeting shows, as plain values (no names of residents, no
+    online link): the meeting's own columns, the names of its wijken and where it stands in
+    time. Being a tuple of plain values it is also the page's fingerprint."""
 
-    meeting: Meeting
+    id: int
+    title: str
+    status: str
+    kind: str
+    venue: str
+    address: str
+    accessibility: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    capacity: int
+    seats_taken: int
+    description: str
+    agenda: str
+    wijken: tuple[str, ...]  # by name, as the meeting's ``neighbourhoods``
     started: bool  # open and its start has come: no more replies, shown as past
     ended: bool
 
+    @property
+    def places_left(self) -> int:
+        return max(0, self.capacity - self.seats_taken)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == MeetingStatus.OPEN
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == MeetingStatus.CANCELLED
+
+
+_m = Meeting.__table__.c
+# The meeting with the names of its wijken (one row per wijk; one row without a name when it
+# has none): built once, the meeting's id bound at each execution.
+_PUBLIC_MEETING = (
+    select(_m.id, _m.title, _m.status, _m.kind, _m.venue, _m.address, _m.accessibility,
+           _m.starts_at, _m.ends_at, _m.capacity, _m.seats_taken, _m.description, _m.agenda,
+           Neighbourhood.name)
+    .outerjoin(meeting_neighbourhood, meeting_neighbourhood.c.meeting_id == _m.id)
+    .outerjoin(Neighbourhood, Neighbourhood.id == meeting_neighbourhood.c.neighbourhood_id)
+    .where(_m.id == bindparam("meeting_id"))
+    .order_by(Neighbourhood.name, Neighbourhood.id))
+_PUBLIC_STATUSES = frozenset((MeetingStatus.OPEN.value, MeetingStatus.CANCELLED.value))
+
 
 def public_meeting_page(meeting_id: int, now: datetime | None = None) -> PublicMeeting:
-    """What ``/bijeenkomsten/<id>`` shows. Raises NotFound like :func:`public_meeting`."""
+    """What ``/bijeenkomsten/<id>`` shows, in one statement and without ORM objects; the
+    same tuple is the page's fingerprint (its ETag is made from it, ``panel.conditional``).
+    It holds whether the meeting has started and ended, so the page changes when it starts
+    or ends, without any row changing. Raises NotFound like :func:`public_meeting`."""
+    rows = db.session.connection().execute(_PUBLIC_MEETING, {"meeting_id": meeting_id}).all()
+    if not rows or rows[0][2] not in _PUBLIC_STATUSES:
+        raise NotFound()
+    (id_, title, status, kind, venue, address, accessibility, starts_at, ends_at, capacity,
+     seats_taken, description, agenda, _name) = rows[0]
     now = now or utcnow()
-    meeting = public_meeting(meeting_id)
-    return PublicMeeting(meeting, started=meeting.has_started(now),
-                         ended=meeting.has_ended(now))
-
-
-def public_meeting_fingerprint(meeting_id: int, now: datetime | None = None) -> tuple[object, ...]:
-    """The rows the public page of one meeting is made from (the meeting with its places,
-    its wijken) and whether it has started and ended, as plain tuples in one statement: the
-    page's ETag is made from them (``panel.conditional``). The page changes when the meeting
-    starts, so the fingerprint does too, without any row changing."""
-    now = now or utcnow()
-    rows = db.session.execute(
-        select(Meeting.__table__, Neighbourhood.id, Neighbourhood.name)
-        .outerjoin(meeting_neighbourhood, meeting_neighbourhood.c.meeting_id == Meeting.id)
-        .outerjoin(Neighbourhood, Neighbourhood.id == meeting_neighbourhood.c.neighbourhood_id)
-        .where(Meeting.id == meeting_id).order_by(Neighbourhood.id)).all()
-    if not rows:
-        return ()
-    first = rows[0]._mapping
-    starts_at, ends_at = first[Meeting.__table__.c.starts_at], first[Meeting.__table__.c.ends_at]
-    is_open = first[Meeting.__table__.c.status] == MeetingStatus.OPEN.value
-    started = is_open and starts_at is not None and starts_at <= now
-    ended = is_open and (ends_at or starts_at) is not None and (ends_at or starts_at) <= now
-    return tuple(tuple(row) for row in rows), started, ended
+    is_open = status == MeetingStatus.OPEN.value
+    end = ends_at or starts_at
+    return PublicMeeting(
+        id_, title, status, kind, venue, address, accessibility, starts_at, ends_at, capacity,
+        seats_taken, description, agenda,
+        tuple(row[13] for row in rows if row[13] is not None),
+        started=is_open and starts_at is not None and starts_at <= now,
+        ended=is_open and end is not None and end <= now)
 
 
 def area_calendar(area_code: str) -> tuple[Area, list[Meeting]]:

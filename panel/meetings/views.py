@@ -3,6 +3,7 @@ planning, inviting and keeping attendance."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from blinker import Namespace
@@ -16,7 +17,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -30,6 +33,7 @@ from panel.conditional import conditional
 from panel.db import db, utcnow
 from panel.errors import DomainError
 from panel.extensions import limiter
+from panel.i18n import current_language
 from panel.meetings import calendar, forms, services
 from panel.meetings import spread as spread_suggestion
 from panel.meetings.models import Invitation, Meeting, MeetingStatus, ReplyStatus
@@ -86,12 +90,66 @@ def public_list() -> str:
                            areas=area_services.public_overview(), **_labels())
 
 
+_PUBLIC_MEETING_KEY = "panel.public_meeting"
+
+
+def _public_meeting(meeting_id: int) -> services.PublicMeeting:
+    """The data of a meeting's public page, read once per request: its ETag is made from
+    it (when the ETag is worked out) and the page shows it. Kept in the request's WSGI
+    environment, which (unlike ``g`` under a pushed application context) belongs to this
+    request alone."""
+    page: services.PublicMeeting | None = request.environ.get(_PUBLIC_MEETING_KEY)
+    if page is None or page.id != meeting_id:
+        page = request.environ[_PUBLIC_MEETING_KEY] = services.public_meeting_page(meeting_id)
+    return page
+
+
+# The texts of a meeting's public page (see _public_texts).
+_PUBLIC_TEXTS = {
+    "cancelled": _l("This meeting is cancelled."),
+    "taken_place": _l("This meeting has taken place."),
+    "started": _l("This meeting has already started."),
+    "no_reply": _l("You can no longer reply."),
+    "when": _l("When"), "kind": _l("Kind"), "where": _l("Where"),
+    "accessibility": _l("Accessibility"), "wijken": _l("For the wijken"),
+    "places": _l("Places left"), "agenda": _l("Agenda"),
+    "calendar": _l("Add to my calendar"),
+    "invited": _l("Are you invited? Reply with the link in your invitation, or on your own "
+                  "page."),
+    "all": _l("All meetings"),
+} | {f"kind_{kind}": label for kind, label in forms.KIND_LABELS.items()}
+
+
+@functools.cache
+def _public_texts(language: str) -> dict[str, str]:
+    """The texts of a meeting's public page in ``language`` (the current one), looked up
+    in the catalogue once per worker instead of once per request: the catalogue does not
+    change while the worker runs. Plain text, escaped by the template."""
+    return {key: str(text) for key, text in _PUBLIC_TEXTS.items()}
+
+
+def _when(page: services.PublicMeeting) -> str:
+    """``dinsdag 12 januari 2027, 19:30 – 21:00``, as the ``moment`` and ``time_only``
+    filters write a meeting's start and end, with the language's date pattern applied
+    directly (Babel's ``format_date`` looks the locale, pattern and time zone up again for
+    each value)."""
+    if page.starts_at is None:
+        return ""
+    locale = get_locale()
+    start = to_local(page.starts_at)
+    day = locale.date_formats["full"].apply(start.date(), locale)
+    end = f"{to_local(page.ends_at):%H:%M}" if page.ends_at else ""
+    return f"{day}, {start:%H:%M} – {end}"
+
+
 @bp.get("/bijeenkomsten/<int:meeting_id>")
-@conditional(services.public_meeting_fingerprint)
+@conditional(_public_meeting)
 def public_detail(meeting_id: int) -> str:
-    page = services.public_meeting_page(meeting_id)
-    return render_template("meetings/public_detail.html", meeting=page.meeting,
-                           started=page.started, ended=page.ended, **_labels())
+    page = _public_meeting(meeting_id)
+    texts = _public_texts(current_language())
+    return render_template("meetings/public_detail.html", meeting=page, when=_when(page),
+                           text=texts, kind=texts.get(f"kind_{page.kind}", ""),
+                           wijken=", ".join(page.wijken))
 
 
 @bp.get("/bijeenkomsten/<int:meeting_id>.ics")

@@ -51,16 +51,30 @@ def _retention() -> Retention:
         audit_days=int(config.get("PANEL_RETENTION_AUDIT_DAYS", 365)))
 
 
+def _contact(setting: str) -> str:
+    return str(current_app.config.get(setting, "")).strip()
+
+
+def privacy_fingerprint() -> tuple[object, ...]:
+    """What the privacy statement shows besides its fixed texts, read as
+    :func:`privacy_facts` reads it but without building the page: the contacts and the
+    retention periods from the settings. The page's ETag is made from it
+    (``panel.conditional``); the municipality's name is in every public page's ETag with
+    the page header."""
+    return _contact("PANEL_PRIVACY_CONTACT"), _contact("PANEL_DPO_CONTACT"), _retention()
+
+
 def privacy_facts() -> PrivacyFacts:
     """Names and contacts from the municipality and ``PANEL_PRIVACY_CONTACT`` /
     ``PANEL_DPO_CONTACT``; when those are not set, the texts name the municipality's
-    privacy officer instead of an address."""
+    privacy officer instead of an address. What it shows from the settings is in
+    :func:`privacy_fingerprint` too."""
     municipality = get_municipality()
     name = municipality.name if municipality else ""
     controller = _("The municipality of %(name)s", name=name) if name else \
         _("The municipality")
-    privacy = str(current_app.config.get("PANEL_PRIVACY_CONTACT", "")).strip()
-    dpo = str(current_app.config.get("PANEL_DPO_CONTACT", "")).strip()
+    privacy = _contact("PANEL_PRIVACY_CONTACT")
+    dpo = _contact("PANEL_DPO_CONTACT")
     return PrivacyFacts(
         municipality=name, controller=controller,
         privacy_contact=privacy or (

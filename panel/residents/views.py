@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from panel import limits
+from panel.conditional import conditional
 from panel.db import db
 from panel.errors import DomainError
 from panel.exports import csv_bytes
@@ -86,6 +87,7 @@ def request_link() -> str | BaseResponse:
 
 
 @bp.get("/mijn/link-verstuurd")
+@conditional(lambda: ())  # fixed texts: the layout and language are in every ETag
 def link_sent() -> str:
     return render_template("residents/link_sent.html")
 

@@ -1,26 +1,28 @@
 """The setup checklist: each step before residents can join, done or still to do.
 
 Whatever the size of the data, the checklist costs a fixed number of statements: one for
-the counts, one for the latest consent statement, one for the gebieden without a team and
-the three of :func:`panel.mail.services.mail_state`.
+the counts (with the version of the latest consent statement), one for the gebieden
+without a team and the three of :func:`panel.mail.services.mail_state`. Both are built
+once (building a statement costs SQLAlchemy more than running these).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from flask_babel import format_datetime, format_decimal, ngettext
-from flask_babel import gettext as _
-from sqlalchemy import func, select
+from flask_babel import format_datetime, format_decimal
+from sqlalchemy import Connection, Select, func, select
 
 from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.auth.models import User
 from panel.auth.permissions import may_administer, require, staffed_area_ids
 from panel.db import db
+from panel.i18n import Catalogue
 from panel.mail import services as mail_services
 from panel.results.models import Indicator
 from panel.signups.models import ConsentStatement, Postcode
-from panel.signups.services import latest_statement
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,15 @@ class _Counts:
     districts: int
     postcodes: int
     indicators: int
+    statement_version: str | None  # of the consent statement residents agree to now
 
 
-def _counts() -> _Counts:
-    """Everything the checklist counts, in one statement."""
+@cache
+def _counts_statement() -> Select[Any]:
+    """Everything the checklist counts, in one statement; the latest consent statement as
+    ``signups.services.latest_statement`` finds it."""
     municipality = select(Municipality).order_by(Municipality.id).limit(1).subquery()
-    row = db.session.execute(select(
+    return select(
         select(municipality.c.code).scalar_subquery(),
         select(municipality.c.name).scalar_subquery(),
         select(func.count(Area.id)).scalar_subquery(),
@@ -72,14 +77,32 @@ def _counts() -> _Counts:
         select(func.count(District.id)).scalar_subquery(),
         select(func.count(Postcode.id)).scalar_subquery(),
         select(func.count(Indicator.id)).where(Indicator.retired_at.is_(None))
-        .scalar_subquery())).one()
-    return _Counts(*row)
+        .scalar_subquery(),
+        select(ConsentStatement.version)
+        .order_by(ConsentStatement.published_at.desc(), ConsentStatement.id.desc()).limit(1)
+        .scalar_subquery())
+
+
+@cache
+def _without_team_statement() -> Select[Any]:
+    return select(Area.name).where(Area.id.not_in(staffed_area_ids())).order_by(Area.name)
+
+
+def _connection() -> Connection:
+    """The session's connection, after the session wrote what it holds (as the ORM does
+    before each of its own statements)."""
+    db.session.flush()
+    return db.session.connection()
+
+
+def _counts() -> _Counts:
+    """Everything the checklist counts, in one statement."""
+    return _Counts(*_connection().execute(_counts_statement()).one())
 
 
 def areas_without_team() -> list[str]:
     """The names of the gebieden without an active area team member."""
-    return list(db.session.scalars(
-        select(Area.name).where(Area.id.not_in(staffed_area_ids())).order_by(Area.name)))
+    return list(_connection().execute(_without_team_statement()).scalars())
 
 
 def checklist(user: User) -> Checklist:
@@ -87,15 +110,21 @@ def checklist(user: User) -> Checklist:
     is best done. Administrators only (PermissionDenied otherwise)."""
     require(may_administer(user))
     counts = _counts()
-    statement = latest_statement()
     without_team = areas_without_team() if counts.areas else []
+    words = Catalogue()
     return Checklist(steps=[
-        _municipality(counts), _areas(counts), _postcodes(counts), _statement(statement),
-        _indicators(counts), _teams(counts, without_team), _mail(mail_services.mail_state()),
+        _municipality(counts, words), _areas(counts, words), _postcodes(counts, words),
+        _statement(counts.statement_version, words), _indicators(counts, words),
+        _teams(counts, without_team, words), _mail(mail_services.mail_state(), words),
     ])
 
 
-def _municipality(counts: _Counts) -> Step:
+# Each step is written in the words of ``Catalogue`` (``_`` and ``ngettext``, the names
+# the extraction of the strings knows).
+
+
+def _municipality(counts: _Counts, words: Catalogue) -> Step:
+    _ = words.gettext
     done = bool(counts.municipality_code and counts.municipality_name)
     return Step("municipality", _("Municipality"), done,
                 f"{counts.municipality_code} {counts.municipality_name}" if done else
@@ -104,7 +133,8 @@ def _municipality(counts: _Counts) -> Step:
                 "areas.municipality", _("Set the municipality"))
 
 
-def _areas(counts: _Counts) -> Step:
+def _areas(counts: _Counts, words: Catalogue) -> Step:
+    _, ngettext = words.gettext, words.ngettext
     done = counts.areas > 0 and counts.neighbourhoods > 0
     if done:
         text = _("%(wijken)s in %(gebieden)s", wijken=ngettext(
@@ -121,7 +151,8 @@ def _areas(counts: _Counts) -> Step:
                 _("Load the areas from a file"))
 
 
-def _postcodes(counts: _Counts) -> Step:
+def _postcodes(counts: _Counts, words: Catalogue) -> Step:
+    _, ngettext = words.gettext, words.ngettext
     done = counts.postcodes > 0
     if done:
         text = ngettext("%(count)s postcode", "%(count)s postcodes", counts.postcodes,
@@ -136,15 +167,17 @@ def _postcodes(counts: _Counts) -> Step:
                 _("Load the postcode table"))
 
 
-def _statement(statement: ConsentStatement | None) -> Step:
-    return Step("statement", _("Consent statement"), statement is not None,
-                _("Version %(version)s", version=statement.version) if statement else
+def _statement(version: str | None, words: Catalogue) -> Step:
+    _ = words.gettext
+    return Step("statement", _("Consent statement"), version is not None,
+                _("Version %(version)s", version=version) if version is not None else
                 _("Publish the text residents agree to when they join. Until then, nobody "
                   "can join."),
                 "signups.statement", _("Publish the consent statement"))
 
 
-def _indicators(counts: _Counts) -> Step:
+def _indicators(counts: _Counts, words: Catalogue) -> Step:
+    _, ngettext = words.gettext, words.ngettext
     done = counts.indicators > 0
     return Step("indicators", _("Indicators"), done,
                 ngettext("%(num)s indicator in use", "%(num)s indicators in use",
@@ -154,7 +187,8 @@ def _indicators(counts: _Counts) -> Step:
                 "results.indicators", _("Load the indicators"))
 
 
-def _teams(counts: _Counts, without_team: list[str]) -> Step:
+def _teams(counts: _Counts, without_team: list[str], words: Catalogue) -> Step:
+    _, ngettext = words.gettext, words.ngettext
     done = counts.areas > 0 and not without_team
     if done:
         text = _("Every gebied has a team member.")
@@ -171,7 +205,8 @@ def _teams(counts: _Counts, without_team: list[str]) -> Step:
                 _("Make team accounts"))
 
 
-def _mail(state: mail_services.MailState) -> Step:
+def _mail(state: mail_services.MailState, words: Catalogue) -> Step:
+    _ = words.gettext
     if state.works:
         text = _("Checked on %(date)s.", date=format_datetime(state.checked_at, "short"))
     elif state.ok is None:

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, get_template_attribute
-from markupsafe import Markup
+from flask import Flask
 
-from panel.auth.dashboard import dashboard_parts
+from panel.auth.dashboard import Part, dashboard_parts
 from panel.auth.permissions import may_administer
 from panel.setup import services
 
 
-def checklist_part(user: Any, **kwargs: object) -> Markup | None:
+def checklist_part(user: Any, **kwargs: object) -> Part | None:
     """For administrators: the steps before residents can join, done or still to do."""
     if not may_administer(user):
         return None
-    render = get_template_attribute("setup/_checklist.html", "checklist")
-    part: Markup = render(services.checklist(user))  # a macro's output is Markup already
-    return part
+    return Part("setup/_checklist.html", {"checklist": services.checklist(user)})
 
 
 def register(app: Flask) -> None:

@@ -112,19 +112,6 @@ class ActionForm(FlaskForm):
     """Only the CSRF token: for buttons that act (leave, remove, make letters, import)."""
 
 
-class MemberFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search form changes nothing
-
-    q = StringField(_l("Search by name, email, phone or postcode"), validators=[Optional()])
-    wijk = SelectField(_l("Wijk"), choices=[], validate_choice=False)
-    status = SelectField(_l("Status"), choices=[], validate_choice=False)
-    source = SelectField(_l("Source"), choices=[], validate_choice=False)
-    bellen = BooleanField(_l("Only residents who want to be called"))
-    zonder_email = BooleanField(_l("Only people without an email address"))
-    gebied = HiddenField()
-
-
 class RegisterForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Fill in the name.")),
                                                Length(max=120)])

@@ -38,18 +38,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import DOT_ATOM_TEXT, EMAIL_MAX_LENGTH
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row as DbRow
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from panel.areas.models import District, Neighbourhood
 from panel.auth.models import User
 from panel.auth.permissions import may_manage_members, require, sees_all_areas, visible_area_ids
-from panel.db import db, utcnow
+from panel.db import db, insert_rows, utcnow
 from panel.errors import DomainError, NotFound
 from panel.importing import FirstSeen, Importer, ImportReport, Line, Row, Status
+from panel.search import member_search_text
 from panel.signups import services, validation
-from panel.signups.models import ImportRecord, MemberStatus, PanelMember, Postcode, Source
+from panel.signups.models import (
+    SEARCHED,
+    ImportRecord,
+    MemberStatus,
+    PanelMember,
+    Postcode,
+    Source,
+)
 from panel.tabular import Table
 
 REQUIRED = ("panel_answer",)
@@ -108,6 +117,43 @@ def _garbled(name: str) -> bool:
         return False
 
 
+class _Emails:
+    """Email addresses checked and put in one form exactly as ``validate_email`` does
+    (without the deliverability check), for files of many thousands of addresses.
+
+    The checks of the domain part (IDNA and the special-use names) are most of
+    ``validate_email``'s work and come out the same for every address with that domain
+    part. So an address whose part before the @-sign is a plain dot-atom (the library's own
+    ``DOT_ATOM_TEXT``, which it accepts as it is) and whose domain part was accepted before
+    is put together from the two, after the same length check; every other address goes
+    through ``validate_email`` itself. Hand-written because email_validator offers no way
+    to keep the outcome of its domain checks.
+    """
+
+    def __init__(self) -> None:
+        # The domain part as written -> its normalised form and the length in bytes of the
+        # longest of its forms (as written, normalised, IDNA ASCII).
+        self._domains: dict[str, tuple[str, int]] = {}
+
+    def normalise(self, raw: str) -> str | None:
+        """``raw`` in lower case as ``validate_email`` normalises it, or None when it is
+        not a valid address."""
+        local, _at, domain = raw.rpartition("@")
+        known = self._domains.get(domain)
+        if known is not None and DOT_ATOM_TEXT.match(local) \
+                and len(local) + 1 + known[1] <= EMAIL_MAX_LENGTH:
+            return f"{local}@{known[0]}".lower()
+        try:
+            valid = validate_email(raw, check_deliverability=False)
+        except EmailNotValidError:
+            return None
+        if valid.original == raw and valid.local_part == local and DOT_ATOM_TEXT.match(local) \
+                and valid.ascii_domain:
+            self._domains[domain] = (valid.domain, max(
+                len(form.encode()) for form in (domain, valid.domain, valid.ascii_domain)))
+        return valid.normalized.lower()
+
+
 @dataclass
 class AnswerGroup:
     """One distinct answer to the panel question in a file (its spellings that mean the
@@ -153,7 +199,7 @@ def _choices(choices: Mapping[str, str] | None) -> dict[str, str]:
             if choice in validation.CHOICES and validation.normalise_answer(answer)}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Parsed:
     respondent_id: str
     name: str
@@ -168,6 +214,11 @@ class _Parsed:
     email_unusable: bool = False
     phone_unusable: bool = False
     wijk_named: bool = False  # the wijk was given by its name
+    garbled: bool = False  # the name may have lost letters (``_garbled``)
+    # What was put in one form (the notes of the report).
+    postcode_rewritten: bool = False
+    phone_rewritten: bool = False
+    addition_joined: bool = False
 
 
 # What to do for a line: the parsed line, the id of the known person it changes (None for a
@@ -197,10 +248,13 @@ class _Context:
         for wijk in wijken:
             self.wijk_names.setdefault(validation.fold(wijk.name), []).append(wijk)
         self.found_wijken: dict[str, tuple[Neighbourhood | None, str, bool]] = {}
+        by_id = {n.id: n for n in wijken}
+        # postcode -> street, city, wijk (plain rows: thousands of postcodes)
         self.postcodes = {
-            p.postcode: (p, n) for p, n in db.session.execute(
-                select(Postcode, Neighbourhood).join(District, Postcode.district_id == District.id)
-                .join(Neighbourhood, District.neighbourhood_id == Neighbourhood.id)).tuples()}
+            code: (street, city, by_id[wijk_id]) for code, street, city, wijk_id in
+            db.session.execute(select(Postcode.postcode, Postcode.street, Postcode.city,
+                                      District.neighbourhood_id)
+                               .join(District, Postcode.district_id == District.id)).tuples()}
         self.has_postcodes = bool(self.postcodes)
         # The columns lines are matched and compared on, as plain rows: ORM objects for
         # every member would cost more than checking the file. ``_apply`` loads the ones it
@@ -214,12 +268,51 @@ class _Context:
             if member.email:
                 self.by_email.setdefault(member.email, []).append(member)
         self.left_keys = {m.respondent_key for m in members if m.respondent_key}
+        self.respondent_key = services.respondent_keys()
         self.allowed_area_ids: set[int] | None = None
         if user is not None and not sees_all_areas(user):
             self.allowed_area_ids = set(db.session.scalars(visible_area_ids(user)))
         self.choices = choices
         self.seen = FirstSeen()
         self.counts = _Counts()
+        self.emails = _Emails()
+        # The reasons of many lines, translated once.
+        self.no_answer = str(_l("No answer to the panel question."))
+        self.said_no = str(_l("Said no to the panel."))
+        self.left_earlier = str(_l("Left the panel earlier."))
+        self.already_confirmed = str(_l("Already confirmed: the resident's own details are "
+                                        "kept."))
+        # What was worked out for a value before: a file repeats its answers, postcodes
+        # and house numbers thousands of times.
+        self._answers: dict[str, tuple[str, str]] = {}
+        self._postcodes: dict[str, tuple[str, Any]] = {}
+        self._house_numbers: dict[tuple[str, str], tuple[str, Any]] = {}
+        self._names: dict[str, bool] = {}
+
+    def answer(self, raw: str) -> tuple[str, str]:
+        """An answer as compared (``validation.normalise_answer``) and what it counts as
+        (``decide``; ``""`` for an empty answer)."""
+        found = self._answers.get(raw)
+        if found is None:
+            key = validation.normalise_answer(raw)
+            found = self._answers[raw] = (key, self.decide(key) if key else "")
+        return found
+
+    def garbled(self, name: str) -> bool:
+        """``_garbled(name)``, worked out once per name."""
+        found = self._names.get(name)
+        if found is None:
+            found = self._names[name] = _garbled(name)
+        return found
+
+    def postcode(self, raw: str) -> str:
+        """``validation.postcode(raw)``, worked out once per value."""
+        return _once(self._postcodes, raw, validation.postcode, raw)
+
+    def house_number(self, raw: str, addition: str) -> str:
+        """``validation.house_number(raw, addition)``, worked out once per pair."""
+        return _once(self._house_numbers, (raw, addition), validation.house_number, raw,
+                     addition)
 
     def wijk(self, raw: str) -> tuple[Neighbourhood | None, str, bool]:
         """The wijk ``raw`` names (a code or a name): the wijk, or None and why not, and
@@ -256,6 +349,19 @@ class _Context:
         return self.choices.get(key) or validation.answer_choice(key) or validation.SKIP
 
 
+def _once(known: dict[Any, tuple[str, Any]], key: Any, check: Any, *args: str) -> str:
+    """``check(*args)``, or the value or DomainError it gave before for ``key``."""
+    found = known.get(key)
+    if found is None:
+        try:
+            found = known[key] = (check(*args), None)
+        except DomainError as exc:
+            found = known[key] = ("", exc.message)
+    if found[1] is not None:
+        raise DomainError(found[1])
+    return found[0]
+
+
 def _named(wijken: list[Neighbourhood]) -> str:
     """``De Mare (WK036101), Overdie (WK036102)``, at most ``_MAX_CANDIDATES`` of them."""
     ordered = sorted(wijken, key=lambda w: (w.name, w.code))
@@ -266,13 +372,12 @@ def _named(wijken: list[Neighbourhood]) -> str:
 def _answer(line: Line, row: Row, ctx: _Context) -> bool:
     """Whether the line says yes; otherwise the line is skipped with the reason."""
     raw = row.get("panel_answer")
-    key = validation.normalise_answer(raw)
+    key, choice = ctx.answer(raw)
     if not key:
-        line.skip(_l("No answer to the panel question."))
+        line.skip(ctx.no_answer)
         return False
-    choice = ctx.decide(key)
     if choice == validation.NO:
-        line.skip(_l("Said no to the panel."))
+        line.skip(ctx.said_no)
         return False
     if choice != validation.YES:
         line.skip(_l("Answer '%(answer)s' is not yes.", answer=raw))
@@ -289,9 +394,8 @@ def _parse(line: Line, row: Row, ctx: _Context) -> _Parsed | None:
     raw_email = row.get("email")
     email = None
     if raw_email:
-        try:
-            email = validate_email(raw_email, check_deliverability=False).normalized.lower()
-        except EmailNotValidError:
+        email = ctx.emails.normalise(raw_email)
+        if email is None:
             if not respondent_id:  # nothing else to know this person by in a later file
                 line.reject(_l("The email address is not valid."))
                 return None
@@ -307,9 +411,9 @@ def _parse(line: Line, row: Row, ctx: _Context) -> _Parsed | None:
         phone_error = ""
     try:
         raw_postcode = row.get("postcode")
-        postcode = validation.postcode(raw_postcode) if raw_postcode else ""
+        postcode = ctx.postcode(raw_postcode) if raw_postcode else ""
         raw_number, addition = row.get("house_number"), row.get("addition")
-        house_number = validation.house_number(raw_number, addition) if raw_number else ""
+        house_number = ctx.house_number(raw_number, addition) if raw_number else ""
     except DomainError as exc:
         line.reject(exc.message)
         return None
@@ -322,8 +426,7 @@ def _parse(line: Line, row: Row, ctx: _Context) -> _Parsed | None:
                            postcode=postcode))
             return None
         if known is not None:
-            entry, wijk = known
-            street, city = entry.street, entry.city
+            street, city, wijk = known
     raw_wijk = row.get("wijk_code")
     named = False
     if raw_wijk:
@@ -355,26 +458,26 @@ def _parse(line: Line, row: Row, ctx: _Context) -> _Parsed | None:
         line.warn(_l("The phone number %(phone)s is not valid: imported without it.",
                      phone=raw_phone))
     name = row.get("name")
-    if _garbled(name):
+    garbled = ctx.garbled(name)
+    if garbled:
         line.warn(_l("The name %(name)s may have lost letters to the file's encoding. "
                      "Check it.", name=name))
     return _Parsed(respondent_id, name, email, phone, postcode, house_number, wijk, street,
                    city, email_unusable=bool(raw_email and not email),
-                   phone_unusable=bool(phone_error), wijk_named=named)
+                   phone_unusable=bool(phone_error), wijk_named=named, garbled=garbled,
+                   postcode_rewritten=bool(postcode) and raw_postcode not in (
+                       postcode, f"{postcode[:4]} {postcode[4:]}"),
+                   phone_rewritten=bool(phone) and raw_phone != phone,
+                   addition_joined=bool(house_number and addition))
 
 
-def _count(counts: _Counts, row: Row, parsed: _Parsed) -> None:
+def _count(counts: _Counts, parsed: _Parsed) -> None:
     """Count what was put in one form (the notes of the report)."""
-    raw_postcode = row.get("postcode")
-    if parsed.postcode and raw_postcode not in (
-            parsed.postcode, f"{parsed.postcode[:4]} {parsed.postcode[4:]}"):
-        counts.postcodes += 1
-    if parsed.phone and row.get("phone") != parsed.phone:
-        counts.phones += 1
-    if parsed.house_number and row.get("addition"):
-        counts.additions += 1
+    counts.postcodes += parsed.postcode_rewritten
+    counts.phones += parsed.phone_rewritten
+    counts.additions += parsed.addition_joined
     counts.wijk_names += parsed.wijk_named
-    counts.garbled += _garbled(parsed.name)
+    counts.garbled += parsed.garbled
 
 
 # The columns an import sets on a person who is already known (the keys of ``_changes``).
@@ -447,9 +550,9 @@ class RespondentsImporter(Importer[_Context, _Plan]):
         if earlier is not None:
             line.reject(_l("The same person is also on line %(line)s.", line=earlier))
             return None
-        if parsed.respondent_id and services.respondent_key(parsed.respondent_id) \
-                in context.left_keys:
-            line.skip(_l("Left the panel earlier."))
+        if parsed.respondent_id and context.left_keys \
+                and context.respondent_key(parsed.respondent_id) in context.left_keys:
+            line.skip(context.left_earlier)
             return None
         if parsed.respondent_id:
             member = context.by_respondent.get(parsed.respondent_id)
@@ -460,14 +563,13 @@ class RespondentsImporter(Importer[_Context, _Plan]):
                                "respondent number, so it is clear who this is."))
                 return None
             member = sharing[0] if sharing else None
-        _count(context.counts, row, parsed)
+        _count(context.counts, parsed)
         if member is None:
             context.counts.without_email += parsed.email is None
             return parsed, None, {}
         if member.status in (MemberStatus.MEMBER, MemberStatus.LEFT):
             line.status = Status.UNCHANGED
-            line.messages.append(str(_l("Already confirmed: the resident's own details are "
-                                        "kept.")))
+            line.messages.append(context.already_confirmed)
             return None
         changes = _changes(member, parsed)
         if not changes:
@@ -523,30 +625,34 @@ def _apply(plan: list[_Plan]) -> None:
     invite = [services.Invitee.of(member) for member in changed]
     if new:
         now = utcnow()
-        rows = [{  # the columns left out stay empty (NULL)
-            "neighbourhood_id": row.wijk.id if row.wijk else None,
-            "status": MemberStatus.INVITED.value, "source": Source.SURVEY.value,
-            "respondent_id": row.respondent_id or None, "name": row.name,
-            "email": row.email, "phone": row.phone, "postcode": row.postcode,
-            "house_number": row.house_number, "street": row.street, "city": row.city,
-            "language": "nl", "accessibility_needs": "", "availability": "",
-            "created_at": now, "updated_at": now,
-        } for row in new]
-        # One executemany without RETURNING, then the new ids in one SELECT: with RETURNING,
-        # SQLAlchemy sends PostgreSQL statements of a thousand rows, which psycopg takes
-        # seconds to parse. Every new row has ``now`` as its creation time and a respondent
-        # id or an email address, both unique, so the pair finds its id.
+        invited, survey = MemberStatus.INVITED.value, Source.SURVEY.value
+        # The columns left out stay empty (NULL).
+        rows = ((row.wijk.id if row.wijk else None, invited, survey, row.respondent_id or None,
+                 row.name, row.email, row.phone, row.postcode, row.house_number, row.street,
+                 row.city, "nl", "", "", now, now,
+                 member_search_text(*(getattr(row, column) for column in SEARCHED)))
+                for row in new)
+        # The rows in bulk (``insert_rows``: a COPY on PostgreSQL, which gives no ids back),
+        # then the new ids in one SELECT. Every new row has ``now`` as its creation time and
+        # a respondent id or an email address, both unique, so the pair finds its id.
         table = PanelMember.__table__
-        db.session.execute(insert(table), rows)
+        insert_rows(table, _NEW_MEMBER_COLUMNS, rows)
         ids = {(respondent_id, email): member_id for member_id, respondent_id, email in
                db.session.execute(select(table.c.id, table.c.respondent_id, table.c.email)
                                   .where(table.c.created_at == now,
-                                         table.c.source == Source.SURVEY.value)).tuples()}
-        invite += [services.Invitee(ids[values["respondent_id"], values["email"]],
-                                    values["email"], values["name"], values["language"],
-                                    values["source"], row.wijk.name if row.wijk else "")
-                   for values, row in zip(rows, new, strict=True)]
+                                         table.c.source == survey)).tuples()}
+        invite += [services.Invitee(ids[row.respondent_id or None, row.email], row.email,
+                                    row.name, "nl", survey, row.wijk.name if row.wijk else "")
+                   for row in new]
     services.send_confirmations(invite)
+
+
+# The columns of a new member's row in ``_apply``; ``search_text`` is made as the column's
+# default makes it (``member_search_text`` of the ``SEARCHED`` columns).
+_NEW_MEMBER_COLUMNS = ("neighbourhood_id", "status", "source", "respondent_id", "name", "email",
+                       "phone", "postcode", "house_number", "street", "city", "language",
+                       "accessibility_needs", "availability", "created_at", "updated_at",
+                       "search_text")
 
 
 def _members(ids: set[int]) -> list[PanelMember]:

@@ -85,6 +85,9 @@ class PanelMember(db.Model):
               "search_text"),
         # Who asked to be called, per wijk (the few with a time, from the index alone).
         Index("ix_panel_member_wijk_call", "neighbourhood_id", "call_requested_at"),
+        # Who waits for a confirmation by phone or post (invited, without an email
+        # address), per wijk, from the index alone (the work list).
+        Index("ix_panel_member_wijk_status_email", "neighbourhood_id", "status", "email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

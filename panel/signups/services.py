@@ -6,10 +6,9 @@ survey import in ``importer.py``.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -19,13 +18,13 @@ from typing import Any
 from blinker import Namespace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from panel.areas.models import District, Neighbourhood
 from panel.auth.models import User
 from panel.auth.permissions import may_administer, require
 from panel.auth.services import normalise_email
-from panel.db import db, utcnow
+from panel.db import db, insert_rows, utcnow
 from panel.errors import DomainError
 from panel.mail import services as mail
 from panel.security import hash_token, new_token
@@ -87,8 +86,15 @@ def current_statement() -> ConsentStatement:
 
 def respondent_key(respondent_id: str) -> str:
     """A keyed hash of a survey respondent id, kept after erasure to avoid re-inviting."""
+    return respondent_keys()(respondent_id)
+
+
+def respondent_keys() -> Callable[[str], str]:
+    """``respondent_key`` for many respondent ids (the survey import): the key is looked
+    up once."""
     secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, respondent_id.strip().encode(), hashlib.sha256).hexdigest()
+    return lambda respondent_id: hmac.digest(secret, respondent_id.strip().encode(),
+                                             "sha256").hex()
 
 
 def lookup_postcode(code: str) -> Postcode | None:
@@ -271,66 +277,54 @@ def send_confirmations(invitees: Iterable[Invitee]) -> int:
 
     Every invitee with email gets the same links (new opaque tokens, stored hashed, with
     the same lifetimes) and the same email, byte for byte, as ``send_confirmation`` gives.
-    But the link rows and the outbox messages are inserted in bulk (executemany), the links
-    are built with one URL adapter, and each template is rendered once per language and
-    then filled in per member (``mail.Stencil``, which renders in full whatever it cannot
-    fill in safely). Invitees without email are skipped. Never commits: nothing is sent
-    unless the caller commits. Returns the number of emails queued.
+    But the link rows and then the outbox messages are inserted in bulk as they are made
+    (``insert_rows``: the messages are never all in memory), the links are built with one URL
+    adapter, and each template is rendered once per language and then filled in per member
+    (``mail.Stencil``, which renders in full whatever it cannot fill in safely). Invitees
+    without email are skipped. Never commits: nothing is sent unless the caller commits.
+    Returns the number of emails queued.
     """
     build = url_builder()
     confirm_url = build.with_token("signups.confirm")
     page_url = build.with_token("residents.open_link")
     leave_url = build.with_token("signups.leave_by_link")
     now = utcnow()
-    access_lifetime, leave_lifetime = timedelta(days=ACCESS_DAYS), timedelta(days=LEAVE_DAYS)
-    stencils: dict[tuple[str, str], mail.Stencil] = {}
-    links: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    queued = 0
-    for member in invitees:
-        if not member.email:
-            continue
-        kind = _confirmation_kind(member.source)
-        confirm, confirm_hash = new_token()
-        access, access_hash = new_token()
-        leave, leave_hash = new_token()
-        links += (
-            {"member_id": member.id, "token_hash": confirm_hash,
-             "purpose": LinkPurpose.CONFIRM.value, "created_at": now,
-             "expires_at": now + kind.lifetime},
-            {"member_id": member.id, "token_hash": access_hash,
-             "purpose": LinkPurpose.ACCESS.value, "created_at": now,
-             "expires_at": now + access_lifetime},
-            {"member_id": member.id, "token_hash": leave_hash,
-             "purpose": LinkPurpose.LEAVE.value, "created_at": now,
-             "expires_at": now + leave_lifetime},
-        )
-        values = {"name": member.name, "wijk": member.wijk,
-                  "confirm_url": confirm_url(confirm), "page_url": page_url(access),
-                  "leave_url": leave_url(leave)}
-        key = (kind.template, member.language)
-        if key not in stencils:
-            stencils[key] = _confirmation_stencil(kind, member.language)
-        rendered = stencils[key].render(
-            values, partial(_confirmation_context, member, values, kind))
-        rows.append(mail.message_row(member.email, rendered, member.language,
-                                     _unsubscribe_headers(values["leave_url"]), now=now))
-        if len(rows) == _BATCH:
-            queued += _insert_invitations(links, rows)
-    return queued + _insert_invitations(links, rows)
+    access_expires, leave_expires = now + timedelta(days=ACCESS_DAYS), \
+        now + timedelta(days=LEAVE_DAYS)
+    invited = [member for member in invitees if member.email]
+    tokens: list[tuple[str, str, str]] = []  # confirm, access and leave, per invitee
+
+    def links() -> Iterator[tuple[object, ...]]:  # as _LINK_COLUMNS
+        for member in invited:
+            confirm, confirm_hash = new_token()
+            access, access_hash = new_token()
+            leave, leave_hash = new_token()
+            tokens.append((confirm, access, leave))
+            yield (member.id, confirm_hash, LinkPurpose.CONFIRM.value, now,
+                   now + _confirmation_kind(member.source).lifetime)
+            yield member.id, access_hash, LinkPurpose.ACCESS.value, now, access_expires
+            yield member.id, leave_hash, LinkPurpose.LEAVE.value, now, leave_expires
+
+    def messages() -> Iterator[dict[str, Any]]:
+        stencils: dict[tuple[str, str], mail.Stencil] = {}
+        for member, (confirm, access, leave) in zip(invited, tokens, strict=True):
+            kind = _confirmation_kind(member.source)
+            values = {"name": member.name, "wijk": member.wijk,
+                      "confirm_url": confirm_url(confirm), "page_url": page_url(access),
+                      "leave_url": leave_url(leave)}
+            key = (kind.template, member.language)
+            if key not in stencils:
+                stencils[key] = _confirmation_stencil(kind, member.language)
+            rendered = stencils[key].render(
+                values, partial(_confirmation_context, member, values, kind))
+            yield mail.message_row(member.email or "", rendered, member.language,
+                                   _unsubscribe_headers(values["leave_url"]), now=now)
+
+    insert_rows(MemberLink.__table__, _LINK_COLUMNS, links())
+    return mail.queue_many(messages())
 
 
-_BATCH = 1000  # invitations a bulk INSERT: keeps the rendered messages in memory few
-
-
-def _insert_invitations(links: list[dict[str, Any]], rows: list[dict[str, Any]]) -> int:
-    """Insert the links and queue the messages gathered so far; empties both lists."""
-    if links:
-        db.session.execute(insert(MemberLink.__table__), links)
-    queued = mail.queue_many(rows)
-    links.clear()
-    rows.clear()
-    return queued
+_LINK_COLUMNS = ("member_id", "token_hash", "purpose", "created_at", "expires_at")
 
 
 # --- joining online -----------------------------------------------------------------------

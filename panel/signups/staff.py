@@ -199,7 +199,8 @@ def list_members(user: User, flt: MemberFilter,
     run), and each row's wijk name comes from them. The total is taken from them when the
     filter allows, instead of being counted again. The page is chosen by id first (the
     filter, the order and the page, from the index on ``(neighbourhood_id, created_at,
-    id)`` alone), and only its 50 rows are read.
+    id)`` alone), and only its 50 rows are read, as plain rows through the session's
+    connection (the ORM would only pass them through its own row handling).
     """
     require(sees_member_details(user))
     if counts is None:
@@ -210,16 +211,17 @@ def list_members(user: User, flt: MemberFilter,
                                         None if wanted is None else bool(wanted),
                                         flt.without_email)
     parameters = {"wijken": list(wijken), **_member_parameters(flt)}
+    connection = db.session.connection()
     total = _total_from_counts(counts, flt)
     if total is None:
-        total = db.session.scalar(counting, parameters) or 0
+        total = connection.execute(counting, parameters).scalar() or 0
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(1, flt.page), pages)
-    rows = db.session.execute(paging, {**parameters, "first": (page - 1) * PER_PAGE,
-                                       "size": PER_PAGE}).tuples()
+    rows = connection.execute(paging, {**parameters, "first": (page - 1) * PER_PAGE,
+                                       "size": PER_PAGE}).all()
     members = [MemberRow(member_id, name, email, status, source, wijken[wijk_id],
-                         called is not None)
-               for member_id, name, email, status, source, wijk_id, called in rows]
+                         bool(wants_call))
+               for member_id, name, email, status, source, wijk_id, wants_call in rows]
     return MemberPage(members=members, total=total, page=page, pages=pages)
 
 
@@ -241,7 +243,7 @@ def _list_statements(status: bool, source: bool, wants_call: bool,
     page = chosen.order_by(*NEWEST_FIRST).offset(bindparam("first")).limit(bindparam("size"))
     paging = (select(PanelMember.id, PanelMember.name, PanelMember.email, PanelMember.status,
                      PanelMember.source, PanelMember.neighbourhood_id,
-                     PanelMember.call_requested_at)
+                     PanelMember.call_requested_at.is_not(None))
               .where(PanelMember.id.in_(page)).order_by(*NEWEST_FIRST))
     return counting, paging
 
@@ -257,7 +259,7 @@ def counts_per_wijk(user: User) -> list[WijkCount]:
     index on ``panel_member (neighbourhood_id, status, …)`` alone.
     """
     require_staff(user)
-    rows = db.session.execute(_counts_statement(user)).tuples()
+    rows = db.session.connection().execute(_counts_statement(user)).all()
     result: dict[str, WijkCount] = {}
     for area_name, area_code, wijk_id, code, name, status, count in rows:
         item = result.get(code)

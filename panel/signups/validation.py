@@ -95,6 +95,10 @@ def house_number(raw: str, addition: str = "") -> str:
     return value
 
 
+def _not_a_phone() -> DomainError:
+    return DomainError(_l("This is not a phone number. For example: 072 123 45 67."))
+
+
 def phone(raw: str) -> str:
     """A phone number in one form (see the module's description); ``""`` stays ``""``.
     Raises DomainError when it cannot be a phone number."""
@@ -103,9 +107,8 @@ def phone(raw: str) -> str:
         return ""
     if re.fullmatch(r"[0-9]+\.0", value):  # a whole number from a spreadsheet
         value = value[:-2]
-    invalid = DomainError(_l("This is not a phone number. For example: 072 123 45 67."))
     if not PHONE_CHARACTERS.match(value.replace("(0)", "")):
-        raise invalid
+        raise _not_a_phone()
     international = value.startswith(("+", "00"))
     if international:
         value = value.replace("(0)", "")  # +31 (0)72 …: the 0 is not dialled from abroad
@@ -114,7 +117,7 @@ def phone(raw: str) -> str:
         digits = digits[2:] if digits.startswith("00") else digits
         if not digits.startswith("31"):
             if not 8 <= len(digits) <= 15:
-                raise invalid
+                raise _not_a_phone()
             return "+" + digits
         digits = "0" + digits[2:]
     elif len(digits) == 9 and not digits.startswith("0"):
@@ -122,7 +125,7 @@ def phone(raw: str) -> str:
     if SERVICE_NUMBER.match(digits):
         return f"{digits[:4]} {digits[4:]}"
     if len(digits) != 10 or not digits.startswith("0") or digits[1] == "0":
-        raise invalid
+        raise _not_a_phone()
     if digits[1] == "6":
         return f"06 {digits[2:]}"
     if digits[1:3] in TWO_DIGIT_AREAS:

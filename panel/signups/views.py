@@ -4,9 +4,8 @@ own page (/mijn) is in ``panel.residents``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 
-from babel.numbers import get_group_symbol
 from flask import (
     Blueprint,
     Response,
@@ -16,7 +15,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
@@ -32,6 +30,7 @@ from panel.auth.permissions import (
     sees_member_details,
 )
 from panel.auth.sessions import fresh_login_required
+from panel.conditional import conditional
 from panel.db import db
 from panel.errors import DomainError
 from panel.extensions import csrf, limiter
@@ -39,7 +38,7 @@ from panel.importing import run_upload
 from panel.outcome import outcome, say
 from panel.privacy import services as audit
 from panel.security import no_store
-from panel.signups import forms, importer, residents, services, staff
+from panel.signups import forms, importer, member_table, residents, services, staff
 from panel.signups.models import PanelMember
 from panel.signups.postcodes import PostcodesImporter, postcode_count
 
@@ -100,6 +99,7 @@ def _join_request(form: forms.JoinForm) -> services.JoinRequest:
 
 
 @bp.get("/aanmelden/verstuurd")
+@conditional(lambda: ())  # fixed texts: the layout and language are in every ETag
 def join_sent() -> str:
     return render_template("signups/join_sent.html")
 
@@ -152,64 +152,48 @@ def leave_by_link(token: str) -> str | BaseResponse | tuple[str, int]:
 
 
 @bp.get("/afgemeld")
+@conditional(lambda: ())  # fixed texts: the layout and language are in every ETag
 def left() -> str:
     return render_template("signups/left.html")
 
 
 # --- staff --------------------------------------------------------------------------------
 
-def _member_filter(form: forms.MemberFilterForm) -> staff.MemberFilter:
-    return staff.MemberFilter(query=form.q.data or "", neighbourhood_code=form.wijk.data or "",
-                              status=form.status.data or "", source=form.source.data or "",
-                              page=request.args.get("pagina", 1, type=int) or 1,
-                              wants_call=bool(form.bellen.data),
-                              without_email=bool(form.zonder_email.data),
-                              area_code=form.gebied.data or "")
+def _member_filter(args: Mapping[str, str]) -> staff.MemberFilter:
+    """The member filter from the query string of the list and of its downloads (``args``:
+    the first value of each field, ``request.args.to_dict()``).
 
+    The search form is a GET form that changes nothing and cannot be filled in wrongly (an
+    unknown wijk, status or source finds nobody), so its fields are read here as WTForms
+    reads them, without building a form on every request: a checkbox is ticked unless it
+    is missing, empty or ``false``; a page that is not a number is the first."""
+    def ticked(name: str) -> bool:
+        return args.get(name) not in (None, "", "false")
 
-def _filter_form(counts: list[staff.WijkCount] | None = None) -> forms.MemberFilterForm:
-    """The member filter from the query string. With ``counts`` (from
-    ``staff.counts_per_wijk``) the wijk choices are made from them instead of being read
-    from the database again."""
-    form = forms.MemberFilterForm(request.args)
-    if counts is None:
-        form.wijk.choices = _wijk_choices(_("All wijken"), current_user)
-    else:
-        form.wijk.choices = [SelectChoice("", _("All wijken"))] + [
-            SelectChoice(code, name, optgroup=area)
-            for area, code, name in staff.wijk_choices(counts)]
-    form.status.choices = [SelectChoice("", _("All"))] + [
-        SelectChoice(k, str(v)) for k, v in forms.STATUS_LABELS.items()]
-    form.source.choices = [SelectChoice("", _("All"))] + [
-        SelectChoice(k, str(v)) for k, v in forms.SOURCE_LABELS.items()]
-    return form
-
-
-def _count_format() -> Callable[[int], str]:
-    """Whole numbers as the page's language writes them (``1.234``, ``1,234``): what the
-    ``number`` filter gives, with the language's group symbol looked up once per page
-    instead of once per number (a gebied has 5 wijken, the municipality 100)."""
-    group = get_group_symbol(get_locale())
-    return lambda count: f"{count:,}".replace(",", group)
+    try:
+        page = int(args.get("pagina", 1))
+    except ValueError:
+        page = 1
+    return staff.MemberFilter(
+        query=args.get("q") or "", neighbourhood_code=args.get("wijk") or "",
+        status=args.get("status") or "", source=args.get("source") or "", page=page or 1,
+        wants_call=ticked("bellen"), without_email=ticked("zonder_email"),
+        area_code=args.get("gebied") or "")
 
 
 @bp.get("/beheer/leden")
 @login_required
 def members() -> str:
-    counts = staff.counts_per_wijk(current_user)
-    if not sees_member_details(current_user):
-        return render_template("signups/member_counts.html", counts=counts,
-                               format_count=_count_format(), **forms.labels())
-    form = _filter_form(counts)
-    flt = _member_filter(form)
-    result = staff.list_members(current_user, flt, counts)
-    # The labels are translated once here, not once per row.
-    page = render_template(
-        "signups/members.html", form=form, result=result, counts=counts,
-        args={k: v for k, v in request.args.items() if k != "pagina"},
-        status_labels={k: str(v) for k, v in forms.STATUS_LABELS.items()},
-        source_labels={k: str(v) for k, v in forms.SOURCE_LABELS.items()},
-        MemberStatus=forms.MemberStatus, format_count=_count_format())
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    counts = staff.counts_per_wijk(user)
+    if not sees_member_details(user):
+        return render_template("signups/member_counts.html",
+                               count_rows=member_table.count_rows(counts), **forms.labels())
+    args = request.args.to_dict()
+    flt = _member_filter(args)
+    result = staff.list_members(user, flt, counts)
+    page = render_template("signups/members.html",
+                           **member_table.list_context(counts, flt, result, args))
     # Every view of the list is logged (without personal data). The event is written after
     # the page is built and committed before it is sent, so no list leaves without its
     # event, and on SQLite the write lock is held from this INSERT to the commit only, not
@@ -226,9 +210,8 @@ def members() -> str:
 @bp.get("/beheer/leden/export.<fmt>")
 @fresh_login_required
 def export_members(fmt: str) -> BaseResponse:
-    form = _filter_form()
     with audit.denied_recorded("export", "member_list"):
-        body = staff.export_members(current_user, _member_filter(form), fmt)
+        body = staff.export_members(current_user, _member_filter(request.args.to_dict()), fmt)
     db.session.commit()  # the audit event of the export
     mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                 if fmt == "xlsx" else "text/csv")

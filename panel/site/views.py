@@ -54,6 +54,7 @@ def language(lang: str) -> Response:
 
 
 @bp.get("/privacy")
+@conditional(register.privacy_fingerprint)
 def privacy() -> str:
     """The privacy statement, generated from the configuration (retention, contacts)."""
     facts = register.privacy_facts()
@@ -84,13 +85,22 @@ def processing_register(fmt: str) -> Response:
     return response
 
 
+def _accessibility_contacts() -> tuple[str, str]:
+    """The contacts the accessibility statement shows (email, phone): with its fixed texts
+    and the day of the last check (both part of the release) all the page shows, so also
+    its fingerprint."""
+    config = current_app.config
+    return (config.get("PANEL_ACCESSIBILITY_CONTACT", ""),
+            config.get("PANEL_MUNICIPALITY_PHONE", ""))
+
+
 @bp.get("/toegankelijkheid")
+@conditional(_accessibility_contacts)
 def accessibility() -> str:
     """The accessibility statement: status, how it was tested, known limits, contact."""
-    return render_template(
-        "site/accessibility.html", checked_on=ACCESSIBILITY_CHECKED_ON,
-        contact=current_app.config.get("PANEL_ACCESSIBILITY_CONTACT", ""),
-        phone=current_app.config.get("PANEL_MUNICIPALITY_PHONE", ""))
+    contact, phone = _accessibility_contacts()
+    return render_template("site/accessibility.html", checked_on=ACCESSIBILITY_CHECKED_ON,
+                           contact=contact, phone=phone)
 
 
 @bp.get("/healthz")

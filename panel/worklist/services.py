@@ -3,8 +3,9 @@ work, each with the page where the work is done.
 
 The counts come from a fixed number of statements whatever the size of the municipality:
 one for the gebieden, one for the meetings of the next 14 days (each with its own counts
-as correlated subqueries), one pass over the feedback waiting for a check, and one for every
-other count (scalar subqueries in one SELECT).
+as correlated subqueries), and one for every other count (one pass over the gebieden's
+meetings, one over the feedback waiting for a check, and scalar subqueries), which also
+says whether the list goes out by email every week.
 
 Days are Dutch days: "the next 14 days" runs from now to midnight in Europe/Amsterdam at
 the end of the 14th day after today, and a due date is overdue from the day after it.
@@ -12,15 +13,29 @@ the end of the 14th day after today, and a due date is overdue from the day afte
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import Date, Select, bindparam, exists, func, or_, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 
 from panel.areas.models import Area, Neighbourhood
 from panel.auth.models import User
@@ -30,7 +45,8 @@ from panel.auth.permissions import (
     may_manage_meetings,
     may_manage_members,
     require_staff,
-    visible_areas,
+    sees_all_areas,
+    visible_areas_statement,
 )
 from panel.db import UTCDateTime, db, utcnow
 from panel.errors import NotFound
@@ -57,75 +73,84 @@ MOTION_DAYS = 30  # motion requests due within 30 days
 
 # --- the lines ----------------------------------------------------------------------------
 
+# ``ngettext(singular, plural, number, **variables)``: Flask-Babel's, or one that takes its
+# strings from a catalogue looked up once (the start page, see ``worklist.views``).
+Plural = Callable[..., str]
+
 # How a line reads, per kind: a fixed statement with the count in it.
-_TEXTS: dict[str, Callable[[int], str]] = {
-    "meetings_unrecorded": lambda n: ngettext(
+_TEXTS: dict[str, Callable[[Plural, int], str]] = {
+    "meetings_unrecorded": lambda ngettext, n: ngettext(
         "%(num)s meeting has ended without attendance or a short report",
         "%(num)s meetings have ended without attendance or a short report", n),
-    "feedback_14": lambda n: ngettext(
+    "feedback_14": lambda ngettext, n: ngettext(
         "%(num)s reaction has been waiting for a check for more than 14 days",
         "%(num)s reactions have been waiting for a check for more than 14 days", n),
-    "feedback_7": lambda n: ngettext(
+    "feedback_7": lambda ngettext, n: ngettext(
         "%(num)s reaction has been waiting for a check for more than 7 days",
         "%(num)s reactions have been waiting for a check for more than 7 days", n),
-    "actions_overdue": lambda n: ngettext(
+    "actions_overdue": lambda ngettext, n: ngettext(
         "%(num)s action is past its due date", "%(num)s actions are past their due date", n),
-    "motions_overdue": lambda n: ngettext(
+    "motions_overdue": lambda ngettext, n: ngettext(
         "%(num)s motion request is past its deadline",
         "%(num)s motion requests are past their deadline", n),
-    "feedback_new": lambda n: ngettext(
+    "feedback_new": lambda ngettext, n: ngettext(
         "%(num)s reaction is waiting for a check", "%(num)s reactions are waiting for a check",
         n),
-    "actions_due": lambda n: ngettext(
+    "actions_due": lambda ngettext, n: ngettext(
         "%(num)s action is due within 14 days", "%(num)s actions are due within 14 days", n),
-    "actions_stale": lambda n: ngettext(
+    "actions_stale": lambda ngettext, n: ngettext(
         "%(num)s action has had no progress for 30 days",
         "%(num)s actions have had no progress for 30 days", n),
-    "polls": lambda n: ngettext(
+    "polls": lambda ngettext, n: ngettext(
         "%(num)s date poll is waiting for a choice", "%(num)s date polls are waiting for a choice",
         n),
-    "call_requests": lambda n: ngettext(
+    "call_requests": lambda ngettext, n: ngettext(
         "%(num)s person asked to be called", "%(num)s people asked to be called", n),
-    "awaiting_confirmation": lambda n: ngettext(
+    "awaiting_confirmation": lambda ngettext, n: ngettext(
         "%(num)s member is waiting for a confirmation by phone or post",
         "%(num)s members are waiting for a confirmation by phone or post", n),
-    "motions_due": lambda n: ngettext(
+    "motions_due": lambda ngettext, n: ngettext(
         "%(num)s motion request is due within 30 days",
         "%(num)s motion requests are due within 30 days", n),
     # The lines of one meeting.
-    "not_open": lambda n: ngettext(
+    "not_open": lambda ngettext, n: ngettext(
         "Not open for replies yet", "Not open for replies yet", n),
-    "waiting": lambda n: ngettext(
+    "waiting": lambda ngettext, n: ngettext(
         "%(num)s person on the waitlist", "%(num)s people on the waitlist", n),
-    "not_invited": lambda n: ngettext(
+    "not_invited": lambda ngettext, n: ngettext(
         "%(num)s member not invited yet", "%(num)s members not invited yet", n),
-    "letters_to_print": lambda n: ngettext(
+    "letters_to_print": lambda ngettext, n: ngettext(
         "%(num)s letter still to print", "%(num)s letters still to print", n),
-    "letters_unanswered": lambda n: ngettext(
+    "letters_unanswered": lambda ngettext, n: ngettext(
         "%(num)s letter without a reply: enter replies received by phone or post",
         "%(num)s letters without a reply: enter replies received by phone or post", n),
 }
 
 
-@dataclass(frozen=True)
-class Line:
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
+
+
+class Line(NamedTuple):
     """One count on the work list and the page where the work is done. ``urgent`` lines
-    stand out (something is late)."""
+    stand out (something is late). (Named tuples: a list has dozens, each made at once.)"""
 
     kind: str
     count: int
     endpoint: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = _NO_PARAMS
     urgent: bool = False
 
     @property
     def text(self) -> str:
         """The statement in the current language (also in an email's ``force_locale``)."""
-        return _TEXTS[self.kind](self.count)
+        return self.say(ngettext)
+
+    def say(self, plural: Plural) -> str:
+        """The statement, translated by ``plural`` (an ``ngettext``)."""
+        return _TEXTS[self.kind](plural, self.count)
 
 
-@dataclass(frozen=True)
-class MeetingWork:
+class MeetingWork(NamedTuple):
     """A meeting in the next 14 days and what it still needs."""
 
     meeting_id: int
@@ -142,6 +167,10 @@ class MeetingWork:
 
     @property
     def places_text(self) -> str:
+        return self.places(ngettext)
+
+    def places(self, ngettext: Plural) -> str:
+        """How many places are taken and free, translated by ``ngettext``."""
         return ngettext("%(num)s of %(capacity)s places taken, %(free)s free",
                         "%(num)s of %(capacity)s places taken, %(free)s free",
                         self.taken, capacity=self.capacity, free=self.free)
@@ -195,10 +224,9 @@ def _count(query: Select[Any]) -> Any:
 
 def _meeting_lines(row: Any) -> list[Line]:
     target = {"meeting_id": row.id}
-    lines = []
     if row.status == MeetingStatus.DRAFT:
-        lines.append(Line("not_open", 1, "meetings.staff_detail", target, urgent=True))
-        return lines
+        return [Line("not_open", 1, "meetings.staff_detail", target, urgent=True)]
+    lines = []
     for kind, count, endpoint in (
             ("waiting", row.waiting, "meetings.staff_detail"),
             ("not_invited", max(0, row.not_invited), "meetings.staff_detail"),
@@ -211,17 +239,34 @@ def _meeting_lines(row: Any) -> list[Line]:
 
 # The statements are built once, with bound parameters (``_parameters``), and used again
 # on every request: building them and working out their cache keys cost SQLAlchemy more
-# than the database needs to run them.
+# than the database needs to run them. They run on the session's connection: they load
+# no objects, so the ORM's work for each statement would be for nothing. Lists of values
+# are single parameters (``literal``, ``_area_ids``): SQLAlchemy writes a list parameter
+# into the statement's text again on every request.
 
 def _param(name: str, kind: Any) -> Any:
     return bindparam(name, type_=kind)
 
 
-AREA_IDS = bindparam("area_ids", expanding=True)
+@cache
+def _areas_statement(every: bool) -> Select[Any]:
+    """The gebieden the user may see (``visible_areas_statement``), by name."""
+    return visible_areas_statement(every).with_only_columns(Area.id, Area.code, Area.name)
+
+
+def _area_ids(count: int) -> list[Any]:
+    """The gebieden counted: ``count`` parameters ``area_0``, ``area_1``, … (the statements
+    are built once per number of gebieden). Not a subquery with the area rule: PostgreSQL
+    would plan the statement again on every request, which takes twice as long as running
+    it; not a list parameter, which SQLAlchemy writes into the statement's text on every
+    request."""
+    return [bindparam(f"area_{number}", type_=Integer()) for number in range(count)]
 
 
 @cache
-def _upcoming_statement() -> Select[Any]:
+def _upcoming_statement(areas: int) -> Select[Any]:
+    """The meetings of the next 14 days with their counts. The index on status and start
+    finds them (the index on the gebied would read every meeting the gebied ever had)."""
     meeting_id = Meeting.id
     letters = select(Invitation.id).join(PanelMember, PanelMember.id == Invitation.member_id) \
         .where(Invitation.meeting_id == meeting_id, Invitation.poll_only.is_(False),
@@ -253,73 +298,77 @@ def _upcoming_statement() -> Select[Any]:
                _count(letters.where(Invitation.letter_printed_at.is_not(None), ~replied))
                .label("letters_unanswered"))
         .join(Area, Area.id == Meeting.area_id)
-        .where(Meeting.area_id.in_(AREA_IDS),
-               Meeting.status.in_([MeetingStatus.OPEN.value, MeetingStatus.DRAFT.value]),
+        .where(Meeting.area_id.in_(_area_ids(areas)),
+               Meeting.status.in_([literal(MeetingStatus.OPEN.value),
+                                   literal(MeetingStatus.DRAFT.value)]),
                Meeting.starts_at >= _param("now", UTCDateTime()),
                Meeting.starts_at < _param("window_end", UTCDateTime()))
         .order_by(Meeting.starts_at, Meeting.id))
 
 
 @cache
-def _counts_statement() -> Select[Any]:
-    """Every other count (and the one meeting a count of one links to), in one
-    statement."""
+def _counts_statement(areas: int) -> Select[Any]:
+    """Every other count (and the one meeting a count of one links to), and whether the
+    list goes out by email every week, in one statement: one row."""
     now, today = _param("now", UTCDateTime()), _param("today", Date())
     bounds = {"today": today, "soon_until": _param("soon_until", Date()),
               "quiet_since": _param("quiet_since", UTCDateTime())}
-    wijken = select(Neighbourhood.id).where(Neighbourhood.area_id.in_(AREA_IDS))
-    meetings = select(Meeting.id).where(Meeting.area_id.in_(AREA_IDS))
-    unrecorded = meetings.where(
-        Meeting.status == MeetingStatus.OPEN.value, Meeting.ends_at < now,
-        or_(Meeting.closed_at.is_(None), Meeting.report == ""))
-    polls = meetings.where(Meeting.status == MeetingStatus.POLL.value)
+    area_ids = _area_ids(areas)
+    wijken = select(Neighbourhood.id).where(Neighbourhood.area_id.in_(area_ids))
+    # One pass over the gebieden's meetings (by the index on the gebied), for both counts
+    # and the first of each. With the status in the WHERE clause, SQLite would walk every
+    # open meeting of the municipality by the index on the status instead.
+    unrecorded = and_(Meeting.status == MeetingStatus.OPEN.value, Meeting.ends_at < now,
+                      or_(Meeting.closed_at.is_(None), Meeting.report == ""))
+    poll = Meeting.status == MeetingStatus.POLL.value
+    meetings = select(
+        func.count().filter(unrecorded).label("meetings_unrecorded"),
+        func.min(Meeting.id).filter(unrecorded).label("meetings_unrecorded_id"),
+        func.count().filter(poll).label("polls"),
+        func.min(Meeting.id).filter(poll).label("polls_id"),
+    ).where(Meeting.area_id.in_(area_ids)).subquery("meetings")
+    # Reactions waiting for a check: more than 14 days, more than 7 days, all. One pass
+    # over the index on wijk, review and date.
+    feedback = select(
+        func.count().filter(FeedbackItem.created_at < _param("late_14", UTCDateTime()))
+        .label("feedback_14"),
+        func.count().filter(FeedbackItem.created_at < _param("late_7", UTCDateTime()))
+        .label("feedback_7"),
+        func.count().label("feedback_new"),
+    ).where(FeedbackItem.neighbourhood_id.in_(wijken), waiting_for_check()) \
+        .subquery("feedback")
     members = select(PanelMember.id).where(PanelMember.neighbourhood_id.in_(wijken))
-    actions = select(Action.id).where(Action.area_id.in_(AREA_IDS))
+    actions = select(Action.id).where(Action.area_id.in_(area_ids))
     requests = select(MotionRequest.id).where(MotionRequest.status == RequestStatus.OPEN.value,
                                               MotionRequest.deadline.is_not(None))
     return select(
-        _count(unrecorded).label("meetings_unrecorded"),
-        unrecorded.with_only_columns(func.min(Meeting.id)).scalar_subquery()
-        .label("meetings_unrecorded_id"),
-        _count(polls).label("polls"),
-        polls.with_only_columns(func.min(Meeting.id)).scalar_subquery().label("polls_id"),
-        # Without an email address: written so that SQLite finds the wijk's invited
-        # people by the index on wijk and status, not all people without email by the
-        # index on email (it keeps no statistics to tell which is smaller).
+        meetings, feedback,
+        # Without an email address: from the index on wijk, status and email.
         _count(members.where(PanelMember.status == MemberStatus.INVITED.value,
                              func.coalesce(PanelMember.email, "") == ""))
         .label("awaiting_confirmation"),
         _count(members.where(PanelMember.status != MemberStatus.LEFT.value,
                              PanelMember.call_requested_at.is_not(None)))
         .label("call_requests"),
+        # From the index on gebied, status, due date and creation.
         _count(actions.where(due_condition(Due.OVERDUE, bounds))).label("actions_overdue"),
         _count(actions.where(due_condition(Due.SOON, bounds))).label("actions_due"),
         _count(actions.where(due_condition(Due.QUIET, bounds))).label("actions_stale"),
         _count(requests.where(MotionRequest.deadline < today)).label("motions_overdue"),
         _count(requests.where(MotionRequest.deadline >= today,
                               MotionRequest.deadline <= _param("motions_until", Date())))
-        .label("motions_due"))
+        .label("motions_due"),
+        exists().where(WeeklyWorkList.user_id == bindparam("user_id")).label("weekly")) \
+        .select_from(meetings.join(feedback, true()))  # one row each
 
 
-@cache
-def _feedback_statement() -> Select[Any]:
-    """Reactions waiting for a check: more than 14 days, more than 7 days, all. One pass
-    over the index on wijk, review and date (``FILTER`` works in SQLite and PostgreSQL)."""
-    wijken = select(Neighbourhood.id).where(Neighbourhood.area_id.in_(AREA_IDS))
-    return (
-        select(func.count().filter(FeedbackItem.created_at < _param("late_14", UTCDateTime()))
-               .label("feedback_14"),
-               func.count().filter(FeedbackItem.created_at < _param("late_7", UTCDateTime()))
-               .label("feedback_7"),
-               func.count().label("feedback_new"))
-        .where(FeedbackItem.neighbourhood_id.in_(wijken), waiting_for_check()))
-
-
-def _parameters(area_ids: list[int], now: datetime) -> dict[str, Any]:
-    """The values of the statements' parameters: the gebieden, and the days and times that
-    decide what is late or soon, in Dutch days."""
+def _parameters(user: User, area_ids: list[int], now: datetime) -> dict[str, Any]:
+    """The values of the statements' parameters: the user, the gebieden, and the days and
+    times that decide what is late or soon, in Dutch days."""
     bounds = due_bounds(now)
-    return {"area_ids": area_ids, "now": now, "window_end": meeting_window(now)[1],
+    return {"user_id": user.id, **{f"area_{n}": id_ for n, id_ in enumerate(area_ids)},
+            "now": now,
+            "window_end": meeting_window(now)[1],
             "today": bounds["today"], "soon_until": bounds["soon_until"],
             "quiet_since": bounds["quiet_since"],
             "motions_until": bounds["today"] + timedelta(days=MOTION_DAYS),
@@ -333,50 +382,65 @@ def _meeting_target(count: int, first_id: int | None) -> tuple[str, dict[str, An
     return "meetings.staff_list", {}
 
 
-def _lines(user: User, counts: Any, feedback: Any, area_code: str) -> list[Line]:
+def _lines(user: User, counts: Any, area_code: str) -> list[Line]:
     """Every line with work, the most urgent first (the order of the kinds below)."""
     area = {"gebied": area_code} if area_code else {}
+    meetings, feedback = may_manage_meetings(user), may_manage_feedback(user)
+    motions, members = may_edit_motions(user), may_manage_members(user)
     candidates: list[Line] = []
-    if may_manage_meetings(user):
+    if meetings and counts.meetings_unrecorded:
         endpoint, params = _meeting_target(counts.meetings_unrecorded,
                                            counts.meetings_unrecorded_id)
         candidates.append(Line("meetings_unrecorded", counts.meetings_unrecorded, endpoint,
                                params, urgent=True))
-    if may_manage_feedback(user):
-        candidates += [
-            Line("feedback_14", feedback.feedback_14, "feedback.items",
-                 {**area, "te_controleren": "1", "ouder_dan": "14"}, urgent=True),
-            Line("feedback_7", feedback.feedback_7, "feedback.items",
-                 {**area, "te_controleren": "1", "ouder_dan": "7"}, urgent=True),
-            Line("actions_overdue", counts.actions_overdue, "feedback.actions",
-                 {**area, "termijn": Due.OVERDUE.value}, urgent=True)]
-    if may_edit_motions(user):
+    if feedback:
+        # The feedback counts include each other (older than 14 days is older than 7 days,
+        # and waiting): a line that counts no more than the line before it says nothing
+        # new.
+        if counts.feedback_14:
+            candidates.append(Line("feedback_14", counts.feedback_14, "feedback.items",
+                                   {**area, "te_controleren": "1", "ouder_dan": "14"},
+                                   urgent=True))
+        if counts.feedback_7 != counts.feedback_14:
+            candidates.append(Line("feedback_7", counts.feedback_7, "feedback.items",
+                                   {**area, "te_controleren": "1", "ouder_dan": "7"},
+                                   urgent=True))
+        if counts.actions_overdue:
+            candidates.append(Line("actions_overdue", counts.actions_overdue, "feedback.actions",
+                                   {**area, "termijn": Due.OVERDUE.value}, urgent=True))
+    if motions and counts.motions_overdue:
         candidates.append(Line("motions_overdue", counts.motions_overdue, "motions.index",
                                urgent=True))
-    if may_manage_feedback(user):
-        candidates += [
-            Line("feedback_new", feedback.feedback_new, "feedback.items",
-                 {**area, "te_controleren": "1"}),
-            Line("actions_due", counts.actions_due, "feedback.actions",
-                 {**area, "termijn": Due.SOON.value}),
-            Line("actions_stale", counts.actions_stale, "feedback.actions",
-                 {**area, "termijn": Due.QUIET.value})]
-    if may_manage_meetings(user):
+    if feedback:
+        if counts.feedback_new != counts.feedback_7:
+            candidates.append(Line("feedback_new", counts.feedback_new, "feedback.items",
+                                   {**area, "te_controleren": "1"}))
+        for kind, due in (("actions_due", Due.SOON), ("actions_stale", Due.QUIET)):
+            if getattr(counts, kind):
+                candidates.append(Line(kind, getattr(counts, kind), "feedback.actions",
+                                       {**area, "termijn": due.value}))
+    if meetings and counts.polls:
         endpoint, params = _meeting_target(counts.polls, counts.polls_id)
         candidates.append(Line("polls", counts.polls, endpoint, params))
-    if may_manage_members(user):
-        candidates += [
-            Line("call_requests", counts.call_requests, "signups.members",
-                 {**area, "bellen": "1"}),
-            Line("awaiting_confirmation", counts.awaiting_confirmation, "signups.members",
-                 {**area, "status": MemberStatus.INVITED.value, "zonder_email": "1"})]
-    if may_edit_motions(user):
+    if members:
+        if counts.call_requests:
+            candidates.append(Line("call_requests", counts.call_requests, "signups.members",
+                                   {**area, "bellen": "1"}))
+        if counts.awaiting_confirmation:
+            candidates.append(Line("awaiting_confirmation", counts.awaiting_confirmation,
+                                   "signups.members",
+                                   {**area, "status": MemberStatus.INVITED.value,
+                                    "zonder_email": "1"}))
+    if motions and counts.motions_due:
         candidates.append(Line("motions_due", counts.motions_due, "motions.index"))
-    # The feedback counts include each other (older than 14 days is older than 7 days, and
-    # waiting): a line that counts no more than the line before it says nothing new.
-    hidden = {"feedback_7": feedback.feedback_7 == feedback.feedback_14,
-              "feedback_new": feedback.feedback_new == feedback.feedback_7}
-    return [line for line in candidates if line.count and not hidden.get(line.kind)]
+    return candidates
+
+
+def _connection() -> Connection:
+    """The session's connection, after the session wrote what it holds (as the ORM does
+    before each of its own statements)."""
+    db.session.flush()
+    return db.session.connection()
 
 
 def work_list(user: User, area_code: str = "", now: datetime | None = None) -> WorkList:
@@ -385,27 +449,26 @@ def work_list(user: User, area_code: str = "", now: datetime | None = None) -> W
     to ``area_code`` when given. Raises NotFound for a gebied ``user`` may not see."""
     require_staff(user)
     now = now or utcnow()
-    areas = db.session.execute(
-        visible_areas(user).with_only_columns(Area.id, Area.code, Area.name)).all()
+    connection = _connection()
+    areas = connection.execute(_areas_statement(sees_all_areas(user)),
+                               {"visible_to": user.id}).all()
     chosen = [row for row in areas if row.code == area_code] if area_code else areas
     if area_code and not chosen:
         raise NotFound()  # not a gebied of this user's
-    area_ids = [row.id for row in chosen]
-    weekly = db.session.get(WeeklyWorkList, user.id) is not None
-    values = _parameters(area_ids, now)
+    values = _parameters(user, [row.id for row in chosen], now)
     meetings = [MeetingWork(meeting_id=row.id, title=row.title, area_name=row.area_name,
                             starts_at=row.starts_at, capacity=row.capacity,
                             taken=row.seats_taken, lines=_meeting_lines(row))
-                for row in db.session.execute(_upcoming_statement(), values)] \
+                for row in connection.execute(_upcoming_statement(len(chosen)), values)] \
         if may_manage_meetings(user) else []
-    lines = _lines(user, db.session.execute(_counts_statement(), values).one(),
-                   db.session.execute(_feedback_statement(), values).one(), area_code)
+    counts = connection.execute(_counts_statement(len(chosen)), values).one()
+    lines = _lines(user, counts, area_code)
     # The clerk's office counts motions, which belong to no gebied: nothing to choose.
     choices = [AreaChoice(row.code, row.name) for row in areas] \
         if len(areas) > 1 and may_manage_meetings(user) else []
     return WorkList(urgent=[line for line in lines if line.urgent], meetings=meetings,
                     other=[line for line in lines if not line.urgent], areas=choices,
-                    area_code=area_code, weekly=weekly)
+                    area_code=area_code, weekly=bool(counts.weekly))
 
 
 # --- the weekly email ---------------------------------------------------------------------

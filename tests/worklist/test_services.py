@@ -121,8 +121,8 @@ def test_the_counts_take_a_fixed_number_of_statements(world, session) -> None:  
     with counting(db.engine) as many:
         work = services.work_list(world.admin, now=NOW)
     assert len(work.meetings) == 16
-    # The gebieden, the weekly choice, the meetings, the feedback and every other count.
-    assert len(many) == len(few) == 5
+    # The gebieden, the meetings, and every other count with the weekly choice.
+    assert len(many) == len(few) == 3
 
 
 # --- Dutch days ---------------------------------------------------------------------------
