@@ -209,3 +209,31 @@ def _converter(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return done[key]
 
     return convert
+
+
+def _rollback_keeping_prepared(dbapi_connection: Any) -> None:
+    """PostgreSQL (psycopg): roll back without forgetting the prepared statements.
+
+    psycopg prepares a statement on the server once a connection has run it five times
+    (``prepare_threshold``), so the server plans it once instead of on every run; but it
+    forgets them all at every ``rollback()``, and every request ends with one (the session
+    is closed, and a pooled connection is reset when it is returned). A page's statements
+    were then planned on every request: for the work list's counts more time than running
+    them. Prepared statements belong to the database session, not to a transaction (a
+    rollback leaves them in place), so ``ROLLBACK`` is sent here by libpq directly; psycopg
+    reads the transaction status from libpq, so its own state stays right."""
+    from psycopg import errors, pq
+
+    pgconn = dbapi_connection.pgconn
+    if pgconn.transaction_status == pq.TransactionStatus.IDLE:
+        return
+    result = pgconn.exec_(b"ROLLBACK")
+    if result.status != pq.ExecStatus.COMMAND_OK:
+        raise errors.OperationalError(result.get_error_message())
+
+
+@event.listens_for(Engine, "engine_connect")
+def _keep_prepared_statements(connection: Any) -> None:
+    dialect = connection.dialect
+    if dialect.driver == "psycopg" and dialect.do_rollback is not _rollback_keeping_prepared:
+        dialect.do_rollback = _rollback_keeping_prepared
