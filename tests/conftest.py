@@ -26,6 +26,7 @@ from panel.migrations import upgrade
 from tests.mailbox import deliver_over_smtp, deliver_to_files
 from tests.postgres import postgres_server
 from tests.smtpserver import SmtpServer, smtp_server
+from tests.statements import counting
 from tests.timing import Clock
 
 
@@ -133,6 +134,22 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def counted(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements run while the test goes on (``tests/statements.counting``)."""
+    with app.app_context():
+        engine = db.engine
+    with counting(engine) as statements:
+        yield statements
+
+
+@pytest.fixture
+def etag_every_request(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ETag worked out on every request, as on a worker whose kept second is over (a
+    change of the settings, which needs a restart, shows at once)."""
+    monkeypatch.setitem(app.config, "PANEL_ETAG_SECONDS", 0)
 
 
 @pytest.fixture

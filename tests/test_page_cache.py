@@ -4,8 +4,6 @@ changes; staff, flashed messages and the home page and API are covered too."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -14,29 +12,12 @@ from bench.generate import Summary, populate
 from panel.areas.models import Area, Neighbourhood
 from panel.conditional import KeptPage, PageCache
 from panel.db import db
-from tests.statements import counting
 
 
 @pytest.fixture
 def world(app: Flask) -> Summary:
     with app.app_context():
         return populate(1)
-
-
-@pytest.fixture
-def counted(app: Flask) -> Iterator[list[str]]:
-    with app.app_context():
-        engine = db.engine
-    with counting(engine) as statements:
-        yield statements
-
-
-@pytest.fixture
-def etag_every_request(app: Flask) -> Iterator[None]:
-    """The ETag worked out on every request, as on a worker whose kept second is over."""
-    app.config["PANEL_ETAG_SECONDS"] = 0
-    yield
-    app.config["PANEL_ETAG_SECONDS"] = 1
 
 
 # --- the cache itself ---------------------------------------------------------------------

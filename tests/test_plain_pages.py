@@ -7,7 +7,6 @@ version gets ``304``, a second visitor the kept page, and a change of anything t
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask, template_rendered
@@ -16,7 +15,6 @@ from jinja2 import Template
 from panel.areas.models import Municipality
 from panel.db import db
 from tests import factories
-from tests.statements import counting
 
 PLAIN = ("/privacy", "/toegankelijkheid", "/aanmelden/verstuurd", "/afgemeld",
          "/mijn/link-verstuurd")
@@ -32,21 +30,6 @@ def municipality(session) -> Municipality:  # type: ignore[no-untyped-def]
     item = factories.municipality(code=f"GM{next(_codes)}", name="Alkmaar")
     session.commit()
     return item
-
-
-@pytest.fixture
-def counted(app: Flask) -> Iterator[list[str]]:
-    with app.app_context():
-        engine = db.engine
-    with counting(engine) as statements:
-        yield statements
-
-
-@pytest.fixture
-def etag_every_request(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The ETag worked out on every request, as on a worker whose kept second is over (a
-    change of the settings, which needs a restart, shows at once)."""
-    monkeypatch.setitem(app.config, "PANEL_ETAG_SECONDS", 0)
 
 
 @pytest.mark.parametrize("path", PLAIN)
