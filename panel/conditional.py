@@ -104,8 +104,9 @@ def page_etag(fingerprint: object) -> str:
 
 
 def _kept() -> TrustedForAWhile[str]:
-    memo: TrustedForAWhile[str] = current_app.extensions.setdefault(
-        _EXTENSION, TrustedForAWhile(MAX_KEPT))
+    memo: TrustedForAWhile[str] | None = current_app.extensions.get(_EXTENSION)
+    if memo is None:
+        memo = current_app.extensions.setdefault(_EXTENSION, TrustedForAWhile(MAX_KEPT))
     return memo
 
 

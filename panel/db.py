@@ -237,3 +237,17 @@ def _keep_prepared_statements(connection: Any) -> None:
     dialect = connection.dialect
     if dialect.driver == "psycopg" and dialect.do_rollback is not _rollback_keeping_prepared:
         dialect.do_rollback = _rollback_keeping_prepared
+
+
+def plan_generically(connection: Any) -> None:
+    """PostgreSQL: for the rest of the transaction, run prepared statements with their
+    generic plan, made once per connection, instead of planning them again for each run.
+
+    PostgreSQL plans a prepared statement anew for its values (a custom plan) when it
+    estimates that a generic plan would run more slowly; for a large statement whose cost
+    depends on a date range (the work list's upcoming meetings) it always does, and
+    planning then takes longer than running (about 1.4 ms of 2.2 ms). Use before such
+    statements, late in a request: the setting ends with the transaction. Other databases
+    plan every statement anyway; for them this does nothing."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")

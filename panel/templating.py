@@ -53,8 +53,9 @@ def header_municipality() -> Header | None:
     ``PANEL_ETAG_SECONDS`` per worker (as the ETags of public pages are): a commit in the
     worker forgets it at once, a change made by another worker shows within that time."""
     if "municipality_header" not in g:
-        kept: TrustedForAWhile[Header | None] = current_app.extensions.setdefault(
-            _HEADER, TrustedForAWhile(1))
+        kept: TrustedForAWhile[Header | None] | None = current_app.extensions.get(_HEADER)
+        if kept is None:
+            kept = current_app.extensions.setdefault(_HEADER, TrustedForAWhile(1))
         g.municipality_header = kept.get_or_make(None, _read_header, trust_seconds())
     header: Header | None = g.municipality_header
     return header
@@ -72,8 +73,9 @@ def kept_part(template: str, /, **key: Hashable) -> Markup:
 
     if current_app.debug:
         return render()
-    parts: LeastRecentlyUsed[Markup] = current_app.extensions.setdefault(
-        _PARTS, LeastRecentlyUsed(KEPT_PARTS))
+    parts: LeastRecentlyUsed[Markup] | None = current_app.extensions.get(_PARTS)
+    if parts is None:
+        parts = current_app.extensions.setdefault(_PARTS, LeastRecentlyUsed(KEPT_PARTS))
     return parts.get_or_make((template, current_language(), tuple(sorted(key.items()))),
                              render)
 

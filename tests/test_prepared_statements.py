@@ -1,6 +1,7 @@
 """PostgreSQL plans a page's statements once per connection, not on every request: the
 statements psycopg prepares outlive the rollback that ends every request
-(``panel.db._rollback_keeping_prepared``), and a rollback still undoes what it should."""
+(``panel.db._rollback_keeping_prepared``), a rollback still undoes what it should, and
+``plan_generically`` asks for generic plans for the rest of one transaction only."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from panel.areas.models import Municipality
-from panel.db import db
+from panel.db import db, plan_generically
 from tests import factories
+from tests.statements import counting
 
 
 def _prepared() -> list[str]:
@@ -39,3 +41,14 @@ def test_a_rollback_still_undoes_the_transaction(session: object) -> None:
         db.session.execute(text("SELECT 1 / 0"))
     db.session.rollback()
     assert db.session.scalar(text("SELECT 1")) == 1
+
+
+def test_generic_plans_are_asked_for_the_rest_of_the_transaction_only(session: object) -> None:
+    with counting(db.engine) as statements:
+        plan_generically(db.session.connection())
+    if db.engine.dialect.name != "postgresql":
+        assert statements == []  # other databases plan every statement anyway
+        return
+    assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_generic_plan"
+    db.session.rollback()
+    assert db.session.scalar(text("SHOW plan_cache_mode")) == "auto"

@@ -48,7 +48,7 @@ from panel.auth.permissions import (
     sees_all_areas,
     visible_areas_statement,
 )
-from panel.db import UTCDateTime, db, utcnow
+from panel.db import UTCDateTime, db, plan_generically, utcnow
 from panel.errors import NotFound
 from panel.feedback.models import Action, FeedbackItem
 from panel.feedback.services import Due, due_bounds, due_condition, waiting_for_check
@@ -456,6 +456,11 @@ def work_list(user: User, area_code: str = "", now: datetime | None = None) -> W
     if area_code and not chosen:
         raise NotFound()  # not a gebied of this user's
     values = _parameters(user, [row.id for row in chosen], now)
+    if area_code or not sees_all_areas(user):
+        # A team's own gebieden, or one chosen gebied: the plan made once fits every run
+        # (the last statements of the request; see plan_generically). Over every gebied the
+        # best plan depends on the values, and PostgreSQL's own choice is kept.
+        plan_generically(connection)
     meetings = [MeetingWork(meeting_id=row.id, title=row.title, area_name=row.area_name,
                             starts_at=row.starts_at, capacity=row.capacity,
                             taken=row.seats_taken, lines=_meeting_lines(row))
