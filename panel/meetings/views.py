@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    g,
     make_response,
     redirect,
     render_template,
@@ -90,17 +91,12 @@ def public_list() -> str:
                            areas=area_services.public_overview(), **_labels())
 
 
-_PUBLIC_MEETING_KEY = "panel.public_meeting"
-
-
 def _public_meeting(meeting_id: int) -> services.PublicMeeting:
     """The data of a meeting's public page, read once per request: its ETag is made from
-    it (when the ETag is worked out) and the page shows it. Kept in the request's WSGI
-    environment, which (unlike ``g`` under a pushed application context) belongs to this
-    request alone."""
-    page: services.PublicMeeting | None = request.environ.get(_PUBLIC_MEETING_KEY)
+    it (when the ETag is worked out) and the page shows it."""
+    page: services.PublicMeeting | None = g.get("public_meeting")
     if page is None or page.id != meeting_id:
-        page = request.environ[_PUBLIC_MEETING_KEY] = services.public_meeting_page(meeting_id)
+        page = g.public_meeting = services.public_meeting_page(meeting_id)
     return page
 
 
