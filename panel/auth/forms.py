@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from panel.auth.models import Role
-from panel.widgets import MultiCheckboxField
+from panel.widgets import MultiCheckboxField, SelectField
 
 ROLE_LABELS = {
     Role.ADMIN.value: _l("Administrator"),

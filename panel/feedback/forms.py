@@ -8,14 +8,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from panel.feedback.labels import ACTION_STATUS_LABELS, ITEM_STATUS_LABELS, PARTNER_LABELS
-from panel.widgets import MultiCheckboxField
+from panel.widgets import MultiCheckboxField, SelectField
 
 
 class FeedbackForm(FlaskForm):

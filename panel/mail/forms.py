@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
 
 from panel.mail.models import MailStatus
+from panel.widgets import SelectField
 
 STATUS_LABELS = {
     MailStatus.QUEUED.value: _l("Waiting"),

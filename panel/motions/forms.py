@@ -7,14 +7,13 @@ from wtforms import (
     FieldList,
     FormField,
     SelectChoice,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
 from panel.motions.models import RequestStatus
-from panel.widgets import MultiCheckboxField
+from panel.widgets import MultiCheckboxField, SelectField
 
 REQUEST_STATUS_LABELS = {
     RequestStatus.OPEN.value: _l("Open"), RequestStatus.COMPLETED.value: _l("Completed"),

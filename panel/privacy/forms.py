@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import DateField, IntegerField
 from wtforms.validators import NumberRange, Optional
+
+from panel.widgets import SelectField
 
 
 class AuditFilterForm(FlaskForm):

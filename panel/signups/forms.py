@@ -13,7 +13,6 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectChoice,
-    SelectField,
     StringField,
     TelField,
     TextAreaField,
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from panel.signups.models import ConsentChannel, MemberStatus, Source
 from panel.signups.services import CALL_NEEDS_PHONE
+from panel.widgets import SelectField
 
 LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 AVAILABILITY_LABELS = {

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from panel.i18n import current_language
 from panel.signups import forms, staff
 from panel.signups.models import MemberStatus
+from panel.widgets import option_tags
 
 # The columns of the counts per wijk, in this order.
 COUNTED = (MemberStatus.MEMBER.value, MemberStatus.INVITED.value, MemberStatus.PENDING.value,
@@ -47,7 +48,7 @@ def texts_for(language: str) -> Texts:
 
     def by_chosen(labels: dict[str, str]) -> dict[str | None, Markup]:
         choices = [(key, label, None) for key, label in labels.items()]
-        return {chosen: options(choices, chosen) for chosen in (None, *labels)}
+        return {chosen: option_tags(choices, chosen) for chosen in (None, *labels)}
 
     return Texts(status, source, {k: str(escape(v)) for k, v in status.items()},
                  {k: str(escape(v)) for k, v in source.items()}, by_chosen(status),
@@ -77,26 +78,6 @@ def count_rows(counts: list[staff.WijkCount]) -> Markup:
             f'      <td class="utrecht-table__cell">{areas[row.area]}</td>\n'
             f'      <th class="utrecht-table__header-cell" scope="row">{escape(row.name)}</th>'
             f'\n      {cells}\n    </tr>\n  ')
-    return Markup("".join(out))  # noqa: S704 (every value above is escaped)
-
-
-def options(choices: list[tuple[str, str, str | None]], chosen: str | None) -> Markup:
-    """The ``<option>``s of a filter's select, after its first one ("all"), which the
-    template writes: ``(value, label, optgroup)`` with consecutive options of the same
-    optgroup in one ``<optgroup>``, the chosen value ``selected``, as WTForms writes a
-    ``SelectField`` (a gebied's 5 wijken, an administrator's 100)."""
-    out, group = [], None
-    for value, label, optgroup in choices:
-        if optgroup != group:
-            if group is not None:
-                out.append("</optgroup>")
-            if optgroup is not None:
-                out.append(f'<optgroup label="{escape(optgroup)}">')
-            group = optgroup
-        selected = " selected" if value == chosen else ""
-        out.append(f'<option value="{escape(value)}"{selected}>{escape(label)}</option>')
-    if group is not None:
-        out.append("</optgroup>")
     return Markup("".join(out))  # noqa: S704 (every value above is escaped)
 
 
@@ -161,7 +142,7 @@ def list_context(counts: list[staff.WijkCount], flt: staff.MemberFilter,
         # The select's first option is selected when the field was sent empty, as WTForms
         # does (when it was not sent, no option says so and the browser takes the first).
         chosen={name: args.get(name) for name in ("wijk", "status", "source")},
-        wijk_options=options([(code, name, area) for area, code, name
+        wijk_options=option_tags([(code, name, area) for area, code, name
                                in staff.wijk_choices(counts)], args.get("wijk")),
         status_options=texts.status_options.get(args.get("status"),
                                                 texts.status_options[None]),

@@ -48,9 +48,10 @@ bp = Blueprint("signups", __name__)
 def _wijk_choices(empty_label: str, staff_member: User | None = None) -> list[SelectChoice]:
     """Wijken grouped by gebied; for a staff member only those of their own gebieden."""
     choices = [SelectChoice("", empty_label)]
-    areas = area_services.areas_for(staff_member) if staff_member is not None \
-        else area_services.public_overview()
-    for area in areas:
+    if staff_member is None:
+        return choices + [SelectChoice(code, name, optgroup=area)
+                          for area, code, name in area_services.wijk_names()]
+    for area in area_services.areas_for(staff_member):
         choices += [SelectChoice(n.code, n.name, optgroup=area.name) for n in area.neighbourhoods]
     return choices
 
