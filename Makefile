@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
-VENDOR := panel/static/vendor/component-library.css panel/static/vendor/design-tokens.css
+VENDOR := panel/static/vendor/component-library.css panel/static/vendor/design-tokens.css \
+	panel/static/vendor/themes/voorbeeld.css
 CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test bench install assets translations messages lint system-packages clean
+.PHONY: run test validate bench install assets translations messages lint system-packages clean
 
 run: install assets translations
 	$(FLASK) db-upgrade
@@ -20,6 +21,11 @@ test: install assets translations system-packages
 	$(BIN)/bandit -q -r panel -lll
 	$(BIN)/pytest
 	$(BIN)/pytest --postgresql -m "not browser"
+
+# Only the Nu Html Checker over every page of every role (part of `make test`; the pages the
+# browser tests visit are checked when those tests run).
+validate: install assets translations system-packages
+	$(BIN)/pytest tests/test_html_valid.py -q
 
 # Load, statement, memory and batch figures on SQLite and PostgreSQL (docs/performance.md);
 # results in bench/results/. BENCH_DURATION=5 make bench for shorter load runs,

@@ -36,6 +36,7 @@ from panel.security import add_security_headers
 from panel.setup import views as setup_views
 from panel.signups import cli as signups_cli
 from panel.signups import views as signups_views
+from panel.site import identity as site_identity
 from panel.site import views as site_views
 from panel.templating import register_context
 from panel.worklist import cli as worklist_cli
@@ -73,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None,
                       motions_views.bp, residents_views.bp, api_views.bp, privacy_views.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(mail_views.bp)
+    app.register_blueprint(site_identity.bp)  # logo, icon, theme file
     production = app.config["PANEL_ENV"] == "production"
     app.after_request(lambda response: add_security_headers(response, production))
     register_migration_commands(app)

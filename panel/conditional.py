@@ -60,7 +60,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 DEFAULT_PAGE_CACHE_MB = 32
 MAX_KEPT = 4096  # ETags kept per worker; beyond that the memo starts afresh
 # Settings that change what a public page shows.
-SETTINGS = ("PANEL_MIN_RESPONDENTS", "PANEL_BASE_URL", "LANGUAGES")
+SETTINGS = ("PANEL_MIN_RESPONDENTS", "PANEL_BASE_URL", "LANGUAGES", "PANEL_THEME")
 _RELEASE_PARTS = (("templates", "*.html"), ("templates", "*.txt"), ("translations", "*.mo"),
                   ("panel", "*.py"))
 _EXTENSION = "panel.conditional"

@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from panel.themes import ThemeError, choose_theme
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
 MIN_SECRET_KEY_LENGTH = 32
@@ -60,6 +62,10 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
 
     database_url = env.get("PANEL_DATABASE_URL") or f"sqlite:///{instance_path / 'wijkpanel.db'}"
     smtp_host = env.get("PANEL_SMTP_HOST", "").strip()
+    try:
+        theme = choose_theme(env.get("PANEL_THEME"), instance_path)
+    except ThemeError as error:
+        raise ConfigurationError(str(error)) from None
 
     return {
         "PANEL_ENV": panel_env,
@@ -77,6 +83,8 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "PANEL_SMTP_STARTTLS": _bool(env.get("PANEL_SMTP_STARTTLS", "true")),
         "PANEL_OUTBOX_PATH": str(instance_path / "outbox"),
         "PANEL_MUNICIPALITY_PHONE": env.get("PANEL_MUNICIPALITY_PHONE", ""),
+        # The NL Design System theme (panel.themes.Theme): its class and stylesheets.
+        "PANEL_THEME": theme,
         "PANEL_PASSWORD_LINK_HOURS": 48,
         # Staff sessions end after this long without a request, and after this long at most.
         "PANEL_SESSION_IDLE_MINUTES": int(env.get("PANEL_SESSION_IDLE_MINUTES", "30")),

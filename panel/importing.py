@@ -282,10 +282,14 @@ def run_upload(importer: Importer[Any, Any], form: Any) -> ImportReport | None:
     if not form.validate_on_submit():
         return None
     upload = form.file.data
-    with outcome():  # a check or a refused file changes nothing, so there is nothing to undo
-        return importer.run(upload.read(), upload.filename or "",
-                            dry_run=bool(form.dry_run.data))
-    return None  # a domain error was shown as a message
+    # A check or a refused file changes nothing, so there is nothing to undo. What refuses
+    # the file is said at the file's field too, so the page's error summary leads there.
+    with outcome(field=form.file):
+        report = importer.run(upload.read(), upload.filename or "",
+                              dry_run=bool(form.dry_run.data))
+        form.file.errors = [*form.file.errors, *report.file_errors]
+        return report
+    return None  # a domain error was put at the file's field
 
 
 # --- the command line ---------------------------------------------------------------------

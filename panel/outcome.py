@@ -10,9 +10,9 @@ A view calls its service inside ``outcome``::
 
 When the block finishes, the transaction is committed and the success message (if any) is
 flashed. When the service raises a :class:`~panel.errors.DomainError`, the transaction is
-rolled back, the error's message is flashed (or put on a form field, with ``field=``) and
-the exception goes no further; ``saved`` is then false. Access errors (403/404) and
-anything unexpected pass through to the error pages.
+rolled back, the error's message is flashed (or put on a form field, with ``field=``, or
+in a form's error summary, with ``form=``) and the exception goes no further; ``saved`` is
+then false. Access errors (403/404) and anything unexpected pass through to the error pages.
 
 Every message is flashed as plain text. A lazy translated string has ``__html__``, so
 Flask's session would store it as Markup and the page would show it unescaped; a message
@@ -39,14 +39,17 @@ class outcome:  # noqa: N801 - used like a function: ``with outcome(...) as save
     """Commit and flash ``success``; or roll back and show the domain error.
 
     ``field``: a form field that shows the error next to itself instead of a flashed
-    message. ``commit=False`` leaves a successful transaction open for the caller (for
-    example to record an audit event first); a failed one is always rolled back.
+    message; ``form``: a form whose error summary lists the error (for errors that
+    belong to no single field). ``commit=False`` leaves a successful transaction open for
+    the caller (for example to record an audit event first); a failed one is always
+    rolled back.
     """
 
     def __init__(self, success: object | None = None, *, field: Any = None,
-                 commit: bool = True) -> None:
+                 form: Any = None, commit: bool = True) -> None:
         self.success = success
         self.field = field
+        self.form = form
         self.commit = commit
         self.ok = False
         self.error: str | None = None
@@ -69,6 +72,8 @@ class outcome:  # noqa: N801 - used like a function: ``with outcome(...) as save
         self.error = error.message
         if self.field is not None:
             self.field.errors = [*_plain(self.field.errors), self.error]
+        elif self.form is not None:
+            self.form.form_errors = [*_plain(self.form.form_errors), self.error]
         else:
             say(self.error, "error")
         return True

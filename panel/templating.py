@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from panel import form_errors
 from panel.areas.models import Municipality
 from panel.auth.forms import ROLE_LABELS
 from panel.auth.permissions import register_template_globals
@@ -34,6 +35,7 @@ class Header(NamedTuple):
     code: str
     name: str
     is_demo: bool
+    logo: str | None  # the logo's SHA-256 (its version, in its address), None without one
 
 
 def trust_seconds() -> float:
@@ -44,7 +46,8 @@ def trust_seconds() -> float:
 
 def _read_header() -> Header | None:
     row = db.session.execute(
-        select(Municipality.code, Municipality.name, Municipality.is_demo).limit(1)).first()
+        select(Municipality.code, Municipality.name, Municipality.is_demo,
+               Municipality.logo_hash).limit(1)).first()
     return Header(*row) if row else None
 
 
@@ -84,6 +87,8 @@ def register_context(app: Flask) -> None:
     register_template_globals(app)  # the capabilities: {% if may_administer(current_user) %}
     app.jinja_env.globals["import_status_labels"] = IMPORT_STATUS_LABELS
     app.jinja_env.globals["kept_part"] = kept_part
+    app.jinja_env.globals["theme"] = app.config["PANEL_THEME"]  # panel.themes.Theme
+    form_errors.register(app)  # the error summary and the "Error:" in the page title
 
     @app.context_processor
     def _common() -> dict[str, object]:

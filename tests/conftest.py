@@ -27,6 +27,7 @@ from tests.mailbox import deliver_over_smtp, deliver_to_files
 from tests.postgres import postgres_server
 from tests.smtpserver import SmtpServer, smtp_server
 from tests.statements import counting
+from tests.themes import forget_kept_pages
 from tests.timing import Clock
 
 
@@ -94,6 +95,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         with flask_app.app_context():
             db.session.rollback()
             _empty_all_tables()
+        forget_kept_pages(flask_app)  # an empty site's pages have the same ETags again
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from panel.areas.models import Area, Neighbourhood
@@ -20,7 +22,13 @@ def test_seed_demo_loads_five_gebieden_with_the_pilot_wijken(runner, client, ses
     assert {"De Mare", "Overdie"} <= names
     roles = sorted(db.session.scalars(select(User.role)))
     assert roles.count("team") == 5 and roles.count("admin") == 1 and roles.count("clerk") == 1
-    assert "Demo-omgeving" in client.get("/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "Demo-omgeving" in home and "Gemeente Alkmaar (demo)" in home
+    logo = re.search(r'<img class="wp-brand__logo" src="(/logo\?v=[0-9a-f]{16})" alt="">', home)
+    assert logo, "the demo municipality shows its (made-up) logo"
+    answer = client.get(logo.group(1))
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+    assert b"<script" not in answer.data
     login = factories.login(client, "team-noord@demo.example", DEMO_PASSWORD)
     assert login.status_code == 302
 

@@ -31,7 +31,13 @@ def _messages(page: str) -> str:
     return found.group(0) if found else ""
 
 
-def test_a_flashed_error_that_repeats_a_motion_reference_is_escaped(session, login_as):
+def _summary(page: str) -> str:
+    """The error summary of the page's form (``outcome(form=...)``)."""
+    found = re.search(r'<div[^>]*data-error-summary.*?</ul>', page, re.S)
+    return found.group(0) if found else ""
+
+
+def test_a_form_error_that_repeats_a_motion_reference_is_escaped(session, login_as):
     world = factories.panel_world()
     motion_services.save_motion(world.clerk, motion_services.MotionData(
         reference=TYPED, title="Eerste", adopted_on=date(2024, 1, 1), text=""))
@@ -41,8 +47,7 @@ def test_a_flashed_error_that_repeats_a_motion_reference_is_escaped(session, log
         "reference": TYPED, "title": "Tweede", "adopted_on": "2024-03-01"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    messages = _messages(page)
-    assert f"Er is al een motie met kenmerk {ESCAPED}." in messages
+    assert f"Er is al een motie met kenmerk {ESCAPED}." in _summary(page)
     assert TYPED not in page
 
 

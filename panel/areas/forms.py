@@ -1,11 +1,13 @@
 """Forms for the municipality and its gebieden, wijken and buurten."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from panel.areas.logo import MAX_BYTES as LOGO_MAX_BYTES
+from panel.areas.logo import MAX_PIXELS as LOGO_MAX_PIXELS
+from panel.forms import FlaskForm
 from panel.widgets import SelectField
 
 REQUIRED = _l("This field is required.")
@@ -15,6 +17,17 @@ class MunicipalityForm(FlaskForm):
     code = StringField(_l("CBS municipality code"), description=_l("For example GM0361."),
                        validators=[DataRequired(REQUIRED), Length(max=6)])
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
+
+
+class LogoForm(FlaskForm):
+    """The municipality's logo for the page header (checked by panel.areas.logo)."""
+
+    file = FileField(_l("Logo (PNG or SVG)"),
+                     description=_l("At most %(size)s kB. A PNG at most %(pixels)s by "
+                                    "%(pixels)s pixels. The logo is shown next to the name, "
+                                    "about 56 pixels high.", size=LOGO_MAX_BYTES // 1024,
+                                    pixels=LOGO_MAX_PIXELS),
+                     validators=[FileRequired(_l("Choose a file."))])
 
 
 class AreaForm(FlaskForm):

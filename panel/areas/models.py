@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from panel.db import UTCDateTime, db, utcnow
@@ -20,6 +20,11 @@ class Municipality(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The logo in the page header (panel.areas.logo): checked, sanitised bytes, kept in the
+    # database so that every app process serves the same; loaded only when asked for.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(String(20))  # image/png or image/svg+xml
+    logo_hash: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the bytes
 
     @property
     def digits(self) -> str:

@@ -13,10 +13,13 @@ from panel.areas.forms import (
     AreaForm,
     AreasUploadForm,
     DistrictForm,
+    LogoForm,
     MunicipalityForm,
     NeighbourhoodForm,
 )
 from panel.areas.importer import AreasImporter
+from panel.areas.logo import MAX_BYTES as LOGO_MAX_BYTES
+from panel.areas.logo import remove_logo, save_logo
 from panel.auth.permissions import may_administer, may_manage_area, require
 from panel.importing import run_upload
 from panel.outcome import outcome
@@ -30,11 +33,37 @@ def municipality() -> str | Response:
     require(may_administer(current_user))
     form = MunicipalityForm(obj=services.get_municipality())
     if form.validate_on_submit():
-        with outcome(_("Saved.")) as saved:
+        with outcome(_("Saved."), form=form) as saved:
             services.save_municipality(current_user, form.code.data or "", form.name.data or "")
         if saved:
             return redirect(url_for("areas.index"))
-    return render_template("areas/municipality.html", form=form)
+    return render_template("areas/municipality.html", form=form, logo_form=LogoForm())
+
+
+@bp.post("/gemeente/logo")
+@login_required
+def upload_logo() -> str | Response:
+    """Upload the logo for the page header (panel.areas.logo checks and cleans it)."""
+    require(may_administer(current_user))
+    logo_form = LogoForm()
+    if logo_form.validate_on_submit():
+        upload = logo_form.file.data
+        with outcome(_("The logo is saved."), field=logo_form.file) as saved:
+            # One byte more than allowed is enough to know the file is too big.
+            save_logo(current_user, upload.read(LOGO_MAX_BYTES + 1), upload.filename or "")
+        if saved:
+            return redirect(url_for("areas.municipality"))
+    form = MunicipalityForm(formdata=None, obj=services.get_municipality())
+    return render_template("areas/municipality.html", form=form, logo_form=logo_form)
+
+
+@bp.post("/gemeente/logo/verwijderen")
+@login_required
+def delete_logo() -> Response:
+    require(may_administer(current_user))
+    with outcome(_("The logo is removed.")):
+        remove_logo(current_user)
+    return redirect(url_for("areas.municipality"))
 
 
 @bp.get("/gebieden")
@@ -79,7 +108,7 @@ def edit_neighbourhood(code: str | None = None) -> str | Response:
     if item is not None and not form.is_submitted():
         form.area.data = item.area.code
     if form.validate_on_submit():
-        with outcome(_("Saved.")) as saved:
+        with outcome(_("Saved."), form=form) as saved:
             services.save_neighbourhood(current_user, form.code.data or "",
                                         form.name.data or "", form.area.data or "",
                                         form.cbs_year.data, item)
@@ -102,7 +131,7 @@ def edit_district(code: str | None = None) -> str | Response:
     if item is not None and not form.is_submitted():
         form.neighbourhood.data = item.neighbourhood.code
     if form.validate_on_submit():
-        with outcome(_("Saved.")) as saved:
+        with outcome(_("Saved."), form=form) as saved:
             services.save_district(current_user, form.code.data or "", form.name.data or "",
                                    form.neighbourhood.data or "", form.cbs_year.data, item)
         if saved:

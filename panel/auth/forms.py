@@ -1,11 +1,11 @@
 """Forms for signing in (password and code), passwords, two-step login and staff accounts."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from panel.auth.models import Role
+from panel.forms import FlaskForm
 from panel.widgets import MultiCheckboxField, SelectField
 
 ROLE_LABELS = {

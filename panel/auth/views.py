@@ -192,7 +192,7 @@ def change_password() -> str | Response:
             say(_("Your current password is not correct."), "error")
         else:
             with outcome(_("Your password is changed. You are signed out on other "
-                           "devices.")) as changed:
+                           "devices."), form=form) as changed:
                 services.change_password(current_user, form.password.data or "")
             if changed:
                 sessions.keep_current(current_user)
@@ -302,7 +302,7 @@ def set_password(token: str) -> str | Response:
         return render_template("auth/link_gone.html", message=exc.message), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
-        with outcome(_("Your password is set. You can sign in now.")) as saved:
+        with outcome(_("Your password is set. You can sign in now."), form=form) as saved:
             services.set_password(token, form.password.data or "")
         if saved:
             return redirect(url_for("auth.login"))
@@ -326,7 +326,7 @@ def new_user() -> str | Response:
     form = UserForm()
     form.areas.choices = _area_choices()
     if form.validate_on_submit():
-        with outcome() as created:
+        with outcome(form=form) as created:
             user, token = services.create_user(
                 current_user, form.email.data or "", form.role.data or "",
                 form.areas.data or [], form.name.data or "",
@@ -346,7 +346,7 @@ def edit_user(user_id: int) -> str | Response:
     if request.method == "GET":
         form.areas.data = [a.code for a in user.areas]
     if form.validate_on_submit():
-        with outcome(_("The account is saved.")) as saved:
+        with outcome(_("The account is saved."), form=form) as saved:
             services.update_user(current_user, user_id, form.name.data or "",
                                  form.role.data or "", form.areas.data or [],
                                  bool(form.active.data))

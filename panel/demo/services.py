@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from panel.areas.boundaries_importer import BoundariesImporter
+from panel.areas.logo import clean_logo
 from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.auth.models import Role, User
 from panel.db import db, utcnow
@@ -51,6 +52,7 @@ from panel.signups.models import (
 )
 
 DEMO_BOUNDARIES = Path(__file__).with_name("boundaries.geojson")
+DEMO_LOGO = Path(__file__).with_name("logo.svg")  # a made-up emblem, no real coat of arms
 DEMO_PASSWORD = "demo-wijkpanel-2026"  # noqa: S105 (published on purpose: demo only)
 CBS_YEAR = 2023
 
@@ -127,6 +129,9 @@ def seed_demo() -> Municipality:
     if not database_is_empty():
         raise DomainError(_l("The database is not empty; the demo was not loaded."))
     municipality = Municipality(code="GM0361", name="Alkmaar (demo)", is_demo=True)
+    logo = clean_logo(DEMO_LOGO.read_bytes(), DEMO_LOGO.name)
+    municipality.logo, municipality.logo_type, municipality.logo_hash = (
+        logo.data, logo.content_type, logo.sha256)
     db.session.add(municipality)
     areas: dict[str, Area] = {}
     for code, name, wijken in DEMO_AREAS:
@@ -232,8 +237,8 @@ def _seed_meetings(areas: list[Area]) -> None:
         meeting = Meeting(
             area=area, title=title, kind="in_person", venue=venue,
             address=f"{venue.split(',')[0]}plein 1, Alkmaar", capacity=12,
-            accessibility="Rolstoeltoegankelijk. Er is een ringleiding.",
-            description="Het gebiedsteam laat de uitkomsten van de veiligheidsmonitor zien.\n"
+            accessibility="U kunt er komen met een rolstoel. Er is een ringleiding.",
+            description="Het gebiedsteam laat de cijfers over veiligheid in uw wijk zien.\n"
                         "Daarna praten we over wat u ziet in uw wijk.",
             agenda="Welkom en kennismaking met het gebiedsteam\n"
                    "Uitkomsten van de veiligheidsmonitor voor uw wijk\n"

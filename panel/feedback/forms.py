@@ -1,7 +1,6 @@
 """Forms for giving feedback, triage, actions, themes and evaluations."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from panel.feedback.labels import ACTION_STATUS_LABELS, ITEM_STATUS_LABELS, PARTNER_LABELS
+from panel.forms import FlaskForm
 from panel.widgets import MultiCheckboxField, SelectField
 
 

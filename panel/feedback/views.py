@@ -64,7 +64,7 @@ def give() -> BaseResponse:
         form.wijk.data = member.neighbourhood.code
     if form.validate_on_submit():
         with outcome(_("Thank you. The area team will read it. We will let you know what we "
-                       "do with it.")) as saved:
+                       "do with it."), form=form) as saved:
             services.submit(member, form.theme.data or "", form.wijk.data or "",
                             form.place.data or "", form.text.data or "")
         if saved:
@@ -80,7 +80,7 @@ def evaluate(meeting_id: int) -> BaseResponse:
     evaluation = services.evaluation_for(member, meeting_id)
     form = forms.EvaluationForm()
     if form.validate_on_submit():
-        with outcome(_("Thank you for your opinion.")) as saved:
+        with outcome(_("Thank you for your opinion."), form=form) as saved:
             services.evaluate(member, meeting_id, int(form.rating.data or 0),
                               form.comments.data or "")
         if saved:
@@ -132,13 +132,13 @@ def item(item_id: int) -> BaseResponse:
                                    reason=entry.status_reason)
     action = request.form.get("do")
     if action in ("publish", "hide") and review_form.validate_on_submit():
-        with outcome(_("The check is saved.")) as saved:
+        with outcome(_("The check is saved."), form=review_form) as saved:
             services.review(current_user, item_id, review_form.public_text.data or "",
                             publish=action == "publish")
         if saved:
             return redirect(url_for("feedback.item", item_id=item_id))
     elif action == "status" and status_form.validate_on_submit():
-        with outcome(_("The status is saved.")) as saved:
+        with outcome(_("The status is saved."), form=status_form) as saved:
             services.set_status(current_user, item_id, status_form.status.data or "",
                                 status_form.reason.data or "", status_form.partner.data or "")
         if saved:
@@ -156,7 +156,7 @@ def meeting_feedback(meeting_id: int) -> BaseResponse:
     form.theme.choices = _theme_choices()
     form.wijk.choices = [SelectChoice(n.code, n.name) for n in meeting.neighbourhoods]
     if form.validate_on_submit():
-        with outcome(_("Saved. You can add more.")) as saved:
+        with outcome(_("Saved. You can add more."), form=form) as saved:
             services.record_for_meeting(current_user, meeting_id, form.theme.data or "",
                                         form.wijk.data or "", form.place.data or "",
                                         form.text.data or "")
@@ -238,7 +238,7 @@ def new_action(code: str) -> BaseResponse:
     if request.method == "GET" and request.args.get("melding", type=int):
         form.items.data = [request.args.get("melding", type=int)]
     if form.validate_on_submit():
-        with outcome(_("The action is saved.")) as saved:
+        with outcome(_("The action is saved."), form=form) as saved:
             action = services.create_action(current_user, code, _action_data(form))
         if saved:
             return redirect(url_for("feedback.action", action_id=action.id))
@@ -253,7 +253,7 @@ def edit_action(action_id: int) -> BaseResponse:
     area = managed_area(current_user, action.area.code)
     form = _action_form(area, action)
     if form.validate_on_submit():
-        with outcome(_("The action is saved.")) as saved:
+        with outcome(_("The action is saved."), form=form) as saved:
             services.edit_action(current_user, action_id, _action_data(form))
         if saved:
             return redirect(url_for("feedback.action", action_id=action_id))
@@ -267,7 +267,7 @@ def action(action_id: int) -> BaseResponse:
     entry = services.get_action(current_user, action_id)
     form = forms.ActionUpdateForm(status=entry.status, progress=entry.progress)
     if form.validate_on_submit():
-        with outcome(_("The update is saved.")) as saved:
+        with outcome(_("The update is saved."), form=form) as saved:
             services.update_action(current_user, action_id, form.status.data or "",
                                    form.progress.data or 0, form.note.data or "")
         if saved:
@@ -285,7 +285,7 @@ def theme_list() -> str | BaseResponse:
     if form.validate_on_submit():
         existing = next((t for t in services.themes(True)
                          if t.code == (form.code.data or "").strip().lower()), None)
-        with outcome(_("The theme is saved.")) as saved:
+        with outcome(_("The theme is saved."), form=form) as saved:
             services.save_theme(current_user, form.code.data or "", form.name_nl.data or "",
                                 form.name_en.data or "", bool(form.active.data), existing)
         if saved:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 
+from panel.forms import FlaskForm
 from panel.mail.models import MailStatus
 from panel.widgets import SelectField
 

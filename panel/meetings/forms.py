@@ -1,10 +1,10 @@
 """Forms for planning meetings, replying, polls and attendance."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -15,7 +15,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from panel.db import utcnow
+from panel.forms import FlaskForm
 from panel.meetings.models import PAST, MeetingKind, MeetingStatus, ReplyStatus
+from panel.meetings.times import to_utc
 from panel.widgets import MultiCheckboxField
 
 STATUS_LABELS = {
@@ -63,6 +66,29 @@ class MeetingForm(FlaskForm):
     team = MultiCheckboxField(_l("Team members present"), choices=[])
     accept_warnings = BooleanField(_l("I have read the warnings. Save anyway."))
 
+    #: False when a date poll proposes the dates (PollSlotsForm) instead of this form.
+    dates_required = True
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        """Also what depends on more than one field, each message at the field to change
+        (the services check the same and refuse what slips through)."""
+        valid = super().validate(extra_validators)
+        kind = self.kind.data
+        if kind in (MeetingKind.IN_PERSON, MeetingKind.HYBRID):
+            valid &= _fill(self.venue, _l("Fill in the venue."))
+            valid &= _fill(self.address, _l("Fill in the address of the venue."))
+        if kind in (MeetingKind.ONLINE, MeetingKind.HYBRID) and not self.online_url.errors \
+                and not (self.online_url.data or "").strip().startswith(("https://", "http://")):
+            self.online_url.errors.append(
+                _l("Fill in the link to the online meeting (starting with https://)."))
+            valid = False
+        if self.wijken.choices and not self.wijken.data and not self.wijken.errors:
+            self.wijken.errors.append(_l("Choose at least one wijk of this gebied."))
+            valid = False
+        if self.dates_required:
+            valid &= _times(self.day, self.start, self.end)
+        return valid
+
 
 class PollSlotsForm(FlaskForm):
     """Candidate dates: up to five rows of date, start and end."""
@@ -76,6 +102,46 @@ class PollSlotsForm(FlaskForm):
     day3 = DateField(_l("Date 3"), validators=[Optional()])
     start3 = TimeField(_l("Start time 3"), validators=[Optional()])
     end3 = TimeField(_l("End time 3"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        """Each row empty or whole, in the future; at least two rows."""
+        valid = super().validate(extra_validators)
+        rows = [(self[f"day{i}"], self[f"start{i}"], self[f"end{i}"]) for i in (1, 2, 3)]
+        whole = 0
+        for row in rows:
+            if any(f.errors for f in row) or all(f.data is None for f in row):
+                continue  # a date that is not valid already has its message; an empty row
+            if _times(*row):
+                whole += 1
+                if to_utc(row[0].data, row[1].data) <= utcnow():
+                    row[0].errors.append(_l("Propose dates in the future."))
+        valid = valid and not any(f.errors for row in rows for f in row)
+        if valid and whole < 2:
+            empty = next(day for day, start, end in rows if day.data is None)
+            empty.errors.append(_l("Propose at least two dates."))
+            valid = False
+        return valid
+
+
+def _fill(field: Field, message: object) -> bool:
+    """``message`` at ``field`` when it is empty (and has no other error)."""
+    if field.errors or (field.data or "").strip():
+        return True
+    field.errors.append(message)
+    return False
+
+
+def _times(day: Field, start: Field, end: Field) -> bool:
+    """A date with a start and an end time, each missing one named at its own input, and
+    an end before the start at the end time."""
+    for f, message in ((day, _l("Fill in the date.")), (start, _l("Fill in the start time.")),
+                       (end, _l("Fill in the end time."))):
+        if f.data is None and not f.errors:
+            f.errors.append(message)
+    if start.data is not None and end.data is not None and not end.errors \
+            and end.data <= start.data:
+        end.errors.append(_l("The meeting must end after it starts."))
+    return not any(f.errors for f in (day, start, end))
 
 
 class ActionForm(FlaskForm):

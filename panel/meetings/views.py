@@ -277,13 +277,18 @@ def staff_list() -> str:
 def create(code: str) -> str | BaseResponse:
     area = managed_area(current_user, code)
     form = _meeting_form(area)
-    poll = forms.PollSlotsForm(prefix="poll")
+    # The meeting form holds the CSRF token for both.
+    poll = forms.PollSlotsForm(prefix="poll", meta={"csrf": False})
     use_poll = request.values.get("datum") == "peiling"
+    form.dates_required = not use_poll
     warnings: list[str] = []
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if use_poll and form.is_submitted():
+        valid = poll.validate() and valid
+    if valid:
         meeting: Meeting | None = None  # stays None while warnings are not accepted
-        with outcome() as saved:
-            if use_poll and poll.validate():
+        with outcome(form=form) as saved:
+            if use_poll:
                 slots = [services.SlotData(day, start, end) for day, start, end in (
                     (poll.day1.data, poll.start1.data, poll.end1.data),
                     (poll.day2.data, poll.start2.data, poll.end2.data),
@@ -304,10 +309,13 @@ def create(code: str) -> str | BaseResponse:
 def edit(meeting_id: int) -> str | BaseResponse:
     meeting = services.managed(current_user, meeting_id)
     form = _meeting_form(meeting.area, meeting)
+    # A meeting whose date a poll chooses may stay without one until it is chosen.
+    form.dates_required = meeting.status != MeetingStatus.POLL or any(
+        f.raw_data and f.raw_data[0] for f in (form.day, form.start, form.end))
     warnings: list[str] = []
     if form.validate_on_submit():
         changed: Meeting | None = None  # stays None while warnings are not accepted
-        with outcome() as saved:
+        with outcome(form=form) as saved:
             changed, warnings = services.update_meeting(current_user, meeting_id, _data(form),
                                                         bool(form.accept_warnings.data))
         if saved and changed is not None:
@@ -455,7 +463,7 @@ def attendance(meeting_id: int) -> str | BaseResponse:
     if request.method == "GET":
         form.present.data = [r.member.id for r in rows if r.reply and r.reply.attended]
     if form.validate_on_submit():
-        with outcome(_("Attendance and report are saved.")) as saved:
+        with outcome(_("Attendance and report are saved."), form=form) as saved:
             services.record_attendance(current_user, meeting_id, set(form.present.data or []),
                                        form.extra_attendees.data or 0, form.report.data or "")
         if saved:

@@ -1,7 +1,6 @@
 """Forms for the motion register and the follow-up reports."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
@@ -12,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from panel.forms import FlaskForm
 from panel.motions.models import RequestStatus
 from panel.widgets import MultiCheckboxField, SelectField
 

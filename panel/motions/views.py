@@ -80,7 +80,7 @@ def edit(motion_id: int | None = None) -> str | BaseResponse:
     motion = services.get_motion(current_user, motion_id) if motion_id else None
     form = _motion_form(motion)
     if form.validate_on_submit():
-        with outcome(_("The motion is saved.")) as saved:
+        with outcome(_("The motion is saved."), form=form) as saved:
             item = services.save_motion(current_user, _motion_data(form), motion_id)
         if saved:
             return redirect(url_for("motions.detail", motion_id=item.id))
@@ -108,7 +108,7 @@ def report(report_id: int) -> str | BaseResponse:
     item = services.get_report(current_user, report_id)
     form = forms.NarrativeForm() if request.method == "POST" else None
     if form is not None and form.validate_on_submit():
-        with outcome(_("The text is saved.")) as saved:
+        with outcome(_("The text is saved."), form=form) as saved:
             services.save_narrative(current_user, report_id, [
                 (getattr(form, f"title{n}").data or "", getattr(form, f"body{n}").data or "")
                 for n in range(1, 5)])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField
 from wtforms.validators import NumberRange, Optional
 
+from panel.forms import FlaskForm
 from panel.widgets import SelectField
 
 

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from panel.auth.permissions import may_administer, require
-from panel.privacy import services
+from panel.privacy import details, services
 from panel.privacy.forms import AuditFilterForm
 from panel.security import no_store
 
@@ -37,4 +37,4 @@ def audit() -> Response:
     return no_store(make_response(render_template(
         "privacy/audit.html", form=form, result=result, args=args,
         action_labels=services.ACTIONS, object_labels=services.OBJECT_TYPES,
-        result_labels=services.RESULTS)))
+        result_labels=services.RESULTS, describe=details.Notes())))

@@ -1,10 +1,10 @@
 """Forms of the resident's own page: asking for a link, the letter's code, own details."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from panel.forms import FlaskForm
 from panel.signups.forms import AVAILABILITY_LABELS, LANGUAGE_CHOICES
 from panel.widgets import MultiCheckboxField
 

@@ -104,7 +104,7 @@ def my_page() -> BaseResponse:
     if request.method == "GET":
         form.availability.data = member.availability_slots
     if form.validate_on_submit():
-        with outcome(_("Your details are saved.")) as saved:
+        with outcome(_("Your details are saved."), form=form) as saved:
             signups.update_details(member, signups.DetailsChange(
                 name=form.name.data or "", email=form.email.data or "",
                 phone=form.phone.data or "", language=form.language.data or member.language,
@@ -113,14 +113,23 @@ def my_page() -> BaseResponse:
             audit.record("change", "member", member.id, actor="resident", detail="own page")
         if saved:
             return _my_page()
+    return _render_my_page(member, form)
+
+
+def _render_my_page(member: PanelMember, form: forms.DetailsForm,
+                    call_form: signup_forms.CallRequestForm | None = None) -> BaseResponse:
+    """The resident's own page, with the details form and the call request form as they
+    are (with their errors after a wrong submit)."""
     page = services.my_page(member)
     confirm_form = signup_forms.ConfirmForm(statement_version=page.statement.version) \
         if page.must_confirm else None
+    if call_form is None:
+        call_form = signup_forms.CallRequestForm(formdata=None, data={"phone": member.phone})
     return no_store(make_response(render_template(
         "residents/my_page.html", member=member, form=form, confirm_form=confirm_form,
-        consent=page.consent, meetings=page.meetings, evaluations=page.evaluations,
-        statement=page.statement, reply_labels=REPLY_LABELS, MeetingStatus=MeetingStatus,
-        **signup_forms.labels())))
+        call_form=call_form, consent=page.consent, meetings=page.meetings,
+        evaluations=page.evaluations, statement=page.statement, reply_labels=REPLY_LABELS,
+        MeetingStatus=MeetingStatus, **signup_forms.labels())))
 
 
 @bp.post("/mijn/bevestigen")
@@ -147,11 +156,15 @@ def request_call() -> BaseResponse:
         return _my_page()
     form = signup_forms.CallRequestForm()
     if form.validate_on_submit():
-        with outcome(_("Thank you. We will call you soon.")):
+        with outcome(_("Thank you. We will call you soon."), field=form.phone) as asked:
             signups.request_call(member, form.phone.data or "")
             audit.record("change", "member", member.id, actor="resident",
                          detail="asked to be called")
-    return redirect(url_for("residents.my_page", _anchor="bellen"))
+        if asked:
+            return redirect(url_for("residents.my_page", _anchor="bellen"))
+    details = forms.DetailsForm(formdata=None, obj=member)
+    details.availability.data = member.availability_slots
+    return _render_my_page(member, details, call_form=form)
 
 
 @bp.get("/mijn/gegevens.<fmt>")

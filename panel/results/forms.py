@@ -1,7 +1,6 @@
 """Forms for importing results, publishing editions and managing the indicators."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -13,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from panel.forms import FlaskForm
 from panel.results.indicators import (
     EXPLANATION_LENGTH,
     NAME_LENGTH,

@@ -333,7 +333,7 @@ def edit_indicator(code: str | None = None) -> str | BaseResponse:
         form.higher_is_better.data = "1" if item.higher_is_better else "0"
         form.position.data = indicators.order_number(item)
     if form.validate_on_submit():
-        with outcome(_("The indicator is saved.")) as saved:
+        with outcome(_("The indicator is saved."), form=form) as saved:
             indicators.save_indicator(current_user, _indicator_data(form), item)
         if saved:
             return redirect(url_for("results.indicators"))

@@ -5,8 +5,8 @@ and the form to ask for a call; its other forms are in ``panel.residents.forms``
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
@@ -19,11 +19,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from panel.forms import FlaskForm
 from panel.signups.models import ConsentChannel, MemberStatus, Source
 from panel.signups.services import CALL_NEEDS_PHONE
 from panel.widgets import SelectField
 
-LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
+# Each language named in itself, marked as such for screen readers (WCAG 3.1.2).
+LANGUAGE_CHOICES = [SelectChoice("nl", Markup('<span lang="nl">Nederlands</span>')),
+                    SelectChoice("en", Markup('<span lang="en">English</span>'))]
 AVAILABILITY_LABELS = {
     "weekday-morning": _l("Monday to Friday, morning"),
     "weekday-afternoon": _l("Monday to Friday, afternoon"),
@@ -101,7 +104,8 @@ class CallRequestForm(FlaskForm):
     """A resident asks to be called, from their own page."""
 
     phone = TelField(_l("Your phone number"), description=_l("For example: 06 12345678"),
-                     validators=[Optional(), Length(max=40)])
+                     validators=[Optional(), Length(max=40)],
+                     id="call-phone")  # the own page has the details form's "phone" too
 
 
 class ConfirmForm(FlaskForm):

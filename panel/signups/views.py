@@ -34,6 +34,7 @@ from panel.conditional import conditional
 from panel.db import db
 from panel.errors import DomainError
 from panel.extensions import csrf, limiter
+from panel.i18n import current_language
 from panel.importing import run_upload
 from panel.outcome import outcome, say
 from panel.privacy import services as audit
@@ -69,10 +70,11 @@ def join() -> str | BaseResponse | tuple[str, int]:
     form.neighbourhood.choices = _wijk_choices(_("Choose your wijk"))
     if request.method == "GET":
         form.statement_version.data = statement.version
+        form.language.data = current_language()  # emails in the language of the page
     show_wijk = bool(form.neighbourhood.data)
     if form.validate_on_submit():
         wijk_unknown = False
-        with outcome() as joined:
+        with outcome(form=form) as joined:
             try:
                 with audit.created_objects(PanelMember) as created:
                     services.join(_join_request(form))
@@ -229,7 +231,7 @@ def register() -> str | BaseResponse:
     form = forms.RegisterForm()
     form.wijk.choices = _wijk_choices(_("Choose a wijk"), current_user)
     if form.validate_on_submit():
-        with outcome(_("The resident is now a panel member.")) as saved:
+        with outcome(_("The resident is now a panel member."), form=form) as saved:
             member = staff.register(current_user, _registration(form, form.channel.data or ""))
         if saved:
             return redirect(url_for("signups.member", member_id=member.id))
@@ -279,7 +281,7 @@ def edit_member(member_id: int) -> str | BaseResponse:
         form.wijk.data = item.neighbourhood.code
         form.email.data = item.email or ""
     if form.validate_on_submit():
-        with outcome(_("Saved.")) as saved:
+        with outcome(_("Saved."), form=form) as saved:
             staff.update_member(current_user, member_id, _registration(form, ""))
         if saved:
             return redirect(url_for("signups.member", member_id=member_id))
@@ -396,7 +398,8 @@ def statement() -> str | BaseResponse:
     require(may_administer(current_user))
     form = forms.StatementForm()
     if form.validate_on_submit():
-        with outcome(_("The new text is published. New sign-ups agree to it.")) as published:
+        with outcome(_("The new text is published. New sign-ups agree to it."),
+                     form=form) as published:
             services.publish_statement(current_user, form.version.data or "",
                                        form.text_nl.data or "", form.text_en.data or "")
         if published:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
+
+from panel.forms import FlaskForm
 
 
 class WeeklyForm(FlaskForm):

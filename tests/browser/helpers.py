@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from flask import Flask
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -58,4 +58,29 @@ def visit(page: Page, path: str) -> None:
     """Go to ``path``, expect a successful page, and check it with axe-core."""
     response = page.goto(path)
     assert response is not None and response.ok, f"{path}: {response and response.status}"
+    check_accessibility(page)
+
+
+def menu(page: Page, name: str = "Hoofdmenu") -> Locator:
+    """The menu (navigation landmark) called ``name``, opened first when it is folded behind
+    its button, as on a phone: ``menu(page, "Menu voor medewerkers").get_by_role("link", …)``."""
+    nav = page.get_by_role("navigation", name=name)
+    nav.wait_for()  # a click that follows a link may still be loading the page
+    button = nav.locator("summary")
+    if button.is_visible() and nav.locator("details[open]").count() == 0:
+        button.click()
+    return nav
+
+
+def sign_in(page: Page, email: str) -> None:
+    """Sign in through the login form as the demo account ``email`` (demo data loaded)."""
+    from playwright.sync_api import expect
+
+    from panel.demo.services import DEMO_PASSWORD
+
+    visit(page, "/beheer/inloggen")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom")
     check_accessibility(page)

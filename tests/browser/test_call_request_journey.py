@@ -25,7 +25,9 @@ def test_the_join_form_asks_for_a_number_to_call(page: Page, demo):
     page.get_by_label("Huisnummer").fill("7")
     page.get_by_label("Ik ga akkoord").check()
     page.get_by_role("button", name="Aanmelden").click()
-    expect(page.get_by_text("Vul uw telefoonnummer in, dan kunnen wij u bellen.")).to_be_visible()
+    expect(page.locator("#phone-error")).to_have_text(
+        "Vul uw telefoonnummer in, dan kunnen wij u bellen.")  # at the field, and in the summary
+    expect(page.locator("#foutmeldingen").get_by_role("link")).to_have_attribute("href", "#phone")
     expect(page.get_by_label("Bel mij, ik heb een vraag")).to_be_checked()
     check_accessibility(page)
     page.get_by_label("Telefoonnummer (hoeft niet)").fill("06 12345678")

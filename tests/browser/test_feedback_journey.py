@@ -13,7 +13,7 @@ from panel.demo.services import DEMO_PASSWORD
 from panel.mail.services import deliver_due
 from panel.signups.models import LinkPurpose, PanelMember
 from panel.signups.services import issue_link
-from tests.browser.helpers import check_accessibility, new_context, visit
+from tests.browser.helpers import check_accessibility, menu, new_context, visit
 
 
 def test_feedback_to_action_to_public_page(page: Page, demo, smtp, app, browser, live_server):
@@ -43,7 +43,7 @@ def test_feedback_to_action_to_public_page(page: Page, demo, smtp, app, browser,
     page.get_by_label("E-mailadres").fill("team-noord@demo.example")
     page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
-    page.get_by_role("link", name="Meldingen").click()
+    menu(page, "Menu voor medewerkers").get_by_role("link", name="Meldingen").click()
     check_accessibility(page)
     page.get_by_role("link", name="Jongeren gooien elke avond").click()
     check_accessibility(page)

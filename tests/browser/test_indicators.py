@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from panel.auth.models import Role
 from tests import factories
-from tests.browser.helpers import check_accessibility, visit
+from tests.browser.helpers import check_accessibility, menu, visit
 
 
 def test_admin_loads_changes_and_orders_the_indicators(page: Page, session):
@@ -18,8 +18,7 @@ def test_admin_loads_changes_and_orders_the_indicators(page: Page, session):
     page.get_by_label("E-mailadres").fill("beheer@example.org")
     page.get_by_label("Wachtwoord").fill(factories.PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
-    page.get_by_role("navigation", name="Menu voor medewerkers").get_by_role(
-        "link", name="Indicatoren").click()
+    menu(page, "Menu voor medewerkers").get_by_role("link", name="Indicatoren").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Indicatoren")
     expect(page.get_by_text("Er zijn nog geen indicatoren.")).to_be_visible()
     check_accessibility(page)
@@ -44,5 +43,7 @@ def test_admin_loads_changes_and_orders_the_indicators(page: Page, session):
     expect(page.get_by_text("De indicator is opgeslagen.")).to_be_visible()
     visit(page, "/beheer/indicatoren/nieuw")
     page.get_by_role("button", name="Opslaan").click()
-    expect(page.get_by_text("Kies een eenheid.")).to_be_visible()
+    expect(page.locator("#unit-error")).to_have_text("Kies een eenheid.")  # at the group
+    expect(page.locator("#foutmeldingen").get_by_role("link", name="Kies een eenheid.")) \
+        .to_have_attribute("href", "#unit-0")
     check_accessibility(page)

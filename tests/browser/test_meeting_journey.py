@@ -13,7 +13,7 @@ from panel.db import db, utcnow
 from panel.demo.services import DEMO_PASSWORD
 from panel.meetings.models import Meeting
 from panel.meetings.times import to_local
-from tests.browser.helpers import check_accessibility, deliver, new_context, visit
+from tests.browser.helpers import check_accessibility, deliver, menu, new_context, visit
 
 
 def reply_links(server, live_server: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -32,7 +32,7 @@ def test_plan_invite_reply_waitlist_cancel_promote_attend(page: Page, demo, smtp
     page.get_by_label("E-mailadres").fill("team-west@demo.example")
     page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
-    page.get_by_role("link", name="Bijeenkomsten").last.click()
+    menu(page, "Menu voor medewerkers").get_by_role("link", name="Bijeenkomsten").click()
     check_accessibility(page)
     page.get_by_role("link", name="Nieuwe bijeenkomst voor gebied West").click()
     check_accessibility(page)

@@ -15,7 +15,7 @@ from panel.demo.services import DEMO_PASSWORD
 from panel.feedback.models import Action
 from panel.meetings.times import to_local
 from panel.motions.models import Motion
-from tests.browser.helpers import check_accessibility, visit
+from tests.browser.helpers import check_accessibility, menu, visit
 
 
 def test_clerk_builds_finalises_and_exports_the_report(page: Page, demo):
@@ -23,7 +23,7 @@ def test_clerk_builds_finalises_and_exports_the_report(page: Page, demo):
     page.get_by_label("E-mailadres").fill("griffie@demo.example")
     page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
-    page.get_by_role("link", name="Moties").click()
+    menu(page, "Menu voor medewerkers").get_by_role("link", name="Moties").click()
     check_accessibility(page)
     page.get_by_role("link", name="Betrekken inwoners bij veiligheid").click()
     check_accessibility(page)

@@ -9,27 +9,12 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from panel.demo.services import DEMO_PASSWORD, seed_demo
-from tests.browser.helpers import AxeViolations, check_accessibility, visit
-
-
-@pytest.fixture
-def demo(session) -> None:
-    seed_demo()
-    session.commit()
-
-
-def sign_in(page: Page, email: str) -> None:
-    visit(page, "/beheer/inloggen")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom")
-    check_accessibility(page)
+from panel.demo.services import DEMO_PASSWORD
+from tests.browser.helpers import AxeViolations, check_accessibility, menu, sign_in, visit
 
 
 def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Uitloggen").click()
+    menu(page, "Menu voor medewerkers").get_by_role("button", name="Uitloggen").click()
     expect(page.get_by_text("U bent uitgelogd.")).to_be_visible()
 
 
@@ -66,7 +51,7 @@ def test_home_page_fits_a_small_phone_without_sideways_scrolling(page: Page, dem
 
 def test_admin_manages_areas_and_accounts(page: Page, demo):
     sign_in(page, "beheer@demo.example")
-    page.get_by_role("link", name="Gebieden", exact=True).first.click()
+    menu(page, "Menu voor medewerkers").get_by_role("link", name="Gebieden", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Gebieden, wijken en buurten")
     check_accessibility(page)
     page.get_by_role("link", name="Noord").click()

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import check_accessibility, deliver, visit
+from tests.browser.helpers import check_accessibility, deliver, menu, visit
 
 
 def link_from(message, path: str, base: str) -> str:  # type: ignore[no-untyped-def]
@@ -75,7 +75,8 @@ def test_resident_with_a_letter_code_confirms_on_their_page(page: Page, demo, ap
     visit(page, "/code")
     page.get_by_label("Uw code").fill("XXXX-XXXX")
     page.get_by_role("button", name="Open mijn pagina").click()
-    expect(page.get_by_text("Deze code klopt niet")).to_be_visible()
+    expect(page.locator("#code-error")).to_contain_text("Deze code klopt niet")  # at the field
+    expect(page.locator("#foutmeldingen").get_by_role("link")).to_have_attribute("href", "#code")
     check_accessibility(page)
     page.get_by_label("Uw code").fill(code.lower())
     page.get_by_role("button", name="Open mijn pagina").click()
@@ -91,7 +92,7 @@ def test_team_member_finds_members_and_imports_the_survey(page: Page, demo):
     page.get_by_label("E-mailadres").fill("team-noord@demo.example")
     page.get_by_label("Wachtwoord").fill("demo-wijkpanel-2026")
     page.get_by_role("button", name="Inloggen").click()
-    page.get_by_role("link", name="Panelleden").first.click()
+    menu(page, "Menu voor medewerkers").get_by_role("link", name="Panelleden").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Panelleden")
     check_accessibility(page)
     page.get_by_label("Status").select_option("invited")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import check_accessibility, visit
+from tests.browser.helpers import check_accessibility, menu, visit
 
 
 def no_sideways_scrolling(page: Page) -> None:
@@ -14,8 +14,7 @@ def no_sideways_scrolling(page: Page) -> None:
 
 def test_municipality_gebied_and_trend(page: Page, demo):  # type: ignore[no-untyped-def]
     visit(page, "/")
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link",
-                                                                 name="Uitkomsten").click()
+    menu(page).get_by_role("link", name="Uitkomsten").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Veiligheid in Alkmaar (demo)")
     expect(page.locator("svg[role=img]").first).to_be_visible()
     expect(page.get_by_role("table").first).to_contain_text("Cijfer 2021")

@@ -315,7 +315,8 @@ def test_a_declined_quote_shows_the_reason_residents_can_read(client, world, rai
     item.status, item.status_reason = "declined", "De weg is al een 30 km-zone."
     db.session.commit()
     page = text(client.get("/terugkoppeling/WK036101"))
-    assert "Niet opgepakt: De weg is al een 30 km-zone." in theme_section(page, "verkeer")
+    assert 'Niet opgepakt: <span lang="nl">De weg is al een 30 km-zone.</span>' in \
+        theme_section(page, "verkeer")
 
 
 def test_a_wijk_without_feedback_says_nothing_was_raised(client, world):
@@ -812,7 +813,8 @@ def test_an_attendee_rates_the_meeting_from_their_own_page(app, login_as, world,
     assert anna.get(link_in(message, "/mijn/link/")).headers["Location"] == "/mijn"
     path = f"/mijn/evaluatie/{open_meeting.id}"
     my_page = text(anna.get("/mijn"))
-    assert f'href="{path}"' in my_page and f"Geef uw mening over {MEETING}" in my_page
+    assert f'href="{path}"' in my_page
+    assert f'Geef uw mening over <span lang="nl">{MEETING}</span>' in my_page
     form = text(anna.get(path))
     assert "Hoe was de bijeenkomst?" in form and 'name="rating"' in form
 

@@ -127,9 +127,15 @@ def test_a_call_without_a_valid_number_is_not_asked(client, world, phone):
     member = factories.member(world.mare, "Piet Jansen", "piet@example.org")
     db.session.commit()
     open_own_page(client, member)
-    client.post("/mijn/bellen", data={"phone": phone})
-    page = client.get("/mijn").get_data(as_text=True)
-    assert ("Vul uw telefoonnummer in" in page) or ("Dit is geen telefoonnummer" in page)
+    response = client.post("/mijn/bellen", data={"phone": phone})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200  # the page again, with the message at the number
+    assert "<title>Fout: " in page and 'href="#call-phone"' in page
+    error = re.search(r'id="call-phone-error">(?:<[^>]+>)*([^<]+)<', page)
+    assert error and error.group(1).strip().startswith(("Vul uw telefoonnummer in",
+                                                         "Dit is geen telefoonnummer"))
+    assert re.search(r'<input[^>]*aria-invalid="true"[^>]*id="call-phone"', page) or \
+        re.search(r'<input[^>]*id="call-phone"[^>]*aria-invalid="true"', page)
     db.session.refresh(member)
     assert member.call_requested_at is None and member.phone == ""
 
