@@ -39,6 +39,7 @@ from panel.signups import views as signups_views
 from panel.site import identity as site_identity
 from panel.site import views as site_views
 from panel.templating import register_context
+from panel.urls import DatabaseId
 from panel.worklist import cli as worklist_cli
 from panel.worklist import views as worklist_views
 
@@ -66,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     login_manager.login_message = None  # the login page itself says what to do
     auth_sessions.register(app)  # user loader (session versions) and session time limits
 
+    app.url_map.converters["int"] = DatabaseId  # an id no row can have answers 404
     register_error_handlers(app)
     register_template_helpers(app)
     register_context(app)

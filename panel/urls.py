@@ -10,7 +10,28 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app, has_request_context, request, url_for
-from werkzeug.routing import Map
+from werkzeug.routing import IntegerConverter, Map, ValidationError
+
+# The largest id a row can have: ids are INTEGER columns, 32 bits on PostgreSQL (SQLite's
+# 64-bit ones hold the same ids).
+LARGEST_ID = 2**31 - 1
+
+
+class DatabaseId(IntegerConverter):
+    """The ``int`` of every route (``<int:meeting_id>``): a number no row can have (too
+    large, however many digits) does not match, so the address answers 404 like any id
+    that does not exist, instead of a database error. Negative and malformed ids never
+    matched (``int`` takes digits only)."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits, min, LARGEST_ID if max is None else max, signed)
+
+    def to_python(self, value: str) -> Any:
+        if len(value.lstrip("-").lstrip("0")) > len(str(LARGEST_ID)):
+            raise ValidationError()  # before int(): a number of thousands of digits
+        return super().to_python(value)
+
 
 # Characters that are never percent-encoded in a URL path (RFC 3986 "unreserved"); link
 # tokens (``secrets.token_urlsafe``) are made of these only.
