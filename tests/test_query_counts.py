@@ -241,3 +241,31 @@ def test_a_report_makes_as_many_statements_for_one_gebied_as_for_all(app: Flask)
                 motion_services.build(report)
                 counts[reference] = len(seen)
     assert len(set(counts.values())) == 1, counts
+
+
+def test_the_logo_is_one_row_and_its_304_needs_no_statement(
+        app: Flask, client: FlaskClient, world: Summary, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``/logo`` (an image in every page's header, not a page the benchmark measures):
+    one statement for the stored file, whatever the data; none for a browser that has it
+    while the worker trusts the header it read."""
+    from panel.areas.logo import clean_logo
+    from panel.areas.models import Municipality
+    from panel.demo.services import DEMO_LOGO
+
+    monkeypatch.setitem(app.config, "PANEL_ETAG_SECONDS", 60)  # no expiry within the test
+    logo = clean_logo(DEMO_LOGO.read_bytes(), DEMO_LOGO.name)
+    with app.app_context():
+        db.session.execute(update(Municipality).values(
+            logo=logo.data, logo_type=logo.content_type, logo_hash=logo.sha256))
+        db.session.commit()
+    assert client.get("/").status_code == 200  # the header is read and trusted
+    with app.app_context():
+        engine = db.engine
+    with counting(engine) as seen:
+        built = client.get("/logo")
+    assert built.status_code == 200 and built.data == logo.data
+    assert len(seen) <= 2, seen  # the stored file (and the header, when not trusted now)
+    with counting(engine) as seen:
+        again = client.get("/logo", headers={"If-None-Match": built.headers["ETag"]})
+    assert again.status_code == 304
+    assert seen == []

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 from flask import Flask
-from playwright.sync_api import Browser, Locator, Page
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from panel.demo.services import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -74,10 +76,6 @@ def menu(page: Page, name: str = "Hoofdmenu") -> Locator:
 
 def sign_in(page: Page, email: str) -> None:
     """Sign in through the login form as the demo account ``email`` (demo data loaded)."""
-    from playwright.sync_api import expect
-
-    from panel.demo.services import DEMO_PASSWORD
-
     visit(page, "/beheer/inloggen")
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
