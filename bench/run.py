@@ -126,6 +126,9 @@ PAGES = [
     Page("code", "/code", public=True),
     Page("my-page", "/mijn", public=True),  # a visitor without a link: the form to ask one
     Page("link-sent", "/mijn/link-verstuurd", public=True),
+    # The staff's forgotten-password form and its answer: anyone may open them.
+    Page("forgotten-password", "/beheer/wachtwoord-vergeten", public=True),
+    Page("forgotten-password-sent", "/beheer/wachtwoord-vergeten/verstuurd", public=True),
     Page("wijken", "/wijken", public=True),
     Page("wijk", "/wijken/{wijk}", public=True),
     Page("wijk-csv", "/wijken/{wijk}.csv", public=True),
@@ -170,6 +173,8 @@ PAGES = [
     # Staff pages.
     Page("dashboard", "/beheer/", login="team"),
     Page("members", "/beheer/leden", login="team"),
+    Page("sessions", "/beheer/sessies", login="team"),
+    Page("spread", "/beheer/gebieden/{area}/spreiding", login="team"),
     Page("report", "/beheer/moties/rapportages/{report}", login="clerk"),
     Page("setup", "/beheer/", login="admin"),
     Page("indicators", "/beheer/indicatoren", login="admin"),

@@ -39,6 +39,7 @@ from panel.signups import views as signups_views
 from panel.site import identity as site_identity
 from panel.site import views as site_views
 from panel.templating import register_context
+from panel.uploads import InMemoryUploadsRequest
 from panel.urls import DatabaseId
 from panel.worklist import cli as worklist_cli
 from panel.worklist import views as worklist_views
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     auth_sessions.register(app)  # user loader (session versions) and session time limits
 
     app.url_map.converters["int"] = DatabaseId  # an id no row can have answers 404
+    app.request_class = InMemoryUploadsRequest  # uploads never touch the disk
     register_error_handlers(app)
     register_template_helpers(app)
     register_context(app)

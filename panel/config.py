@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from cryptography.fernet import Fernet
 
 from panel.themes import ThemeError, choose_theme
 
@@ -22,16 +25,35 @@ def _bool(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _development_secret_key(instance_path: Path) -> str:
-    """A random key generated once and kept in ``instance/`` so sessions survive restarts."""
-    key_file = instance_path / "secret_key"
+def _development_secret_key(instance_path: Path, name: str = "secret_key",
+                            make: Callable[[], str] = lambda: secrets.token_urlsafe(48)) -> str:
+    """A random key generated once and kept in ``instance/`` so sessions (and, with
+    ``name="encryption_key"``, encrypted secrets) survive restarts."""
+    key_file = instance_path / name
     if key_file.exists():
         return key_file.read_text(encoding="utf-8").strip()
     instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
+    key = make()
     key_file.write_text(key, encoding="utf-8")
     key_file.chmod(0o600)
     return key
+
+
+def encryption_keys(value: str) -> tuple[str, ...]:
+    """The Fernet keys in ``PANEL_ENCRYPTION_KEY`` (comma-separated; the first encrypts,
+    every one decrypts). Raises ConfigurationError naming the position of a key that is
+    not a Fernet key, never the key itself."""
+    keys = tuple(key.strip() for key in value.split(",") if key.strip())
+    if not keys:
+        raise ConfigurationError("PANEL_ENCRYPTION_KEY holds no key")
+    for number, key in enumerate(keys, 1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ConfigurationError(
+                f"PANEL_ENCRYPTION_KEY: key {number} of {len(keys)} is not a Fernet key "
+                "(32 random bytes in url-safe base64, 44 characters)") from None
+    return keys
 
 
 def load_settings(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
@@ -46,6 +68,7 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
     production = panel_env == "production"
 
     secret_key = env.get("PANEL_SECRET_KEY", "").strip()
+    encryption_key = env.get("PANEL_ENCRYPTION_KEY", "").strip()
     if production:
         if len(secret_key) < MIN_SECRET_KEY_LENGTH:
             raise ConfigurationError(
@@ -57,8 +80,15 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         if not env.get("PANEL_SMTP_HOST", "").strip():
             raise ConfigurationError("PANEL_SMTP_HOST must be set in production: residents "
                                      "need their confirmation and invitation emails")
-    elif not secret_key:
-        secret_key = _development_secret_key(instance_path)
+        if not encryption_key:
+            raise ConfigurationError("PANEL_ENCRYPTION_KEY must be set in production: it "
+                                     "encrypts the two-step login secrets")
+    else:
+        if not secret_key:
+            secret_key = _development_secret_key(instance_path)
+        if not encryption_key:
+            encryption_key = _development_secret_key(
+                instance_path, "encryption_key", lambda: Fernet.generate_key().decode())
 
     database_url = env.get("PANEL_DATABASE_URL") or f"sqlite:///{instance_path / 'wijkpanel.db'}"
     smtp_host = env.get("PANEL_SMTP_HOST", "").strip()
@@ -70,6 +100,8 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
     return {
         "PANEL_ENV": panel_env,
         "SECRET_KEY": secret_key,
+        # Fernet keys for secrets kept encrypted at rest (panel.auth.secret_box).
+        "PANEL_ENCRYPTION_KEYS": encryption_keys(encryption_key),
         "SQLALCHEMY_DATABASE_URI": database_url,
         # hide_parameters: statement values (names, addresses) never reach logs or error
         # messages.
@@ -127,8 +159,12 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
-        # Send the session cookie only when it changed (panel.auth.sessions.SEEN_EVERY).
+        # Send the session cookie only when it changed: a staff session's last use is kept
+        # in the database (panel.auth.staff_sessions.SEEN_EVERY), not in the cookie.
         "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # The most lines (after the column names) a file uploaded to an import page may
+        # have; reading stops at the next one (panel.tabular). Commands take any number.
+        "PANEL_IMPORT_MAX_ROWS": int(env.get("PANEL_IMPORT_MAX_ROWS", "20000")),
     }

@@ -9,6 +9,13 @@ Every export in the platform writes its file through :func:`csv_bytes` or
 * the same data always gives the same file, so exports can be compared and tested.
 
 Times with a time zone are shown in Europe/Amsterdam (spreadsheets know no time zones).
+
+Every file the platform sends (exports, letters, calendar files, the logo) goes out through
+:func:`download`, which names it with :func:`download_name`: a slug of letters, digits,
+``-``, ``_`` and ``.`` only, so a name made of what people typed (a motion's reference, an
+area's code) can never break the ``Content-Disposition`` header or add parameters to it.
+Flask's ``send_file`` writes the header as RFC 6266 asks: a name with accents is sent as
+``filename*=UTF-8''…`` with a plain ASCII ``filename=`` beside it for old browsers.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +31,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-__all__ = ["Sheet", "csv_bytes", "safe_cell", "xlsx_bytes"]
+from flask import send_file
+from werkzeug.wrappers import Response
+
+__all__ = ["Sheet", "csv_bytes", "download", "download_name", "safe_cell", "xlsx_bytes"]
 
 LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
 
@@ -37,6 +48,11 @@ _ZIP_TIMESTAMP = (2000, 1, 1, 0, 0, 0)
 SHEET_TITLE_LIMIT = 31  # Excel's limit for a worksheet name
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _MAX_COLUMN_WIDTH = 60
+
+# Anything but letters and digits (of any script), "_", "." and "-" becomes one "-".
+_NOT_IN_NAME = re.compile(r"[^\w.-]+")
+_REPEATED = re.compile(r"(-)-+|(\.)\.+")
+NAME_LIMIT = 100  # characters of a download's name before its extension
 
 
 def safe_cell(value: object) -> object:
@@ -191,3 +207,33 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     # ExcelWriter rather than workbook.save(): save() stamps the current time as modified.
     ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
     return _with_fixed_timestamps(buffer.getvalue())
+
+
+def download_name(*parts: object, extension: str) -> str:
+    """A safe file name made of ``parts`` joined by ``-``, e.g.
+    ``download_name("rapportage", "M 2024/03", "v2", extension="xlsx")`` is
+    ``rapportage-M-2024-03-v2.xlsx``.
+
+    Letters (accents and other scripts too, in their composed form) and digits stay; every
+    run of other characters (spaces, slashes, quotes, semicolons, line breaks, emoji)
+    becomes one ``-``. The name is at most :data:`NAME_LIMIT` characters before its
+    extension and never empty (``download``).
+    """
+    text = unicodedata.normalize("NFC", "-".join(str(p) for p in parts if p not in (None, "")))
+    slug = _REPEATED.sub(r"\1\2", _NOT_IN_NAME.sub("-", text)).strip("-.")
+    slug = slug[:NAME_LIMIT].rstrip("-.") or "download"
+    suffix = _NOT_IN_NAME.sub("", extension).strip(".")
+    return f"{slug}.{suffix}" if suffix else slug
+
+
+def download(body: bytes, mimetype: str, *name_parts: object, extension: str,
+             inline: bool = False) -> Response:
+    """``body`` as a file to save (or, ``inline``, to show), named by
+    :func:`download_name` from ``name_parts`` and ``extension``.
+
+    Flask's ``send_file`` writes the ``Content-Disposition`` header (RFC 6266: a non-ASCII
+    name as ``filename*=UTF-8''…`` with an ASCII ``filename=`` fallback).
+    """
+    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=not inline,
+                     download_name=download_name(*name_parts, extension=extension),
+                     conditional=False, etag=False)

@@ -26,6 +26,11 @@ Using an import::
 
 The constructor checks that the user may run it (``None`` is the command line, which runs
 with the operator's authority); the caller commits or rolls back.
+
+A file uploaded by a staff member is read within :func:`panel.tabular.upload_limits`
+(``PANEL_IMPORT_MAX_ROWS`` lines, and the XLSX checks); the command line reads files of
+any size. Pages show a sample of a report's lines (:meth:`ImportReport.sample`), never all
+of a large file's, and a command shows its progress (:mod:`panel.progress`).
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ from flask_babel import lazy_gettext as _l
 
 from panel.db import db
 from panel.errors import DomainError, PermissionDenied
-from panel.tabular import Table, normalise_header, read_table
+from panel.progress import track
+from panel.tabular import Limits, Table, normalise_header, read_table, too_many_rows, upload_limits
 
 
 class Status(enum.StrEnum):
@@ -83,6 +89,24 @@ class Line:
         self.warnings.append(str(message))
 
 
+# What a page shows of a report: the first lines, and the lines with a reason or a warning
+# up to a number; the others are only counted.
+SAMPLE_FIRST = 20
+SAMPLE_NOTED = 200
+
+
+@dataclass
+class Sample:
+    """The lines a page shows of a report, and how many are left out, per status."""
+
+    lines: list[Line]
+    left_out: dict[str, int]
+
+    @property
+    def left_out_total(self) -> int:
+        return sum(self.left_out.values())
+
+
 @dataclass
 class ImportReport:
     """What an import did, or in a dry run would do."""
@@ -114,6 +138,30 @@ class ImportReport:
         counts = self.summary()
         return _("%(new)s new, %(updated)s updated, %(unchanged)s unchanged, %(skipped)s "
                  "skipped, %(rejected)s rejected.", **counts)
+
+    def sample(self, only_rejected: bool = False, only_with_reason: bool = False,
+               first: int = SAMPLE_FIRST, noted: int = SAMPLE_NOTED) -> Sample:
+        """The lines to show on a page: of the lines asked for (every line, only the
+        rejected ones, or only those with a reason or a warning) the first ``first``, and
+        after them the lines with a reason or a warning, up to ``noted`` of them; the
+        others are counted per status in ``left_out``."""
+        shown: list[Line] = []
+        left_out: dict[str, int] = {}
+        noted_shown = 0
+        for line in self.lines:
+            if only_rejected and line.status != Status.REJECTED:
+                continue
+            has_reason = bool(line.messages or line.warnings)
+            if only_with_reason and not has_reason:
+                continue
+            if len(shown) < first:
+                shown.append(line)
+            elif has_reason and noted_shown < noted:
+                shown.append(line)
+                noted_shown += 1
+            else:
+                left_out[line.status.value] = left_out.get(line.status.value, 0) + 1
+        return Sample(shown, left_out)
 
     def outcome_text(self) -> str:
         """What happened to the data, in one sentence."""
@@ -180,6 +228,9 @@ class Importer(Generic[Context, Plan]):
         if user is not None and not self.may_import(user):
             raise PermissionDenied()
         self.user = user
+        # A staff member's upload is read within the upload limits, the operator's file
+        # on the command line whole.
+        self.limits = upload_limits() if user is not None else Limits()
 
     def may_import(self, user: Any) -> bool:
         """Whether ``user`` may run this import (a capability from permissions.py)."""
@@ -220,17 +271,21 @@ class Importer(Generic[Context, Plan]):
         """The file as a table; its header row is the one (of the first few) with the most
         known header names, so a title above the headers does no harm, or the line
         ``header_line`` when staff chose it (see :func:`panel.tabular.read_table`)."""
-        return read_table(data, filename, self.known_headers(), header_line)
+        return read_table(data, filename, self.known_headers(), header_line, self.limits)
 
     def run(self, data: bytes, filename: str = "", *, dry_run: bool = False,
             mapping: Mapping[str, str | None] | None = None,
-            header_line: int | None = None) -> ImportReport:
+            header_line: int | None = None, table: Table | None = None) -> ImportReport:
         """Check every line and, unless ``dry_run`` (or a rejected line in an all-or-nothing
         import), apply the plan. The checks are the same in both cases. ``header_line``
-        names the line with the column names when it is not found by itself."""
+        names the line with the column names when it is not found by itself. ``table`` is
+        the file as :meth:`read` read it already in this request (it is not read again)."""
         report = ImportReport(dry_run=dry_run, all_or_nothing=self.all_or_nothing)
         try:
-            table = self.read(data, filename, header_line)
+            if table is None:
+                table = self.read(data, filename, header_line)
+            if self.limits.rows is not None and len(table.rows) > self.limits.rows:
+                raise too_many_rows(self.limits.rows)  # an import that reads for itself
         except DomainError as exc:
             report.file_errors.append(exc.message)
             return report
@@ -246,7 +301,7 @@ class Importer(Generic[Context, Plan]):
             return report
         context = self.prepare(table, report.mapping)
         plan: list[Plan] = []
-        for number, values in table.rows:
+        for number, values in track(table.rows, _("Checking the lines"), len(table.rows)):
             line = Line(number)
             planned = self.check(line, Row(values, report.mapping), context)
             report.lines.append(line)

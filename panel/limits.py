@@ -43,6 +43,9 @@ PER_EMAIL = "5 per hour; 20 per day"
 # The same forms from one IP address, whatever the email: loose, for a library or a care
 # home where many people join in one afternoon.
 PER_ADDRESS = "60 per hour"
+# The forgotten-password form, per email address typed: one person needs a link or two;
+# each request sends an email to that address, also when it has no account.
+STAFF_LINKS_PER_EMAIL = "3 per hour; 10 per day"
 # Staff: signing in (per email typed), the login code and confirming the password (per
 # account). The account lockout after a few wrong passwords or codes comes on top.
 PER_ACCOUNT = "10 per minute; 50 per hour"

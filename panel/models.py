@@ -13,6 +13,7 @@ from panel.feedback.models import (
     action_item,
     action_meeting,
 )
+from panel.later import DeferredJob
 from panel.mail.models import OutboxMessage
 from panel.meetings.models import (
     Invitation,
@@ -50,4 +51,4 @@ __all__ = ["Action", "ActionUpdate", "Area", "AuditEvent", "Consent", "ConsentSt
            "PasswordLink", "PollSlot", "PollVote", "Postcode", "RecoveryCode", "Reply", "Result",
            "Theme", "User", "action_item", "action_meeting", "meeting_neighbourhood",
            "meeting_staff", "motion_area", "motion_neighbourhood", "motion_theme", "user_area",
-           "Boundary", "WeeklyWorkList"]
+           "Boundary", "DeferredJob", "WeeklyWorkList"]

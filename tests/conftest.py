@@ -63,6 +63,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     application = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
+        # A fixed Fernet key (b"wijkpanel test key, not a secret") for encrypted secrets.
+        "PANEL_ENCRYPTION_KEYS": ("d2lqa3BhbmVsIHRlc3Qga2V5LCBub3QgYSBzZWNyZXQ=",),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "PANEL_BASE_URL": "http://wijkpanel.test",

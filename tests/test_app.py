@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from panel import create_app
 from panel.config import ConfigurationError, load_settings
@@ -111,7 +112,8 @@ def test_production_refuses_unsafe_settings(tmp_path: Path, environ):
 def test_production_uses_secure_cookies(tmp_path: Path):
     settings = load_settings(tmp_path, {"PANEL_ENV": "production",
                                         "PANEL_SMTP_HOST": "smtp.example.org",
-                                        "PANEL_SECRET_KEY": "k" * 40})
+                                        "PANEL_SECRET_KEY": "k" * 40,
+                                        "PANEL_ENCRYPTION_KEY": Fernet.generate_key().decode()})
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert settings["SESSION_COOKIE_HTTPONLY"] is True
@@ -137,6 +139,7 @@ def test_production_adds_hsts(tmp_path, monkeypatch):
     monkeypatch.setenv("PANEL_ENV", "production")
     monkeypatch.setenv("PANEL_SECRET_KEY", "k" * 40)
     monkeypatch.setenv("PANEL_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("PANEL_ENCRYPTION_KEY", Fernet.generate_key().decode())
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
                      instance_path=tmp_path)
     response = app.test_client().get("/healthz")

@@ -63,8 +63,11 @@ DATE: dict[str, Any] = {"type": "string", "format": "date"}
 DATE_TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 NUMBER_OR_NULL: dict[str, Any] = {"type": "number", "nullable": True}
 COUNT: dict[str, Any] = {
-    "description": "A count; small non-zero counts are published as \"< N\".",
-    "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^< [0-9]+$"}],
+    "description": "A count; small non-zero counts are published as \"< N\", and a count "
+                   "hidden so that a small one cannot be worked out from a total or the "
+                   "other cells of its table as \"x\".",
+    "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^< [0-9]+$"},
+              {"type": "string", "enum": ["x"]}],
 }
 
 
@@ -77,8 +80,11 @@ PUBLISHED_FIGURE: dict[str, Any] = {
     "ciHigh": NUMBER_OR_NULL,
     "suppressed": {**BOOLEAN, "description": "True when fewer people answered than "
                                              "minimumRespondents."},
-    "suppressedReason": {"type": "string", "enum": ["tooFewRespondents"], "nullable": True,
-                         "description": "Why value, interval and respondents are null."},
+    "suppressedReason": {"type": "string", "enum": ["tooFewRespondents", "protectsSmallFigure"],
+                         "nullable": True,
+                         "description": "Why value, interval and respondents are null: too "
+                                        "few respondents, or hidden so that a figure with too "
+                                        "few respondents cannot be worked out from it."},
 }
 
 
@@ -170,7 +176,9 @@ SCHEMAS: dict[str, Any] = {
         "ciLow": NUMBER_OR_NULL,
         "ciHigh": NUMBER_OR_NULL,
         "suppressed": {**BOOLEAN, "description": "True when fewer people answered than "
-                                                 "minimumRespondents: value is then null."},
+                                                 "minimumRespondents, or when the figure is "
+                                                 "hidden so that such a figure cannot be "
+                                                 "worked out from it: value is then null."},
     }),
     "Comparison": {"type": "string", "enum": ["better", "worse", "same", "unknown"],
                    "description": "For residents: better, worse, no meaningful difference "
@@ -247,7 +255,7 @@ SCHEMAS: dict[str, Any] = {
     }),
     "ThemeFeedback": _object({
         "theme": _ref("Theme"),
-        "count": {"type": "integer", "minimum": 0},
+        "count": COUNT,
         "quotes": {"type": "array", "items": _ref("Quote")},
         "actions": {"type": "array", "items": _ref("Action")},
     }),
@@ -271,7 +279,8 @@ SCHEMAS: dict[str, Any] = {
         "gebied": _ref("AreaRef"),
         "wijken": {"type": "array", "items": _ref("WijkRef")},
         "placesLeft": {"type": "integer", "minimum": 0, "nullable": True,
-                       "description": "Null for a cancelled meeting."},
+                       "description": "Null for a cancelled meeting and once it has "
+                                      "started."},
         "_links": _links("self", "calendar"),
     }, description="A public meeting of a wijkpanel."),
     "MeetingPage": _page_of("Meeting"),
@@ -293,7 +302,10 @@ SCHEMAS: dict[str, Any] = {
     "MotionReport": {
         "type": "object",
         "description": "The frozen snapshot of a final follow-up report, exactly as the "
-                       "council received it (aggregates only; its own field names).",
+                       "council received it (aggregates only; its own field names, as "
+                       "docs/motion-report.schema.json describes them). Its counts are "
+                       "numbers, \"< N\" or \"x\" (hidden so that a small count cannot "
+                       "be worked out).",
         "required": ["$schema", "motion", "report"],
         "properties": {
             "$schema": {"type": "string", "format": "uri"},
@@ -305,7 +317,10 @@ SCHEMAS: dict[str, Any] = {
                                       "period": _ref("Period"),
                                       "finalised_on": _nullable(DATE),
                                       "minimum_count": INTEGER}},
-            "scope": {"type": "object"},
+            "scope": {"type": "object", "description": "What the report counts: its "
+                      "gebieden, wijken and themes and its level (municipality, areas, "
+                      "neighbourhoods or areas_and_neighbourhoods; missing in reports made "
+                      "final before it was stated)."},
             "requests": {"type": "array", "items": {"type": "object"}},
             "timeline": {"type": "array", "items": {"type": "object"}},
             "members": {"type": "array", "items": {"type": "object"}},

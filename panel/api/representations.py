@@ -112,7 +112,8 @@ def indicator(item: Indicator) -> dict[str, Any]:
 
 def figure(item: Figure) -> dict[str, Any]:
     """A figure as it may be published: ``value``, interval and respondents are null when
-    suppressed (a small number of respondents is itself not published)."""
+    suppressed (a small number of respondents is itself not published) or withheld to
+    protect a small figure."""
     return {"value": item.value, "ciLow": item.ci_low, "ciHigh": item.ci_high,
             "respondents": None if item.suppressed else item.respondents,
             "suppressed": item.suppressed}
@@ -162,6 +163,9 @@ def results(report: WijkResults, municipality: Municipality | None,
 
 AREA_LEVELS = {"municipality": "municipality", "area": "gebied", "neighbourhood": "wijk"}
 TOO_FEW_RESPONDENTS = "tooFewRespondents"
+# Not small itself, but hidden so that a small figure cannot be worked out from it and the
+# figures of the other areas (``panel.results.protection``).
+PROTECTS_SMALL_FIGURE = "protectsSmallFigure"
 
 
 def published_figure(item: Figure) -> dict[str, Any]:
@@ -169,7 +173,9 @@ def published_figure(item: Figure) -> dict[str, Any]:
     only the reason why."""
     if item.suppressed:
         return {"value": None, "respondents": None, "ciLow": None, "ciHigh": None,
-                "suppressed": True, "suppressedReason": TOO_FEW_RESPONDENTS}
+                "suppressed": True,
+                "suppressedReason": PROTECTS_SMALL_FIGURE if item.withheld
+                else TOO_FEW_RESPONDENTS}
     return {"value": item.value, "respondents": item.respondents, "ciLow": item.ci_low,
             "ciHigh": item.ci_high, "suppressed": False, "suppressedReason": None}
 
@@ -242,10 +248,11 @@ def action(item: Action) -> dict[str, Any]:
 
 
 def feedback(wijk: Neighbourhood, parts: list[ThemeReport]) -> dict[str, Any]:
-    """Per theme: how often residents of the wijk raised it, checked quotes, actions."""
+    """Per theme: how often residents of the wijk raised it (a small count as "< N", as on
+    the page), checked quotes, actions."""
     return {
         "wijk": wijk_ref(wijk),
-        "themes": [{"theme": theme(p.theme), "count": p.count,
+        "themes": [{"theme": theme(p.theme), "count": p.shown,
                     "quotes": [quote(q) for q in p.quotes],
                     "actions": [action(a) for a in p.actions]} for p in parts],
         "_links": {"self": href("api.terugkoppeling", code=wijk.code),
@@ -256,7 +263,9 @@ def feedback(wijk: Neighbourhood, parts: list[ThemeReport]) -> dict[str, Any]:
 # --- meetings -----------------------------------------------------------------------------
 
 def meeting(item: Meeting) -> dict[str, Any]:
-    """A public meeting: when, where, what, and how many places are left (when open)."""
+    """A public meeting: when, where, what, and how many places are left (while it is open
+    and has not started, as on its page: afterwards the places taken would say how many
+    came)."""
     return {
         "id": item.id,
         "title": item.title,
@@ -271,7 +280,8 @@ def meeting(item: Meeting) -> dict[str, Any]:
         "agenda": [line.strip() for line in item.agenda.splitlines() if line.strip()],
         "gebied": area_ref(item.area),
         "wijken": [wijk_ref(w) for w in item.neighbourhoods],
-        "placesLeft": item.places_left if item.status == MeetingStatus.OPEN else None,
+        "placesLeft": item.places_left
+        if item.status == MeetingStatus.OPEN and not item.has_started() else None,
         "_links": {"self": href("api.bijeenkomst", meeting_id=item.id),
                    "calendar": href("meetings.meeting_ics", meeting_id=item.id)},
     }
@@ -293,6 +303,6 @@ def report_summary(item: FollowUpReport, reference: str) -> dict[str, Any]:
     return {
         "version": item.version,
         "period": {"start": day(item.period_start), "end": day(item.period_end)},
-        "finalisedOn": item.finalised_at.date().isoformat() if item.finalised_at else None,
+        "finalisedOn": local_day(item.finalised_at) if item.finalised_at else None,
         "_links": {"self": href("api.rapportage", reference=reference, version=item.version)},
     }

@@ -19,8 +19,8 @@ from panel.meetings import services as meeting_services
 from panel.meetings.models import Meeting, MeetingStatus
 from panel.motions import services as motion_services
 from panel.motions.models import FollowUpReport, Motion, ReportStatus
+from panel.results import protection, trends
 from panel.results import services as result_services
-from panel.results import trends
 from panel.results.models import Edition, Indicator, Result
 
 T = TypeVar("T")
@@ -191,16 +191,19 @@ def indicator_results(code: str, year: int | None, current: Pagination) -> Indic
         .order_by(rank, Result.area_code, Result.id)
     page = _page(query, current)
     names = _names(page.items)
+    hidden = protection.withheld()
     items = [AreaResult(r.area_level, r.area_code,
                         names.get((r.area_level, r.area_code), r.area_code),
-                        result_services.figure_of(r)) for r in page.items]
+                        result_services.figure_of(
+                            r, (r.edition_id, r.indicator_id, r.area_code) in hidden))
+             for r in page.items]
     return IndicatorResults(indicator, edition, Page(items, page.total))
 
 
 def indicator_results_fingerprint(code: str, year: int | None) -> tuple[object, ...]:
     """The rows :func:`indicator_results` is made of, as plain tuples: the indicator, the
     published editions, its results in the chosen edition and the names of the areas.
-    Five statements, however many areas there are."""
+    Six statements, however many areas there are."""
     indicator = db.session.execute(select(Indicator.__table__)
                                    .where(Indicator.code == _key(code))).first()
     if indicator is None:
@@ -218,7 +221,8 @@ def indicator_results_fingerprint(code: str, year: int | None) -> tuple[object, 
         select(Area.code, Area.name).order_by(Area.code))]
     wijken = [tuple(row) for row in db.session.execute(
         select(Neighbourhood.code, Neighbourhood.name).order_by(Neighbourhood.code))]
-    return (tuple(indicator), editions, results, areas, wijken)
+    return (tuple(indicator), editions, results, areas, wijken,
+            protection.withheld_in(protection.withheld(), [chosen[0]]))
 
 
 def trend(code: str, area_code: str) -> trends.Trend:

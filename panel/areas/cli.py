@@ -15,6 +15,7 @@ from panel.areas.importer import AreasImporter
 from panel.db import db
 from panel.errors import DomainError
 from panel.importing import finish_command
+from panel.progress import shown
 
 
 def register_commands(app: Flask) -> None:
@@ -51,7 +52,8 @@ def register_commands(app: Flask) -> None:
         Columns: niveau (gebied, wijk, buurt), code, naam, hoort_bij (the gebied of a wijk,
         the wijk of a buurt), cbs_jaar. When any line is wrong, nothing changes.
         """
-        report = AreasImporter(None).run(file.read_bytes(), file.name, dry_run=dry_run)
+        with shown():
+            report = AreasImporter(None).run(file.read_bytes(), file.name, dry_run=dry_run)
         finish_command(report, _("The areas are saved."))
 
     @app.cli.command("load-boundaries")
@@ -64,5 +66,7 @@ def register_commands(app: Flask) -> None:
         Each feature needs the CBS code of its wijk or buurt (wijkcode, buurtcode, WK_CODE,
         BU_CODE, statcode or code). Shapes of other municipalities are left out.
         """
-        report = BoundariesImporter(None).run(file.read_bytes(), file.name, dry_run=dry_run)
+        with shown():
+            report = BoundariesImporter(None).run(file.read_bytes(), file.name,
+                                                  dry_run=dry_run)
         finish_command(report, _("The shapes are saved."))

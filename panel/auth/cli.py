@@ -1,10 +1,12 @@
-"""Command line: create staff accounts, turn two-step login off for a lost phone."""
+"""Command line: create staff accounts, turn two-step login off for a lost phone, encrypt
+the two-step login secrets with a new key."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from panel.auth import two_factor
 from panel.auth.models import Role
@@ -50,3 +52,36 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(_("Two-step login is off for %(email)s. They are signed out everywhere.",
                      email=user.email))
+
+    @app.cli.command("rotate-encryption-key")
+    @click.option("--dry-run", is_flag=True, help="Only count; change nothing.")
+    def rotate_encryption_key_command(dry_run: bool) -> None:
+        """Encrypt every two-step login secret with the first key of PANEL_ENCRYPTION_KEY.
+
+        Run it after putting a new key first (the old one after it), then remove the old
+        key. Secrets still stored in plain text are encrypted too. Safe to run again: a
+        secret already encrypted with the first key is left as it is. Exits with status 1
+        when a secret cannot be decrypted with any key.
+        """
+        done = two_factor.reseal_secrets()
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        click.echo((_("Dry run: nothing was changed.") + " ") if dry_run else "", nl=False)
+        click.echo(_("Secrets of two-step login: %(rotated)s encrypted with the new key, "
+                     "%(encrypted)s stored without encryption now encrypted, %(current)s "
+                     "already with the first key.", rotated=done.rotated,
+                     encrypted=done.encrypted, current=done.current))
+        if done.unreadable:
+            accounts = ", ".join(str(user_id) for user_id in done.unreadable)
+            raise click.ClickException(ngettext(
+                "The secret of %(num)d account cannot be decrypted with any key (account "
+                "id %(accounts)s). Add the key it was encrypted with to "
+                "PANEL_ENCRYPTION_KEY, or turn two-step login off for it with "
+                "reset-two-factor.",
+                "The secrets of %(num)d accounts cannot be decrypted with any key "
+                "(account ids %(accounts)s). Add the key they were encrypted with to "
+                "PANEL_ENCRYPTION_KEY, or turn two-step login off for them with "
+                "reset-two-factor.",
+                len(done.unreadable), accounts=accounts))

@@ -88,3 +88,10 @@ class ConfirmPasswordForm(FlaskForm):
 class ChangePasswordForm(SetPasswordForm):
     current = PasswordField(_l("Current password"),
                             validators=[DataRequired(_l("Fill in your current password."))])
+
+
+class ForgottenPasswordForm(FlaskForm):
+    """The email address of the account that needs a new password."""
+
+    email = EmailField(_l("Email address"), validators=[
+        DataRequired(_l("Fill in your email address.")), Length(max=254)])

@@ -44,7 +44,8 @@ class User(UserMixin, db.Model):
     # Raised whenever the password or two-factor login changes: every session that carries
     # an older number is ended (server-side revocation, not only a cookie).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Encrypted (a Fernet token, panel.auth.secret_box); only panel.auth.two_factor opens it.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column()  # the last code used: no replay
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -83,3 +84,27 @@ class RecoveryCode(db.Model):
                                          index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffSession(db.Model):
+    """A signed-in staff session, kept on the server (``panel/auth/staff_sessions.py``).
+
+    The session cookie carries only an opaque random id; its hash is stored here. A cookie
+    is accepted while its row is live: not ended, and within the idle and absolute limits
+    counted from ``last_seen_at`` and ``created_at``. ``browser`` and ``system`` are the
+    names of the browser and operating system (no versions, no address), enough for the
+    staff member to recognise a device in the list of sessions.
+    """
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"),
+                                         index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    browser: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    system: Mapped[str] = mapped_column(String(40), default="", server_default="")

@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from panel.areas.models import Area
+from panel.auth import staff_sessions
 from panel.auth.models import PasswordLink, Role, User
 from panel.auth.permissions import (
     grants_administration,
@@ -23,7 +24,9 @@ from panel.auth.permissions import (
 )
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
+from panel.mail import services as mail
 from panel.security import hash_token, new_token
+from panel.urls import absolute_url
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200
@@ -34,6 +37,8 @@ _SITE_WORDS = ("wijkpanel",)
 COMMON_PASSWORD = _l("This password is used by many people, so it is easy to guess. Choose "
                      "another one, for example a sentence of a few words.")
 PERSONAL_PASSWORD = _l("Do not use your name or email address in your password.")
+# A link from the forgotten-password page: short, since anyone can ask for one.
+FORGOTTEN_PASSWORD_HOURS = 2
 LINK_GONE = _l("This link no longer works. It was already used or it has expired. Ask an "
                "administrator for a new link.")
 # Compared against when the email is unknown, so both paths cost one slow hash.
@@ -102,6 +107,33 @@ def issue_password_link(user: User, hours: int = 48) -> str:
                                 expires_at=now + timedelta(hours=hours)))
     db.session.flush()
     return token
+
+
+def request_password_link(email: str, language: str,
+                          hours: int = FORGOTTEN_PASSWORD_HOURS) -> User | None:
+    """Forgotten password: email a new one-time set-password link (working ``hours``) to
+    the active account with this address, in ``language``; earlier unused links stop
+    working. Returns that account, or None.
+
+    Any other address (unknown, or an account that may not sign in) gets one short email
+    that there is no account for it. The view calls this after its response
+    (``panel.later``), so neither the page nor its timing tells whether an address has an
+    account (README, privacy and security); the limits per email address and per IP
+    address keep the form from being used to send mail.
+    Raises DomainError for an address that is not valid (it cannot be an account's).
+    """
+    address = normalise_email(email)
+    user = db.session.scalars(select(User).where(User.email == address)).first()
+    if user is None or not user.active:
+        mail.queue(address, _l("No staff account for this email address"),
+                   "no_staff_account", {},
+                   language=language)
+        return None
+    token = issue_password_link(user, hours)
+    mail.queue(user.email, _l("Set a new password"), "password_link",
+               {"user": user, "link": absolute_url("auth.set_password", token=token),
+                "hours": hours}, language=language)
+    return user
 
 
 def reset_password_link(actor: User, user_id: int, hours: int = 48) -> str:
@@ -173,14 +205,18 @@ def _new_password(user: User, password: str) -> None:
     check_password_rules(password, user.email, user.name)
     user.password_hash = generate_password_hash(password)
     user.password_changed_at = utcnow()
-    bump_session_version(user)
+    bump_session_version(user, staff_sessions.Reason.PASSWORD)
 
 
-def bump_session_version(user: User) -> None:
-    """End every session of ``user``: the session loader refuses older version numbers.
+def bump_session_version(user: User,
+                         reason: staff_sessions.Reason = staff_sessions.Reason.TWO_STEP) -> None:
+    """End every session of ``user`` on the server (``staff_sessions.end_all``, for
+    ``reason``: a change of two-step login unless said otherwise), and every login of the
+    account halfway through its second step (it carries the older version number).
 
-    Done in SQL (``+ 1``), so two changes at the same time both count.
+    The number is raised in SQL (``+ 1``), so two changes at the same time both count.
     """
+    staff_sessions.end_all(user, reason)
     db.session.execute(
         update(User).where(User.id == user.id)
         .values(session_version=User.session_version + 1)
@@ -313,7 +349,8 @@ def update_user(actor: User, user_id: int, name: str, role: str,
     """Change an account's name, role, gebieden and whether it may sign in. Admin only.
 
     An admin cannot lock themselves out (remove their own admin role or deactivate
-    themselves). Raises DomainError.
+    themselves). Blocking an account or changing its role ends every session of it (a
+    change of gebieden does not: they are read on every request). Raises DomainError.
     """
     require(may_administer(actor))
     user = get_user(actor, user_id)
@@ -321,6 +358,10 @@ def update_user(actor: User, user_id: int, name: str, role: str,
     checked_role = _check_role_areas(role, areas)
     if user.id == actor.id and (not grants_administration(checked_role) or not active):
         raise DomainError(_l("You cannot remove your own administrator rights."))
+    if user.active and not active:
+        bump_session_version(user, staff_sessions.Reason.BLOCKED)
+    elif user.role != checked_role.value:
+        bump_session_version(user, staff_sessions.Reason.ROLE)
     user.name = name.strip()
     user.role = checked_role.value
     user.areas = areas if may_assign_areas(checked_role) else []

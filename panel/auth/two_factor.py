@@ -4,6 +4,10 @@ A code is accepted once: the time step of the last accepted code is stored on th
 (``totp_last_step``) and a code for the same or an earlier step is refused, so a code seen
 over someone's shoulder cannot be used again. Recovery codes are stored hashed and are
 claimed with a conditional update, so two submissions of the same code cannot both pass.
+
+The secret is stored encrypted (``panel.auth.secret_box``): ``User.totp_secret`` holds a
+Fernet token and only this module opens it. ``reseal_secrets`` encrypts every secret with
+the first key of ``PANEL_ENCRYPTION_KEY`` (the command ``rotate-encryption-key``).
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ import hmac
 import re
 import secrets
 import time
+from dataclasses import dataclass, field
 
 import pyotp
 import segno
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
+from panel.auth import secret_box
 from panel.auth.models import RecoveryCode, User
 from panel.auth.permissions import may_administer, require
 from panel.auth.services import (
@@ -49,6 +55,14 @@ def _normalise(code: str) -> str:
     return re.sub(r"[\s-]+", "", code or "").lower()
 
 
+def _secret(user: User) -> str | None:
+    """The user's secret (base32), decrypted. Raises secret_box.SecretUnreadable when no
+    key opens it."""
+    if not user.totp_secret:
+        return None
+    return secret_box.reveal(user.totp_secret, f"staff account {user.id}")
+
+
 def is_app_code(code: str) -> bool:
     """True for a 6-digit code from an app; anything else is tried as a recovery code."""
     return re.fullmatch(r"\d{6}", _normalise(code)) is not None
@@ -62,17 +76,20 @@ def start_enrolment(user: User) -> str:
     """
     if has_two_factor(user):
         raise DomainError(_l("Two-step login is already on."))
-    if not user.totp_secret:
-        user.totp_secret = pyotp.random_base32()
+    secret = _secret(user)
+    if secret is None:
+        secret = pyotp.random_base32()
+        user.totp_secret = secret_box.seal(secret)
         db.session.flush()
-    return user.totp_secret
+    return secret
 
 
 def provisioning_uri(user: User, issuer: str = ISSUER) -> str:
     """The ``otpauth://`` address that authenticator apps read from the QR code."""
-    if not user.totp_secret:
+    secret = _secret(user)
+    if secret is None:
         raise DomainError(_l("Two-step login is not being set up."))
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=issuer)
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
 def qr_code_svg(uri: str, title: str) -> str:
@@ -108,10 +125,10 @@ def _claim_step(user: User, step: int) -> bool:
 
 
 def _check_app_code(user: User, code: str, now: float | None) -> bool:
-    if not user.totp_secret or not is_app_code(code):
+    secret = _secret(user) if is_app_code(code) else None
+    if secret is None:
         return False
-    step = _matching_step(user.totp_secret, _normalise(code),
-                          time.time() if now is None else now)
+    step = _matching_step(secret, _normalise(code), time.time() if now is None else now)
     return step is not None and _claim_step(user, step)
 
 
@@ -135,6 +152,8 @@ def verify_login_code(user: User, code: str, now: float | None = None) -> bool:
 
     Returns False for a wrong, replayed or used code and for a locked account (without
     using up the code); a wrong code counts toward the lockout. The caller commits.
+    Raises secret_box.SecretUnreadable (an HTTP 503 outside ``outcome``) when the stored
+    secret cannot be decrypted; that does not count toward the lockout.
     """
     if not has_two_factor(user) or not user.active or is_locked(user):
         return False
@@ -229,3 +248,51 @@ def reset_by_email(email: str) -> User:
         raise DomainError(_l("There is no account with this email address."))
     _remove(user)
     return user
+
+
+@dataclass
+class Resealing:
+    """What ``reseal_secrets`` did: how many secrets were encrypted with another key
+    (``rotated``), were still in plain text (``encrypted``), were already encrypted with
+    the first key (``current``), and the ids of the accounts whose secret no key opens."""
+
+    rotated: int = 0
+    encrypted: int = 0
+    current: int = 0
+    unreadable: list[int] = field(default_factory=list)
+
+
+def reseal_secrets() -> Resealing:
+    """Encrypt every stored two-step login secret with the first key of
+    ``PANEL_ENCRYPTION_KEY``, and every secret still in plain text. The caller commits (or
+    rolls back for a dry run).
+
+    Each row is written with a conditional update on its old value, so a secret that a
+    running app changes meanwhile (a new enrolment) is left as the app wrote it.
+    """
+    done = Resealing()
+    rows = db.session.execute(
+        select(User.id, User.totp_secret).where(User.totp_secret.is_not(None))
+        .order_by(User.id)
+    ).all()
+    for user_id, stored in rows:
+        try:
+            value, what = secret_box.reseal(stored, f"staff account {user_id}")
+        except secret_box.SecretUnreadable:
+            done.unreadable.append(user_id)
+            continue
+        if what is secret_box.Resealed.CURRENT:
+            done.current += 1
+            continue
+        written = db.session.execute(
+            update(User).where(User.id == user_id, User.totp_secret == stored)
+            .values(totp_secret=value).execution_options(synchronize_session=False)
+        ).rowcount
+        if written != 1:
+            continue
+        if what is secret_box.Resealed.ROTATED:
+            done.rotated += 1
+        else:
+            done.encrypted += 1
+    db.session.expire_all()
+    return done

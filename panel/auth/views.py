@@ -22,13 +22,14 @@ from wtforms import SelectChoice
 from panel import limits
 from panel.areas import services as area_services
 from panel.auth import dashboard as dashboard_services
-from panel.auth import services, sessions, two_factor
+from panel.auth import services, sessions, staff_sessions, two_factor
 from panel.auth.forms import (
     ChangePasswordForm,
     CodeForm,
     ConfirmPasswordForm,
     EditUserForm,
     EnrolForm,
+    ForgottenPasswordForm,
     LoginForm,
     SetPasswordForm,
     UserForm,
@@ -39,11 +40,15 @@ from panel.auth.sessions import fresh_login_required
 from panel.db import db
 from panel.errors import DomainError
 from panel.extensions import limiter, login_manager
+from panel.i18n import current_language
+from panel.later import hand_over_later, later, register
 from panel.outcome import outcome, say
+from panel.privacy import services as audit
 from panel.security import is_safe_redirect, no_store
 from panel.urls import absolute_url, paths
 
 bp = Blueprint("auth", __name__, url_prefix="/beheer")
+bp.teardown_request(hand_over_later)
 # Attempts count per account (the email typed, or the account signed in or halfway through
 # signing in); failed sign-ins and codes also, loosely, per address (panel.limits).
 BY_ACCOUNT = limits.by_staff_account(sessions.PENDING)
@@ -263,11 +268,13 @@ def two_factor_page() -> str | Response:
 @bp.post("/tweestaps/herstelcodes")
 @fresh_login_required
 def new_recovery_codes() -> Response:
-    """Make new recovery codes; the old ones stop working."""
+    """Make new recovery codes; the old ones stop working, and so do the other sessions."""
     if not two_factor.has_two_factor(current_user):
         return redirect(url_for("auth.two_factor_page"))
     codes = two_factor.replace_recovery_codes(current_user)
+    services.bump_session_version(current_user, staff_sessions.Reason.RECOVERY_CODES)
     db.session.commit()
+    sessions.keep_current(current_user)
     return _recovery_codes_page(codes, None)
 
 
@@ -307,6 +314,44 @@ def set_password(token: str) -> str | Response:
         if saved:
             return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, email=user.email)
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit(limits.PER_ADDRESS, key_func=limits.by_address, methods=["POST"])
+@limiter.limit(limits.STAFF_LINKS_PER_EMAIL, key_func=limits.by_email(),
+               methods=["POST"])
+def forgotten_password() -> str | Response:
+    """Ask for a set-password link by email. Every valid address gets the same answer
+    page at once; the rest is done after the response (``_send_password_link``)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.change_password"))
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        with outcome(field=form.email) as asked:
+            address = services.normalise_email(form.email.data or "")
+            later("password-link", address, current_language(),
+                  request.remote_addr or "")  # see panel.later
+        if asked:
+            return redirect(url_for("auth.forgotten_password_sent"))
+    return render_template("auth/forgotten_password.html", form=form)
+
+
+def _send_password_link(email: str, language: str, client_address: str) -> None:
+    """The part of a forgotten password that depends on the address, done after the
+    response: the email (a link, or "no account") and one audit event either way."""
+    user = services.request_password_link(email, language)
+    audit.record("password-link", "staff_account", user.id if user else "",
+                 actor="anonymous", result="ok" if user else "failed",
+                 detail="forgotten password", address=client_address)
+
+
+register("password-link", _send_password_link)
+
+
+@bp.get("/wachtwoord-vergeten/verstuurd")
+def forgotten_password_sent() -> str:
+    return render_template("auth/forgotten_password_sent.html",
+                           hours=services.FORGOTTEN_PASSWORD_HOURS)
 
 
 def _area_choices() -> list[SelectChoice]:
@@ -376,3 +421,6 @@ def reset_two_factor(user_id: int) -> Response:
         say(_("Two-step login is off for %(email)s. They are signed out everywhere.",
               email=user.email), "success")
     return redirect(url_for("auth.edit_user", user_id=user_id))
+
+
+from panel.auth import session_views  # noqa: E402, F401 - its routes join ``bp``

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
-from panel.areas.models import Area, Neighbourhood
+from panel.areas.models import Area, District, Neighbourhood
 from panel.auth.models import User
 from panel.auth.permissions import (
     managed_area,
@@ -31,8 +32,9 @@ from panel.auth.permissions import (
     visible_areas,
 )
 from panel.db import db, utcnow
+from panel.disclosure import protect
 from panel.errors import DomainError, NotFound
-from panel.feedback.labels import ACTION_STATUS_LABELS
+from panel.feedback.labels import ACTION_STATUS_LABELS, personal_data_names
 from panel.feedback.models import (
     Action,
     ActionStatus,
@@ -46,7 +48,8 @@ from panel.feedback.models import (
     Theme,
     action_item,
 )
-from panel.feedback.personal_data import looks_personal
+from panel.feedback.personal_data import KINDS
+from panel.feedback.personal_data import find as find_personal_data
 from panel.meetings.models import Meeting, Reply
 from panel.meetings.times import local_today
 from panel.signups.models import MemberStatus, PanelMember
@@ -112,6 +115,26 @@ def _text(text: str) -> str:
     return cleaned
 
 
+def _place_names() -> list[str]:
+    """The names of the municipality's gebieden, wijken and buurten, which the personal
+    data check does not take for names or addresses."""
+    return list(db.session.scalars(select(Area.name).union(
+        select(Neighbourhood.name), select(District.name))))
+
+
+def _looks_personal(*texts: str) -> bool:
+    places = _place_names()
+    return any(find_personal_data(text, places) for text in texts)
+
+
+def personal_data_found(item: FeedbackItem) -> tuple[str, ...]:
+    """The kinds of personal data (``personal_data.KINDS``) an item's words and place seem
+    to contain, for the team member who checks them; never the data itself."""
+    places = _place_names()
+    found = set(find_personal_data(item.text, places) + find_personal_data(item.place, places))
+    return tuple(kind for kind in KINDS if kind in found)
+
+
 # --- giving feedback ----------------------------------------------------------------------
 
 def submit(member: PanelMember, theme_code: str, neighbourhood_code: str, place: str,
@@ -126,7 +149,7 @@ def submit(member: PanelMember, theme_code: str, neighbourhood_code: str, place:
     words = _text(text)
     item = FeedbackItem(neighbourhood=wijk, theme=_theme(theme_code), place=place.strip()[:200],
                         text=words, source=Source.RESIDENT.value, member_id=member.id,
-                        flagged=looks_personal(words) or looks_personal(place))
+                        flagged=_looks_personal(words, place))
     db.session.add(item)
     db.session.flush()
     return item
@@ -147,7 +170,7 @@ def record_for_meeting(user: User, meeting_id: int, theme_code: str, neighbourho
     item = FeedbackItem(neighbourhood=wijk, theme=_theme(theme_code), place=place.strip()[:200],
                         text=words, source=Source.MEETING.value, meeting_id=meeting.id,
                         created_by_id=user.id,
-                        flagged=looks_personal(words) or looks_personal(place))
+                        flagged=_looks_personal(words, place))
     db.session.add(item)
     db.session.flush()
     return item
@@ -218,9 +241,11 @@ def review(user: User, item_id: int, public_text: str, publish: bool) -> Feedbac
     item = get_item(user, item_id)
     if publish:
         words = _text(public_text)
-        if looks_personal(words):
-            raise DomainError(_l("The text still seems to contain a name, address, phone "
-                                 "number or email address. Edit it before you publish."))
+        found = find_personal_data(words, _place_names())
+        if found:
+            raise DomainError(_l("The text still seems to contain personal data: %(kinds)s. "
+                                 "Edit it before you publish.",
+                                 kinds=personal_data_names(found)))
         item.public_text = words
         item.review = Review.APPROVED.value
     else:
@@ -469,6 +494,13 @@ class ThemeReport:
     count: int = 0
     quotes: list[FeedbackItem] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
+    shown: int | str = 0  # the count as it may be published: a number or "< N"
+
+
+def public_min_count() -> int:
+    """Counts below this are published as "< N" (``PANEL_REPORT_MIN_COUNT``, as in the
+    motion reports, which count the same items)."""
+    return int(current_app.config.get("PANEL_REPORT_MIN_COUNT", 5))
 
 
 def _linked_actions(wijk_id: int, *columns: Any) -> Select[Any]:
@@ -484,8 +516,9 @@ def _linked_actions(wijk_id: int, *columns: Any) -> Select[Any]:
 
 
 def public_report(wijk_code: str) -> tuple[Neighbourhood, list[ThemeReport]]:
-    """Per theme: how much residents of the wijk raised, the checked quotes, and the
-    actions taken, with status and dates. No names, no unchecked words. Raises NotFound."""
+    """Per theme: how much residents of the wijk raised (``shown``: a small count as
+    "< N"), the checked quotes, and the actions taken, with status and dates. No names, no
+    unchecked words. Raises NotFound."""
     wijk = db.session.scalars(select(Neighbourhood).where(Neighbourhood.code == wijk_code)).first()
     if wijk is None:
         raise NotFound()
@@ -511,6 +544,12 @@ def public_report(wijk_code: str) -> tuple[Neighbourhood, list[ThemeReport]]:
         if action.id not in seen[theme_id]:
             seen[theme_id].add(action.id)
             by_theme[theme_id].actions.append(action)
+    # The counts per theme with no total: only the small ones are hidden. Through
+    # ``protect`` all the same, so that a total shown later gets its secondary cells.
+    protected = protect({theme_id: part.count for theme_id, part in by_theme.items()},
+                        minimum=public_min_count())
+    for theme_id, part in by_theme.items():
+        part.shown = protected.shown(theme_id)
     ordered = sorted(by_theme.values(), key=lambda r: (r.theme.position, r.theme.name_nl))
     return wijk, ordered
 

@@ -101,7 +101,8 @@ def public_index() -> str:
 @conditional(lambda code: services.public_report_fingerprint(code))
 def public(code: str) -> str:
     wijk, report = services.public_report(code)
-    return render_template("feedback/public.html", wijk=wijk, report=report, **_labels())
+    return render_template("feedback/public.html", wijk=wijk, report=report,
+                           min_count=services.public_min_count(), **_labels())
 
 
 # --- staff --------------------------------------------------------------------------------
@@ -143,9 +144,10 @@ def item(item_id: int) -> BaseResponse:
                                 status_form.reason.data or "", status_form.partner.data or "")
         if saved:
             return redirect(url_for("feedback.item", item_id=item_id))
+    found = services.personal_data_found(entry) if entry.flagged else ()
     return no_store(make_response(render_template(
         "feedback/item.html", item=entry, review_form=review_form, status_form=status_form,
-        **_labels())))
+        personal_data=labels.personal_data_names(found) if found else "", **_labels())))
 
 
 @bp.route("/beheer/bijeenkomsten/<int:meeting_id>/melding", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 
+from panel import later
 from panel.db import db
 from panel.mail.services import (
     FAILURE_LABELS,
@@ -17,6 +18,7 @@ from panel.mail.services import (
     deliver_due,
     explain,
 )
+from panel.progress import shown
 
 
 def _problem_line(problem: Problem) -> str:
@@ -44,9 +46,19 @@ def send_mail_command(limit: int) -> None:
     address). Exits with 1 when a message failed for good, or when the run stopped
     because the mail server could not be used with the settings (connection, STARTTLS,
     certificate, login, sender): the messages then wait for the next run. A message the
-    server asks to try again later (a 4xx reply) does not make the run fail.
+    server asks to try again later (a 4xx reply) does not make the run fail. A message
+    that went to the server without an answer (perhaps delivered) is not sent again and
+    counts as failed.
+
+    Safe to run more than once at a time, and after a run that was killed: a message the
+    mail server accepted is never sent again.
+
+    First runs the jobs that requests handed over and no worker finished (``panel.later``),
+    so that their email goes out in this run.
     """
-    report = deliver_due(limit=limit)
+    later.run_waiting()
+    with shown():
+        report = deliver_due(limit=limit)
     for problem in report.problems:
         click.echo(_problem_line(problem), err=True)
     if report.interrupted:
@@ -55,6 +67,13 @@ def send_mail_command(limit: int) -> None:
             "it, and it had no attempts left.",
             "%(num)s messages failed for good: a send-mail run stopped while it was sending "
             "them, and they had no attempts left.", report.interrupted), err=True)
+    if report.unconfirmed:
+        click.echo(ngettext(
+            "%(num)s message may have been delivered: it went to the mail server, but the "
+            "answer never came. It is not sent again; the outbox page shows it.",
+            "%(num)s messages may have been delivered: they went to the mail server, but "
+            "the answer never came. They are not sent again; the outbox page shows them.",
+            report.unconfirmed), err=True)
     if report.stopped_by is not None:
         click.echo(_("Mail cannot be sent: %(reason)s", reason=explain(report.stopped_by)),
                    err=True)

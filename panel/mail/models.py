@@ -13,7 +13,7 @@ from panel.db import UTCDateTime, db, utcnow
 
 class MailStatus(enum.StrEnum):
     QUEUED = "queued"  # waiting for (another) delivery attempt
-    SENDING = "sending"  # claimed by one send-mail run
+    SENDING = "sending"  # claimed by one send-mail run (``claimed_by``)
     SENT = "sent"
     FAILED = "failed"  # permanent failure or too many attempts
 
@@ -39,3 +39,9 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[str] = mapped_column(String(255), default="")
+    # The send-mail run holding the message while ``sending`` (``panel.mail.runs``): when
+    # that run is gone, the next run knows the claim is abandoned.
+    claimed_by: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Set (and committed) just before the end of the message's DATA goes to the server:
+    # from then on the server may have accepted it, so it is never sent again.
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -54,7 +54,9 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from panel.auth.models import User
 from panel.auth.permissions import may_administer, require
 from panel.db import db, insert_rows, utcnow
+from panel.mail import runs
 from panel.mail.models import MailStatus, OutboxMessage
+from panel.progress import track
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +186,7 @@ def _row(checked: tuple[str, dict[str, str], str], rendered: Rendered, language:
         "html_body": rendered.html_body, "headers": _headers_json(headers, rendered.template),
         "attachments": attachments, "language": language, "status": MailStatus.QUEUED.value,
         "attempts": 0, "next_attempt_at": now, "last_error": "", "created_at": now,
-        "sent_at": None, "message_id": "",
+        "sent_at": None, "message_id": "", "claimed_by": "", "handed_over_at": None,
     }
 
 
@@ -428,6 +430,9 @@ class Failure(enum.StrEnum):
     FILE_FAILED = "file_failed"  # the .eml file could not be written
     UNUSABLE = "unusable"  # the stored row cannot be built into an email
     INTERRUPTED = "interrupted"  # a send-mail run stopped while sending it
+    # the whole message went to the server, but its answer never came (the connection was
+    # lost, or the run was killed): perhaps delivered, so never sent again
+    UNCONFIRMED = "unconfirmed"
 
 
 SETTINGS_FAILURES = frozenset({
@@ -462,6 +467,7 @@ FAILURE_LABELS = {
     Failure.FILE_FAILED: _l("File not written"),
     Failure.UNUSABLE: _l("Message cannot be made"),
     Failure.INTERRUPTED: _l("Sending was interrupted"),
+    Failure.UNCONFIRMED: _l("Perhaps delivered, not sent again"),
 }
 
 # What failed and what to change, in plain words (see ``explain``).
@@ -516,6 +522,10 @@ _EXPLANATIONS = {
     Failure.FILE_FAILED: _l("The message could not be written to %(path)s."),
     Failure.UNUSABLE: _l("The stored message cannot be made into an email."),
     Failure.INTERRUPTED: _l("A send-mail run stopped while it was sending this message."),
+    Failure.UNCONFIRMED: _l(
+        "The whole message went to the mail server, but its answer never came. The "
+        "message may have been delivered, so it is not sent again. Ask the recipient "
+        "whether it arrived."),
 }
 _PORT_465 = _l("Port 465 expects encryption from the first byte, which Wijkpanel does not "
                "use: use port 587 with STARTTLS.")
@@ -580,6 +590,19 @@ class _PermanentFailure(Exception):
         super().__init__(self.text)
 
 
+class _Unconfirmed(Exception):
+    """The whole message went to the server, but no answer came: perhaps delivered."""
+
+    def __init__(self, detail: str) -> None:
+        self.failure, self.detail = Failure.UNCONFIRMED, " ".join(detail.split())
+        self.text = f"{Failure.UNCONFIRMED.value}: {self.detail}"[:ERROR_LENGTH]
+        super().__init__(self.text)
+
+
+class _ClaimLost(Exception):
+    """Another run took this run's claim (it thought this run had ended): do not send."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """A message a ``deliver_due`` run could not deliver: no address, no subject."""
@@ -597,7 +620,10 @@ class DeliveryReport:
 
     ``requeued`` counts messages found stuck in ``sending`` (a crashed run) and put back in
     the queue; such a message that had no attempts left counts as ``failed`` (and as
-    ``interrupted``). ``problems`` lists every message of this run that was not delivered.
+    ``interrupted``). ``unconfirmed`` counts messages that were handed to the server
+    without an answer (a lost connection, or a run killed while waiting): perhaps
+    delivered, so failed and not sent again; they count as ``failed`` too. ``problems``
+    lists every message of this run that was not delivered.
     ``stopped_by`` is set when the run stopped because the session with the mail server
     could not be set up or the server refuses what every message needs: a problem of the
     settings, not of one message.
@@ -608,6 +634,7 @@ class DeliveryReport:
     failed: int = 0
     requeued: int = 0
     interrupted: int = 0
+    unconfirmed: int = 0
     problems: list[Problem] = field(default_factory=list)
     stopped_by: Failure | None = None
     stopped_detail: str = ""
@@ -710,6 +737,38 @@ def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
                                 connection=True) from exc
 
 
+class _Smtp(smtplib.SMTP):
+    """smtplib's client, with a moment of its own just before the end of the message.
+
+    ``data`` sends the message without its final ``.`` line, calls ``handing_over`` (which
+    records that the message is about to be handed over, and may refuse by raising), and
+    only then sends the ``.``: a mail server accepts a message only after that line, so a
+    message whose ``handing_over`` was never recorded was certainly not accepted.
+    ``handed_over`` tells whether the ``.`` went out. The rest is smtplib's ``data``
+    (the dot-stuffing of RFC 5321, section 4.5.2, as ``smtplib`` does it).
+    """
+
+    handing_over: Callable[[], None] | None = None
+    handed_over = False
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        if isinstance(msg, str):
+            msg = msg.encode("ascii")
+        body = re.sub(rb"(?m)^\.", b"..", msg)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        self.send(body)
+        if self.handing_over is not None:
+            self.handing_over()
+        self.handed_over = True
+        self.send(b".\r\n")
+        return self.getreply()
+
+
 def _open_session(step: Callable[[str], None], timeout: float) -> smtplib.SMTP:
     """Connect, STARTTLS and log in as the settings say, telling ``step`` (in words for
     people) each thing that worked. Raises _TemporaryFailure(connection=True) naming the
@@ -717,7 +776,7 @@ def _open_session(step: Callable[[str], None], timeout: float) -> smtplib.SMTP:
     config = current_app.config
     host, port = config["PANEL_SMTP_HOST"], int(config["PANEL_SMTP_PORT"])
     try:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
+        smtp = _Smtp(host, port, timeout=timeout)
     except smtplib.SMTPConnectError as exc:  # a greeting other than 220
         raise _TemporaryFailure(Failure.UNREACHABLE, _reply_text(exc.smtp_code, exc.smtp_error),
                                 connection=True) from exc
@@ -775,13 +834,15 @@ class _SmtpTransport:
     """One SMTP session, opened on first use and reused for the rest of the run."""
 
     def __init__(self, timeout: float | None = None) -> None:
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: _Smtp | None = None
         self.timeout = SMTP_TIMEOUT if timeout is None else timeout
 
-    def open(self, step: Callable[[str], None] | None = None) -> smtplib.SMTP:
+    def open(self, step: Callable[[str], None] | None = None) -> _Smtp:
         """The session, set up now if need be (see ``_open_session``)."""
         if self._smtp is None:
-            self._smtp = _open_session(step or (lambda text: None), self.timeout)
+            smtp = _open_session(step or (lambda text: None), self.timeout)
+            assert isinstance(smtp, _Smtp)
+            self._smtp = smtp
         return self._smtp
 
     @staticmethod
@@ -801,11 +862,19 @@ class _SmtpTransport:
             self._drop()
             raise _session_failure(exc) from exc
 
-    def send(self, email: EmailMessage, to: str) -> None:
-        """Send one message; raises _TemporaryFailure or _PermanentFailure."""
+    def send(self, email: EmailMessage, to: str,
+             handing_over: Callable[[], None] | None = None) -> None:
+        """Send one message; raises _TemporaryFailure, _PermanentFailure, or _Unconfirmed
+        when the connection failed after the whole message went out (see ``_Smtp``).
+        ``handing_over`` is called just before the end of the message is sent; when it
+        raises, the connection is dropped without that end (the server discards the
+        message) and its exception passes on."""
         smtp = self.open()
+        smtp.handing_over, smtp.handed_over = handing_over, False
         try:
             smtp.send_message(email, from_addr=self._sender(), to_addrs=[to])
+        except smtplib.SMTPServerDisconnected as exc:  # also a time-out waiting for a reply
+            self._lost(smtp, exc)
         except smtplib.SMTPSenderRefused as exc:
             self._drop()
             raise _sender_failure(exc.smtp_code, _short_error(
@@ -818,9 +887,21 @@ class _SmtpTransport:
             self._drop()
             _refusal(exc.smtp_code, _short_error(_reply_text(exc.smtp_code, exc.smtp_error),
                                                  to), Failure.MESSAGE_REFUSED)
-        except (OSError, smtplib.SMTPException) as exc:  # disconnected, timeout, reset
-            self._drop()
-            raise _TemporaryFailure(Failure.CONNECTION_LOST, type(exc).__name__) from exc
+        except OSError as exc:  # SMTPException is one too: reset, time-out, other errors
+            self._lost(smtp, exc)
+        except BaseException:
+            self._drop()  # the end of the message was not sent: the server discards it
+            raise
+        finally:
+            smtp.handing_over = None
+
+    def _lost(self, smtp: _Smtp, exc: BaseException) -> NoReturn:
+        """The connection failed: before the end of the message went out (try again
+        later), or after it, without an answer (perhaps delivered: ``_Unconfirmed``)."""
+        self._drop()
+        if smtp.handed_over:
+            raise _Unconfirmed(type(exc).__name__) from exc
+        raise _TemporaryFailure(Failure.CONNECTION_LOST, type(exc).__name__) from exc
 
     def _drop(self) -> None:
         """Forget the connection without a goodbye (it may be broken)."""
@@ -868,9 +949,12 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def _requeue_stale(now: datetime) -> tuple[int, int]:
-    """Put rows that have been in ``sending`` too long back in the queue, or fail them when
-    they used up their attempts. Returns how many were requeued and how many failed."""
+    """Rows claimed by a run from before claims named their run (``claimed_by`` empty)
+    that have been in ``sending`` too long go back in the queue, or fail when they used up
+    their attempts. Returns how many were requeued and how many failed. (Such a row may
+    have been handed to the server already: for these alone delivery is at least once.)"""
     stale = (OutboxMessage.status == MailStatus.SENDING.value,
+             OutboxMessage.claimed_by == "",
              OutboxMessage.next_attempt_at < now - STALE_SENDING)
     interrupted = f"{Failure.INTERRUPTED.value}: a send-mail run stopped during delivery"
     failed = db.session.execute(
@@ -890,6 +974,63 @@ def _requeue_stale(now: datetime) -> tuple[int, int]:
     return int(requeued or 0), int(failed or 0)
 
 
+_INTERRUPTED = f"{Failure.INTERRUPTED.value}: a send-mail run stopped before the end of the " \
+    "message"
+_KILLED_UNCONFIRMED = f"{Failure.UNCONFIRMED.value}: a send-mail run stopped while waiting " \
+    "for the answer"
+
+
+def _recover_abandoned(run: runs.Run, now: datetime, report: DeliveryReport) -> None:
+    """Take back the claims of runs that ended without finishing (killed, crashed).
+
+    A message whose end was never sent (``handed_over_at`` empty) was certainly not
+    accepted by the server: it goes back in the queue (the interrupted try counts as an
+    attempt, so a message that makes every run crash fails in the end). A message that was
+    handed over may have been accepted: it fails as ``unconfirmed`` and is never sent
+    again. Each change is conditional on the claim, so two runs recovering at the same time
+    take each message once. Committed here.
+    """
+    tokens = set(db.session.scalars(
+        select(OutboxMessage.claimed_by).distinct()
+        .where(OutboxMessage.status == MailStatus.SENDING.value,
+               OutboxMessage.claimed_by != "", OutboxMessage.claimed_by != run.token)))
+    db.session.rollback()
+    for token in sorted(runs.gone(tokens)):
+        claimed = (OutboxMessage.status == MailStatus.SENDING.value,
+                   OutboxMessage.claimed_by == token)
+        unconfirmed = db.session.scalars(
+            update(OutboxMessage)
+            .where(*claimed, OutboxMessage.handed_over_at.is_not(None))
+            .values(status=MailStatus.FAILED.value, claimed_by="",
+                    last_error=_KILLED_UNCONFIRMED)
+            .returning(OutboxMessage.id),
+            execution_options={"synchronize_session": False}).all()
+        failed = db.session.scalars(
+            update(OutboxMessage)
+            .where(*claimed, OutboxMessage.attempts + 1 >= MAX_ATTEMPTS)
+            .values(status=MailStatus.FAILED.value, attempts=OutboxMessage.attempts + 1,
+                    claimed_by="", last_error=_INTERRUPTED)
+            .returning(OutboxMessage.id),
+            execution_options={"synchronize_session": False}).all()
+        requeued = db.session.scalars(
+            update(OutboxMessage)
+            .where(*claimed)
+            .values(status=MailStatus.QUEUED.value, attempts=OutboxMessage.attempts + 1,
+                    next_attempt_at=now, claimed_by="", last_error=_INTERRUPTED)
+            .returning(OutboxMessage.id),
+            execution_options={"synchronize_session": False}).all()
+        db.session.commit()
+        report.unconfirmed += len(unconfirmed)
+        report.interrupted += len(failed)
+        report.failed += len(unconfirmed) + len(failed)
+        report.requeued += len(requeued)
+        for message_id in sorted([*unconfirmed, *failed]):
+            message = db.session.get(OutboxMessage, message_id)
+            if message is not None:
+                report.problems.append(_problem(message, None))
+        db.session.rollback()
+
+
 def _due_ids(now: datetime, limit: int) -> list[int]:
     """Ids of queued messages that are due, the longest waiting first."""
     return list(db.session.scalars(
@@ -901,16 +1042,34 @@ def _due_ids(now: datetime, limit: int) -> list[int]:
     ))
 
 
-def _claim(message_id: int, now: datetime) -> bool:
-    """Mark one message as ``sending`` unless another run got to it first."""
+def _claim(message_id: int, now: datetime, run: runs.Run) -> bool:
+    """Mark one message as ``sending`` by ``run`` unless another run got to it first."""
     claimed = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id,
                OutboxMessage.status == MailStatus.QUEUED.value)
-        .values(status=MailStatus.SENDING.value, next_attempt_at=now),
+        .values(status=MailStatus.SENDING.value, next_attempt_at=now, claimed_by=run.token,
+                handed_over_at=None),
         execution_options={"synchronize_session": False},
     ).rowcount
     return claimed == 1
+
+
+def _hand_over(message_id: int, now: datetime, run: runs.Run) -> None:
+    """Record, in a transaction of its own, that the message is about to be handed over,
+    as long as this run still holds the claim (raises _ClaimLost otherwise)."""
+    db.session.rollback()
+    marked = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id,
+               OutboxMessage.status == MailStatus.SENDING.value,
+               OutboxMessage.claimed_by == run.token)
+        .values(handed_over_at=now),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.commit()
+    if marked != 1:
+        raise _ClaimLost(message_id)
 
 
 def deliver_due(now: datetime | None = None, limit: int = 200) -> DeliveryReport:
@@ -919,91 +1078,126 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> DeliveryReport
     With ``PANEL_SMTP_HOST`` set, mail goes out over SMTP (STARTTLS when
     ``PANEL_SMTP_STARTTLS``, login when ``PANEL_SMTP_USER`` is set, one connection per run);
     without it, each message is written as ``<id>-<message-id>.eml`` into
-    ``PANEL_OUTBOX_PATH``.
+    ``PANEL_OUTBOX_PATH``. The loop shows its progress when a command asked for it
+    (``panel.progress``).
 
-    Unlike other services this function **commits**, once per step, so call it with no
-    pending changes of your own:
+    Unlike other services this function **commits**, each step in a small transaction of
+    its own, so call it with no pending changes of your own. A message that the mail
+    server accepted is never sent again, whatever fails or is killed when:
 
-    1. rows left in ``sending`` for more than 30 minutes (a run that crashed) go back to
-       queued, counting as an attempt; a message that was handed to the SMTP server just
-       before such a crash is then sent again, so SMTP delivery is *at least once* in that
-       case (it keeps its Message-ID, so mail programs can spot the duplicate);
-    2. each due message is claimed with a conditional UPDATE (queued → sending, only while it
-       is still queued) and the claim is committed, so two runs at the same time never both
-       send it; while ``sending``, ``next_attempt_at`` holds the moment of the claim;
-    3. the outcome is committed right after each delivery, so a crash later in the run never
-       causes a re-send of what was recorded as sent.
+    1. the run holds a lock that ends with its process (``panel.mail.runs``); claims of
+       runs that ended without finishing are taken back first (``_recover_abandoned``);
+    2. each due message is claimed with a conditional UPDATE (queued → sending, only while
+       it is still queued, naming this run) and the claim is committed, so two runs at the
+       same time never both send it;
+    3. just before the end of the message (the ``.`` after which the server accepts it)
+       ``handed_over_at`` is committed, again only while this run holds the claim;
+    4. the outcome is committed right after the server's answer.
 
-    A temporary failure (no connection, a dropped connection, a 4xx reply) puts the message
-    back in the queue with an exponential backoff (1, 2, 4 … minutes, at most 6 hours);
-    the 8th failed attempt marks it failed. A permanent failure (a 5xx reply to the
-    recipient or the message) marks it failed at once. When the session cannot be set up
-    (no connection, STARTTLS, certificate, login) or the server refuses what every message
-    needs (the sender, a login, relaying), the run stops after that message, leaves the rest
-    queued and says why in ``stopped_by``. ``last_error`` gets the kind of failure and a
-    short text without the address; ``problems`` lists each message not delivered.
+    So a message is handed over at most once: one that the run never got to hand over is
+    queued again, one that was handed over without an answer (the connection was lost, or
+    the run was killed between the end of the message and the recorded answer) fails as
+    ``unconfirmed`` and is shown on the outbox page: perhaps delivered, not sent again.
+    Files are written whole under their final name (the same name every time), so
+    writing one again replaces it.
+
+    A temporary failure (no connection, a connection lost before the end of the message, a
+    4xx reply) puts the message back in the queue with an exponential backoff (1, 2, 4 …
+    minutes, at most 6 hours); the 8th failed attempt marks it failed. A permanent failure
+    (a 5xx reply to the recipient or the message) marks it failed at once. When the session
+    cannot be set up (no connection, STARTTLS, certificate, login) or the server refuses
+    what every message needs (the sender, a login, relaying), the run stops after that
+    message, leaves the rest queued and says why in ``stopped_by``. ``last_error`` gets the
+    kind of failure and a short text without the address; ``problems`` lists each message
+    not delivered.
     """
     clock = (lambda: now) if now is not None else utcnow
     report = DeliveryReport()
     report.requeued, report.failed = _requeue_stale(clock())
     report.interrupted = report.failed
     db.session.commit()
-    if report.requeued or report.failed:
-        log.warning("outbox: %s interrupted message(s) queued again, %s failed",
-                    report.requeued, report.failed)
-
     transport = _SmtpTransport() if current_app.config["PANEL_SMTP_HOST"] else None
-    try:
-        for message_id in _due_ids(clock(), limit):
-            if not _claim(message_id, clock()):
-                db.session.rollback()
-                continue
-            message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-            if message is None:  # deleted (forget_address) between select and claim
-                db.session.rollback()
-                continue
-            try:
-                email = build_message(message)
-            except (ValueError, TypeError) as exc:
-                db.session.rollback()
-                _record_failure(message_id, f"{Failure.UNUSABLE.value}: {type(exc).__name__}",
-                                report)
-                continue
-            db.session.commit()  # the claim, and the Message-ID for every later attempt
-            stop = _deliver_one(transport, message, email, clock(), report)
-            db.session.commit()
-            if stop:
-                break
-    finally:
-        if transport is not None:
-            transport.close()
-        db.session.rollback()
+    with runs.running() as run:
+        _recover_abandoned(run, clock(), report)
+        if report.requeued or report.interrupted or report.unconfirmed:
+            log.warning("outbox: %s interrupted message(s) queued again, %s failed, %s "
+                        "unconfirmed", report.requeued, report.interrupted,
+                        report.unconfirmed)
+        try:
+            due = _due_ids(clock(), limit)
+            for message_id in track(due, _("Sending mail"), len(due)) if due else ():
+                if _claim_and_deliver(transport, message_id, clock, run, report):
+                    break
+        finally:
+            if transport is not None:
+                transport.close()
+            db.session.rollback()
     return report
 
 
+def _claim_and_deliver(transport: _SmtpTransport | None, message_id: int,
+                       clock: Callable[[], datetime], run: runs.Run,
+                       report: DeliveryReport) -> bool:
+    """Claim one message, deliver it and record the outcome (committed). Returns True
+    when the run should stop (see ``_deliver_one``)."""
+    if not _claim(message_id, clock(), run):
+        db.session.rollback()
+        return False
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    if message is None:  # deleted (forget_address) between select and claim
+        db.session.rollback()
+        return False
+    try:
+        email = build_message(message)
+    except (ValueError, TypeError) as exc:
+        db.session.rollback()
+        _record_failure(message_id, f"{Failure.UNUSABLE.value}: {type(exc).__name__}", report)
+        return False
+    db.session.commit()  # the claim, and the Message-ID for every later attempt
+    try:
+        stop = _deliver_one(transport, message, email, clock, run, report)
+    except _ClaimLost:
+        db.session.rollback()
+        log.warning("outbox message %s: taken over by another run, not sent", message_id)
+        return False
+    db.session.commit()
+    return stop
+
+
 def _deliver_one(transport: _SmtpTransport | None, message: OutboxMessage,
-                 email: EmailMessage, now: datetime, report: DeliveryReport) -> bool:
+                 email: EmailMessage, clock: Callable[[], datetime], run: runs.Run,
+                 report: DeliveryReport) -> bool:
     """Deliver one claimed message and record the outcome (not committed). Returns True
     when the mail server cannot be reached, so the run should stop."""
+    message_id = message.id
+    to_address = message.to_address
     try:
         if transport is None:
+            _hand_over(message_id, clock(), run)
             _write_file(email, message)
         else:
-            transport.send(email, message.to_address)
+            transport.send(email, to_address,
+                           handing_over=lambda: _hand_over(message_id, clock(), run))
+    except _Unconfirmed as exc:
+        message.attempts += 1
+        report.unconfirmed += 1
+        _fail(message, exc.text, report)
+        return False
     except _PermanentFailure as exc:
         message.attempts += 1
         _fail(message, exc.text, report)
         return False
     except _TemporaryFailure as exc:
         message.attempts += 1
-        _retry_or_fail(message, exc.text, now, report)
+        _retry_or_fail(message, exc.text, clock(), report)
         if exc.connection:
             report.stopped_by, report.stopped_detail = exc.failure, exc.detail
         return exc.connection
     message.status = MailStatus.SENT.value
-    message.sent_at = now
+    message.sent_at = clock()
     message.attempts += 1
     message.last_error = ""
+    message.claimed_by = ""
     report.sent += 1
     log.info("outbox message %s: %s", message.id, message.status)
     return False
@@ -1018,6 +1212,7 @@ def _fail(message: OutboxMessage, text: str, report: DeliveryReport) -> None:
     """Mark the message failed for good (not committed)."""
     message.status = MailStatus.FAILED.value
     message.last_error = text
+    message.claimed_by = ""
     report.failed += 1
     report.problems.append(_problem(message, None))
     log.warning("outbox message %s: %s after %s attempt(s)", message.id, message.status,
@@ -1033,6 +1228,8 @@ def _retry_or_fail(message: OutboxMessage, text: str, now: datetime,
     message.status = MailStatus.QUEUED.value
     message.next_attempt_at = now + _backoff(message.attempts)
     message.last_error = text
+    message.claimed_by = ""
+    message.handed_over_at = None
     report.retried += 1
     report.problems.append(_problem(message, message.next_attempt_at))
     log.warning("outbox message %s: %s again, attempt %s failed", message.id, message.status,

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from flask_babel import ngettext
 
 from panel.meetings.reminders import send_due_reminders
+from panel.progress import shown
 
 
 @click.command("send-reminders")
@@ -21,7 +22,8 @@ def send_reminders_command(hours: int | None) -> None:
 
     Safe to run often and more than once at a time: no member gets a reminder twice.
     """
-    count = send_due_reminders(hours_before=hours)
+    with shown():
+        count = send_due_reminders(hours_before=hours)
     click.echo(ngettext("%(num)s reminder queued.", "%(num)s reminders queued.", count))
 
 

@@ -5,6 +5,7 @@ from wtforms import (
     BooleanField,
     DateField,
     Field,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -146,6 +147,16 @@ def _times(day: Field, start: Field, end: Field) -> bool:
 
 class ActionForm(FlaskForm):
     """Only the CSRF token, for buttons that act."""
+
+
+class SpreadForm(FlaskForm):
+    """Inviting the spread plan of a gebied: the page sends back the fingerprint of the plan
+    it showed and its pairs (``spread.AreaPlan``). Neither is trusted: the service works the
+    plan out again and compares, so no validators here (a missing or changed value means
+    the plan changed)."""
+
+    fingerprint = HiddenField()
+    plan = HiddenField()
 
 
 class AttendanceForm(FlaskForm):

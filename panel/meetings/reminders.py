@@ -11,11 +11,13 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from panel.db import db, utcnow
 from panel.meetings.models import Meeting, MeetingStatus, Reply, ReplyStatus
+from panel.progress import track
 from panel.signups.models import MemberStatus, PanelMember
 from panel.signups.services import send_member_mail
 
@@ -75,14 +77,17 @@ def send_due_reminders(now: datetime | None = None, hours_before: int | None = N
     Unlike other services this function **commits**, once per reminder: the claim
     (``reply.reminder_sent_at``, set only while it is still empty) and the queued email go
     into the database together, so a reminder is never queued twice, also not by two runs
-    at the same time. Call it with no pending changes of your own. ``now`` must be aware.
+    at the same time, and a run that is killed leaves nothing half done. Call it with no
+    pending changes of your own. ``now`` must be aware. The loop shows its progress when a
+    command asked for it (``panel.progress``).
     """
     now = now or utcnow()
     hours = reminder_hours() if hours_before is None else hours_before
     if hours <= 0:
         return 0
     queued = 0
-    for reply_id, meeting, member in _due(now, now + timedelta(hours=hours)):
+    due = _due(now, now + timedelta(hours=hours))
+    for reply_id, meeting, member in track(due, _("Queueing reminders"), len(due)) if due else ():
         if not _claim(reply_id, now):
             db.session.rollback()
             continue

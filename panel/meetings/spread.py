@@ -6,10 +6,18 @@ not been invited yet over those meetings: only to a meeting for their own wijk, 
 at a moment they said suits them, never more than the places left. It is a pure function
 on small value objects; ``suggest_for_area`` loads those from the database for one gebied.
 The result is a suggestion for the area team, nothing is invited or changed.
+
+``plan_for_area`` adds what the spread page shows (the meetings with their places, the
+drafts left out, the members' names) and a fingerprint of it; ``invite_as_planned`` invites
+the plan only when it is still the plan the team saw (same fingerprint), and does so once.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import re
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,14 +25,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select, tuple_, update
 from sqlalchemy.orm import selectinload
 
-from panel.areas.models import Neighbourhood
+from panel.areas.models import Area, Neighbourhood
 from panel.auth.models import User
 from panel.auth.permissions import managed_area, may_manage_meetings, require_staff
 from panel.db import db, utcnow
-from panel.errors import NotFound
+from panel.errors import DomainError, NotFound
+from panel.meetings import services
 from panel.meetings.models import Invitation, Meeting, MeetingStatus, Reply
 from panel.signups.models import MemberStatus, PanelMember
 
@@ -282,39 +291,139 @@ class _Graph:
                 twin[2] -= edge[4]  # and sending it back refunds the unit just sent
 
 
-# --- loading from the database ---------------------------------------------------------------
+# --- the plan of a gebied -------------------------------------------------------------------
+
+PLAN_CHANGED = _l("The plan changed after this page was shown, so nobody was invited. "
+                  "Check the new plan below and invite again.")
+_PAIR = re.compile(r"([0-9]{1,18})-([0-9]{1,18})")
+_MOST_PAIRS = 20_000  # more than any gebied has members; a longer list is not a plan
+
+
+@dataclass(frozen=True)
+class PlannedMeeting:
+    """An open meeting in the plan: its places as counted for the plan and who goes.
+
+    ``open_invitations`` are invitations sent and not answered yet, of members still in
+    the panel (a member who left can no longer reply, a reply of no is an answer);
+    ``places`` are the places left for the plan: capacity minus seats taken minus open
+    invitations, never below zero."""
+
+    meeting: Meeting
+    seats_taken: int
+    open_invitations: int
+    places: int
+    member_ids: list[int]
+
+
+@dataclass
+class AreaPlan:
+    """What the spread page of a gebied shows: the suggestion, the open meetings it fills
+    (by id), the upcoming drafts it leaves out, and the names of the members it names."""
+
+    area: Area
+    suggestion: Suggestion
+    meetings: list[PlannedMeeting]
+    drafts: list[Meeting]
+    names: dict[int, str]
+
+    @property
+    def pairs(self) -> str:
+        """Who is invited where, as ``meeting-member`` pairs (sent back with the form, to
+        recognise a plan that was carried out already)."""
+        return " ".join(f"{entry.meeting.id}-{member_id}" for entry in self.meetings
+                        for member_id in entry.member_ids)
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of everything the page shows that decides or explains the plan: each
+        meeting's title, start and places (capacity, seats taken, open invitations) with
+        the members suggested for it, the members without a place and the reasons, and the
+        drafts left out. Any change in between (a member joined, left or replied, places
+        or meetings changed) gives another fingerprint."""
+        shown = {
+            "meetings": [[entry.meeting.id, entry.meeting.title,
+                          entry.meeting.starts_at.isoformat() if entry.meeting.starts_at
+                          else None, entry.meeting.capacity, entry.seats_taken,
+                          entry.open_invitations, entry.places, entry.member_ids]
+                         for entry in self.meetings],
+            "unplaced": self.suggestion.unplaced,
+            "reasons": sorted(self.suggestion.reasons.items()),
+            "drafts": [[draft.id, draft.title] for draft in self.drafts],
+        }
+        text = json.dumps(shown, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class SpreadReport:
+    """What inviting the plan did: invitations emailed and letters to print, or
+    ``already`` when the plan shown had been carried out before (a second click)."""
+
+    emailed: int = 0
+    letters: int = 0
+    already: bool = False
+
+
+def _managed_area(user: User, area_code: str) -> Area:
+    require_staff(user)
+    if not may_manage_meetings(user):
+        raise NotFound()  # the clerk's office: as if the gebied were not there
+    return managed_area(user, area_code)
 
 
 def suggest_for_area(user: User, area_code: str, now: datetime | None = None) -> Suggestion:
-    """A suggestion for the upcoming meetings of gebied ``area_code``.
+    """The suggestion of ``plan_for_area`` alone."""
+    return plan_for_area(user, area_code, now).suggestion
 
-    Meetings: those of the gebied with status open or draft that start after ``now``, with
-    ``capacity - seats_taken`` places. Members: panel members (status member) of the
-    gebied's wijken who have no invitation (an invitation to a date poll only does not
-    count, as in ``services.invite``) and no reply for any of those meetings.
+
+def plan_for_area(user: User, area_code: str, now: datetime | None = None) -> AreaPlan:
+    """The plan for the upcoming meetings of gebied ``area_code``.
+
+    Meetings: the open meetings of the gebied that start after ``now``, each with its
+    places left for the plan (capacity minus seats taken minus open invitations, see
+    ``PlannedMeeting``), so running the plan again never invites more people than there
+    are places. Upcoming drafts are left out (nobody can be invited to a draft) and listed
+    in ``drafts``. Members: panel members (status member) of the gebied's wijken who have
+    no invitation (an invitation to a date poll only does not count, as in
+    ``services.invite``) and no reply for any of those open meetings.
+
     Only administrators and members of the gebied's area team may ask; anyone else gets
     NotFound, also when the gebied does not exist (PermissionDenied for no active account).
     Reads only; changes nothing.
     """
-    now = now or utcnow()
-    require_staff(user)
-    if not may_manage_meetings(user):
-        raise NotFound()  # the clerk's office: as if the gebied were not there
-    area = managed_area(user, area_code)
+    return _plan(_managed_area(user, area_code), now or utcnow())
 
-    meetings = list(db.session.scalars(
+
+def _plan(area: Area, now: datetime) -> AreaPlan:
+    upcoming = list(db.session.scalars(
         select(Meeting)
         .where(Meeting.area_id == area.id,
                Meeting.status.in_((MeetingStatus.OPEN.value, MeetingStatus.DRAFT.value)),
                Meeting.starts_at.is_not(None), Meeting.starts_at > now)
         .options(selectinload(Meeting.neighbourhoods))
-        .order_by(Meeting.id)
+        .order_by(Meeting.starts_at, Meeting.id)
+        .execution_options(populate_existing=True)
     ))
+    drafts = [meeting for meeting in upcoming if meeting.status == MeetingStatus.DRAFT]
+    meetings = sorted((meeting for meeting in upcoming if meeting.status == MeetingStatus.OPEN),
+                      key=lambda meeting: meeting.id)
+    meeting_ids = [meeting.id for meeting in meetings]
+
+    answered = exists().where(Reply.meeting_id == Invitation.meeting_id,
+                              Reply.member_id == Invitation.member_id)
+    waiting_for_answer = dict(db.session.execute(
+        select(Invitation.meeting_id, func.count())
+        .join(PanelMember, PanelMember.id == Invitation.member_id)
+        .where(Invitation.meeting_id.in_(meeting_ids), Invitation.poll_only.is_(False),
+               PanelMember.status == MemberStatus.MEMBER.value, ~answered)
+        .group_by(Invitation.meeting_id)
+    ).tuples().all())
+    places = {meeting.id: max(0, meeting.capacity - meeting.seats_taken
+                              - waiting_for_answer.get(meeting.id, 0)) for meeting in meetings}
     slots = [Slot(meeting_id=meeting.id,
                   neighbourhood_ids=frozenset(n.id for n in meeting.neighbourhoods),
-                  moment=moment_of(meeting.starts_at), places=meeting.places_left)
+                  moment=moment_of(meeting.starts_at), places=places[meeting.id])
              for meeting in meetings if meeting.starts_at is not None]
-    meeting_ids = [slot.meeting_id for slot in slots]
 
     invited = exists().where(Invitation.member_id == PanelMember.id,
                              Invitation.meeting_id.in_(meeting_ids),
@@ -322,7 +431,8 @@ def suggest_for_area(user: User, area_code: str, now: datetime | None = None) ->
     replied = exists().where(Reply.member_id == PanelMember.id,
                              Reply.meeting_id.in_(meeting_ids))
     rows = db.session.execute(
-        select(PanelMember.id, PanelMember.neighbourhood_id, PanelMember.availability)
+        select(PanelMember.id, PanelMember.neighbourhood_id, PanelMember.availability,
+               PanelMember.name)
         .join(Neighbourhood, PanelMember.neighbourhood_id == Neighbourhood.id)
         .where(Neighbourhood.area_id == area.id,
                PanelMember.status == MemberStatus.MEMBER.value,
@@ -332,4 +442,62 @@ def suggest_for_area(user: User, area_code: str, now: datetime | None = None) ->
     candidates = [Candidate(member_id=row.id, neighbourhood_id=row.neighbourhood_id,
                             availability=frozenset(s for s in row.availability.split(",") if s))
                   for row in rows]
-    return suggest(candidates, slots)
+    suggestion = suggest(candidates, slots)
+    planned = [PlannedMeeting(meeting=meeting, seats_taken=meeting.seats_taken,
+                              open_invitations=waiting_for_answer.get(meeting.id, 0),
+                              places=places[meeting.id],
+                              member_ids=suggestion.assignments[meeting.id])
+               for meeting in sorted(meetings, key=lambda m: (m.starts_at, m.id))]
+    return AreaPlan(area=area, suggestion=suggestion, meetings=planned, drafts=drafts,
+                    names={row.id: row.name for row in rows})
+
+
+def _hold_area(area: Area) -> None:
+    """Start the transaction with a write on the gebied's row, so that two requests that
+    invite for the same gebied (a double click, two team members) run one after the other:
+    on PostgreSQL the UPDATE locks the row until the commit, on SQLite it takes the
+    database's write lock before anything is read (see DEVELOPERS.md, places and
+    concurrency). The row itself does not change."""
+    db.session.execute(update(Area).where(Area.id == area.id).values(code=Area.code)
+                       .execution_options(synchronize_session=False))
+
+
+def _carried_out(area: Area, pairs: str) -> bool:
+    """True when every ``meeting-member`` pair sent back is an invitation now (to a meeting
+    of this gebied): the plan shown was invited before, by an earlier click."""
+    wanted = {(int(meeting), int(member)) for meeting, member in _PAIR.findall(pairs or "")}
+    if not wanted or len(wanted) > _MOST_PAIRS:
+        return False
+    found = db.session.scalar(
+        select(func.count()).select_from(Invitation)
+        .join(Meeting, Meeting.id == Invitation.meeting_id)
+        .where(Meeting.area_id == area.id, Invitation.poll_only.is_(False),
+               tuple_(Invitation.meeting_id, Invitation.member_id).in_(sorted(wanted))))
+    return found == len(wanted)
+
+
+def invite_as_planned(user: User, area_code: str, fingerprint: str, pairs: str = "",
+                      now: datetime | None = None) -> SpreadReport:
+    """Invite the plan of gebied ``area_code``, but only when it is still the plan the team
+    saw: the plan is worked out again and its fingerprint must equal ``fingerprint`` (what
+    the page carried). Otherwise nothing is invited and DomainError ``PLAN_CHANGED`` is
+    raised, unless every pair of ``pairs`` (the plan shown, see ``AreaPlan.pairs``) has
+    been invited already: then the plan was carried out by an earlier click and the report
+    says ``already``. Requests for the same gebied run one after the other
+    (``_hold_area``), so a double click invites once. Same access rules as
+    ``plan_for_area``; flushes, never commits."""
+    now = now or utcnow()
+    area = _managed_area(user, area_code)
+    _hold_area(area)
+    plan = _plan(area, now)
+    if not hmac.compare_digest(plan.fingerprint.encode(), (fingerprint or "").encode()):
+        if _carried_out(area, pairs):
+            return SpreadReport(already=True)
+        raise DomainError(PLAN_CHANGED)
+    report = SpreadReport()
+    for entry in plan.meetings:
+        if entry.member_ids:
+            invited = services.invite(user, entry.meeting.id, entry.member_ids, now=now)
+            report.emailed += invited.emailed
+            report.letters += invited.letters
+    return report

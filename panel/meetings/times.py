@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 
+from panel.days import LOCAL, day_bounds
 from panel.db import utcnow
 from panel.errors import DomainError
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
+__all__ = ["LOCAL", "day_bounds", "local_today", "to_local", "to_utc"]
 
 
 def to_utc(day: date, clock: time) -> datetime:
@@ -38,9 +38,3 @@ def local_today(now: datetime | None = None) -> date:
     return to_local(now or utcnow()).date()
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The first moment of a Dutch day and of the day after, in UTC: 24 hours apart, but 23
-    on the last Sunday of March and 25 on the last Sunday of October."""
-    start = datetime.combine(day, time(0), tzinfo=LOCAL)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL)
-    return start.astimezone(UTC), end.astimezone(UTC)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from blinker import Namespace
 from flask import (
     Blueprint,
-    Response,
     current_app,
     g,
     make_response,
@@ -18,12 +17,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
@@ -31,8 +29,9 @@ from panel import limits
 from panel.areas import services as area_services
 from panel.auth.permissions import managed_area, may_manage_meetings
 from panel.conditional import conditional
-from panel.db import db, utcnow
+from panel.db import utcnow
 from panel.errors import DomainError
+from panel.exports import download
 from panel.extensions import limiter
 from panel.i18n import current_language
 from panel.meetings import calendar, forms, services
@@ -72,10 +71,8 @@ def _labels() -> dict[str, object]:
             "ReplyStatus": ReplyStatus}
 
 
-def _ics_response(body: bytes, filename: str) -> BaseResponse:
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    return response
+def _ics_response(body: bytes, *name: object) -> BaseResponse:
+    return download(body, "text/calendar", *name, extension="ics")
 
 
 # --- public -------------------------------------------------------------------------------
@@ -154,7 +151,7 @@ def meeting_ics(meeting_id: int) -> BaseResponse:
     method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "PUBLISH"
     base = current_app.config["PANEL_BASE_URL"]
     return _ics_response(calendar.event_ics(meeting, method=method, base_url=base),
-                         f"bijeenkomst-{meeting.id}.ics")
+                         "bijeenkomst", meeting.id)
 
 
 @bp.get("/gebieden/<code>/agenda.ics")
@@ -163,7 +160,7 @@ def area_ics(code: str) -> BaseResponse:
     name = _("Wijkpanel meetings %(area)s", area=area.name)
     return _ics_response(calendar.feed_ics(meetings, name,
                                            base_url=current_app.config["PANEL_BASE_URL"]),
-                         f"wijkpanel-{area.code}.ics")
+                         "wijkpanel", area.code)
 
 
 # --- replying by personal link ------------------------------------------------------------
@@ -444,11 +441,9 @@ def invitation_letters(meeting_id: int) -> BaseResponse:
         else:
             say(_("Everyone invited has an email address. No letters are needed."), "info")
         return _back_to(meeting_id)
-    response = Response(body, mimetype="application/vnd.openxmlformats-officedocument."
-                                        "wordprocessingml.document")
-    response.headers["Content-Disposition"] = \
-        f"attachment; filename=uitnodigingen-{meeting.id}.docx"
-    return no_store(response)
+    return no_store(download(body, "application/vnd.openxmlformats-officedocument."
+                                   "wordprocessingml.document", "uitnodigingen", meeting.id,
+                             extension="docx"))
 
 
 @bp.route("/beheer/bijeenkomsten/<int:meeting_id>/aanwezigheid", methods=["GET", "POST"])
@@ -476,31 +471,27 @@ def attendance(meeting_id: int) -> str | BaseResponse:
 @bp.route("/beheer/gebieden/<code>/spreiding", methods=["GET", "POST"])
 @login_required
 def spread(code: str) -> str | BaseResponse:
-    """Suggest which members to invite to which upcoming meeting of the gebied, and invite
-    them on request."""
-    area = managed_area(current_user, code)
-    suggestion = spread_suggestion.suggest_for_area(current_user, code)
-    form = forms.ActionForm()
+    """Suggest which members to invite to which upcoming open meeting of the gebied, and
+    invite them on request: exactly the plan shown, or nothing when it changed since."""
+    form = forms.SpreadForm()
     if form.validate_on_submit():
-        total, skipped = 0, []
-        with outcome() as saved:
-            for meeting_id, member_ids in suggestion.assignments.items():
-                meeting = services.managed(current_user, meeting_id)
-                if meeting.status != MeetingStatus.OPEN:
-                    skipped.append(meeting.title)
-                elif member_ids:
-                    total += services.invite(current_user, meeting_id, member_ids).emailed
+        with outcome(form=form) as saved:
+            report = spread_suggestion.invite_as_planned(
+                current_user, code, form.fingerprint.data or "", form.plan.data or "")
         if saved:
-            say(_("%(emailed)s invitations sent by email.", emailed=total))
-            if skipped:
-                say(_("Not open yet, so nobody was invited: %(titles)s.",
-                      titles=", ".join(skipped)), "info")
-        return redirect(url_for("meetings.staff_list"))
-    meetings = {m.id: m for m in db.session.scalars(
-        select(Meeting).where(Meeting.id.in_(list(suggestion.assignments))))}
-    members = {m.id: m for m in db.session.scalars(select(PanelMember).where(
-        PanelMember.id.in_([i for ids in suggestion.assignments.values() for i in ids]
-                           + suggestion.unplaced)))}
+            if report.already:
+                say(_("These invitations were sent already. Nobody was invited twice."),
+                    "info")
+            else:
+                say(_("%(emailed)s invitations sent by email.", emailed=report.emailed))
+                if report.letters:
+                    say(ngettext("%(num)s member has no email address. Print the letter on "
+                                 "the page of the meeting.",
+                                 "%(num)s members have no email address. Print the letters "
+                                 "on the page of the meeting.", report.letters), "info")
+            return redirect(url_for("meetings.staff_list"))
+    plan = spread_suggestion.plan_for_area(current_user, code)
+    form.fingerprint.data, form.plan.data = plan.fingerprint, plan.pairs
     return no_store(make_response(render_template(
-        "meetings/spread.html", area=area, suggestion=suggestion, meetings=meetings,
-        members=members, form=form, reason_labels=spread_suggestion.REASON_LABELS)))
+        "meetings/spread.html", plan=plan, area=plan.area, suggestion=plan.suggestion,
+        form=form, reason_labels=spread_suggestion.REASON_LABELS)))

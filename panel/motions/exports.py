@@ -12,7 +12,10 @@ Everything starts from the report's content (``services.build`` or ``services.da
 * :func:`to_docx` writes a raadsinformatiebrief in Word that the clerk can still edit.
 
 The content holds aggregates only (no names, email addresses, phone numbers or
-addresses), and counts below the minimum are already shown as ``"< N"``.
+addresses), and its counts are already protected: below the minimum shown as ``"< N"``,
+hidden to protect a small one as ``"x"`` (see :mod:`panel.disclosure`). Each table with an
+``"x"`` has a note that explains it, in every format: under the table on the page, in the
+print and in Word, and in a last sheet or file of notes in the spreadsheet formats.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from babel.lists import format_list
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -34,18 +38,19 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Pt
 from docx.table import Table as WordTable
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from panel.disclosure import SECONDARY
 from panel.exports import Sheet, csv_bytes, xlsx_bytes
 from panel.feedback.labels import ACTION_STATUS_LABELS
 from panel.feedback.models import ActionStatus
 from panel.motions.models import ReportStatus, RequestStatus
 
 __all__ = ["ASSESSMENT_LABELS", "EVENT_LABELS", "MEMBER_SOURCE_LABELS", "REPORT_STATUS_LABELS",
-           "REQUEST_STATUS_LABELS", "RESULT_LABELS", "Table", "tables", "to_csv_zip",
-           "to_docx", "to_json", "to_xlsx"]
+           "REQUEST_STATUS_LABELS", "RESULT_LABELS", "Table", "scope_sentences", "tables",
+           "to_csv_zip", "to_docx", "to_json", "to_xlsx"]
 
 Cell = str | int | date | None
 
@@ -80,7 +85,7 @@ ZIP_PERMISSIONS = 0o644
 # Characters XML (and so Word) cannot hold; they carry no meaning in a report.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _WORD_LANGUAGES = {"nl": "nl-NL", "en": "en-GB"}
-_SUPPRESSED = re.compile(r"^< \d+$")
+_SUPPRESSED = re.compile(r"^(< \d+|x)$")
 _TEXT_WIDTH = Cm(16.0)  # A4 less the margins
 _WIDEST_CELL = 40  # characters: longer text wraps
 _TABLE_FONT_SIZE = Pt(10)
@@ -94,8 +99,9 @@ class Table:
     """One section of a report as a table.
 
     ``key`` names the table in file names and page anchors (``verzoeken``). Cells are
-    text, whole numbers, dates or ``None``; a suppressed count is the text ``"< N"``.
-    When ``total`` is true, the last row is a total row.
+    text, whole numbers, dates or ``None``; a suppressed count is the text ``"< N"`` or
+    ``"x"``. When ``total`` is true, the last row is a total row. ``note`` explains an
+    ``"x"`` in the table (empty when there is none).
     """
 
     key: str
@@ -103,6 +109,7 @@ class Table:
     headers: list[str]
     rows: list[list[Cell]]
     total: bool = False
+    note: str = ""
 
 
 def _label(labels: Mapping[str, object], code: str | None) -> str:
@@ -125,6 +132,45 @@ def _day(value: str | None) -> date | None:
 
 def _yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
+
+
+def _names(names: list[str]) -> str:
+    """Names as a list in words: "Noord en West", "Noord and West"."""
+    return format_list(names, locale=str(get_locale() or "nl"))
+
+
+def scope_sentences(scope: Mapping[str, Any]) -> list[str]:
+    """What the report counts, in words, in the current locale. Empty for a report made
+    final before reports said so (its content has no ``level``)."""
+    level = scope.get("level")
+    if level is None:
+        return []
+    if level == "municipality":
+        return [_("This report is about the whole municipality.")]
+    parts = []
+    whole, own = scope.get("whole_areas", []), scope.get("own_neighbourhoods", [])
+    if whole:
+        parts.append(ngettext("gebied %(names)s", "the gebieden %(names)s", len(whole),
+                              names=_names(whole)))
+    if own:
+        parts.append(ngettext("wijk %(names)s", "the wijken %(names)s", len(own),
+                              names=_names(own)))
+    sentences = [_("This report is about %(what)s.", what=_names(parts))]
+    left_out = scope.get("area_wide_left_out", [])
+    if left_out:
+        sentences.append(ngettext(
+            "Meetings and actions for all of gebied %(names)s do not count.",
+            "Meetings and actions for all of the gebieden %(names)s do not count.",
+            len(left_out), names=_names(left_out)))
+    return sentences
+
+
+def _with_note(table: Table, column: int) -> Table:
+    """The table with the note on "x" when a count in ``column`` is hidden that way."""
+    if any(row[column] == SECONDARY for row in table.rows):
+        return replace(table, note=_(
+            "x: not shown, so that a small number cannot be worked out."))
+    return table
 
 
 def _motion_table(content: Mapping[str, Any]) -> Table:
@@ -151,6 +197,8 @@ def _motion_table(content: Mapping[str, Any]) -> Table:
         [_("Wijken"), ", ".join(n["name"] for n in scope["neighbourhoods"])],
         [_("Themes"), ", ".join(scope["themes"])],
     ]
+    if sentences := scope_sentences(scope):
+        rows.append([_("What the report is about"), " ".join(sentences)])
     return Table("motie", _("Motion"), [_("Field"), _("Value")], rows)
 
 
@@ -171,7 +219,9 @@ def tables(content: Mapping[str, Any], *, with_narrative: bool = False) -> list[
     with their assessment, the timeline, members by wijk and source (with a total row),
     meetings per gebied with attendance, every meeting, feedback by theme and wijk (with
     a total row) and the actions with status and progress. With ``with_narrative``, the
-    clerk's text follows as a last table (title and text), for the spreadsheet formats.
+    clerk's text follows as a table (title and text), for the spreadsheet formats, and
+    last the notes on the tables that have one (only when one has).
+    The motion table says in words what the report counts (:func:`scope_sentences`).
     Codes are shown as translated labels; dates become :class:`datetime.date`; counts
     are kept as they are (a number, or ``"< N"`` when suppressed).
     """
@@ -185,23 +235,25 @@ def tables(content: Mapping[str, Any], *, with_narrative: bool = False) -> list[
         [m["wijk_code"], m["wijk"], source(m["source"]), m["count"]]
         for m in content["members"]]
     members.append([_("Total"), None, None, content["members_total"]])
-    result.append(Table("leden", _("Members by source and wijk"),
-                        [_("Wijk code"), _("Wijk"), _("Source"), _("Members")], members,
-                        total=True))
-    result.append(Table(
+    result.append(_with_note(Table("leden", _("Members by source and wijk"),
+                                   [_("Wijk code"), _("Wijk"), _("Source"), _("Members")],
+                                   members, total=True), 3))
+    result.append(_with_note(Table(
         "bijeenkomsten-per-gebied", _("Meetings per gebied"),
         [_("Gebied"), _("Meetings"), _("Attendance")],
-        [[m["area"], m["meetings"], m["attendance"]] for m in content["meetings_per_area"]]))
-    result.append(Table(
+        [[m["area"], m["meetings"], m["attendance"]] for m in content["meetings_per_area"]]),
+        2))
+    result.append(_with_note(Table(
         "bijeenkomsten", _("Meetings"),
         [_("Gebied"), _("Title"), _("Date"), _("Attendance"), _("Report written")],
         [[m["area"], m["title"], _day(m["date"]), m["attendance"], _yes_no(m["report_written"])]
-         for m in content["meetings"]]))
+         for m in content["meetings"]]), 3))
     feedback: list[list[Cell]] = [[f["theme"], f["wijk"], f["count"]]
                                   for f in content["feedback"]]
     feedback.append([_("Total"), None, content["feedback_total"]])
-    result.append(Table("meldingen", _("Feedback by theme and wijk"),
-                        [_("Theme"), _("Wijk"), _("Number")], feedback, total=True))
+    result.append(_with_note(Table("meldingen", _("Feedback by theme and wijk"),
+                                   [_("Theme"), _("Wijk"), _("Number")], feedback,
+                                   total=True), 2))
     result.append(Table(
         "acties", _("Actions"),
         [_("Gebied"), _("Action"), _("Owner"), _("Status"), _("Progress (%)"), _("Ready by"),
@@ -212,6 +264,9 @@ def tables(content: Mapping[str, Any], *, with_narrative: bool = False) -> list[
     if with_narrative:
         result.append(Table("kernboodschap", _("Key message"), [_("Title"), _("Text")],
                             [[s["title"], s["body"]] for s in content["narrative"]]))
+        notes: list[list[Cell]] = [[t.title, t.note] for t in result if t.note]
+        if notes:
+            result.append(Table("toelichting", _("Notes"), [_("Table"), _("Note")], notes))
     return result
 
 
@@ -422,6 +477,8 @@ def _work(document: DocumentObject, content: Mapping[str, Any],
         document.add_heading(table.title, level=2)
         if table.rows:
             _word_table(document, table)
+            if table.note:
+                document.add_paragraph(_clean(table.note))
         else:
             document.add_paragraph(_("Nothing in this period."))
 
@@ -484,6 +541,8 @@ def to_docx(content: Mapping[str, Any], municipality_name: str) -> bytes:
                                     municipality=municipality_name) if municipality_name
                                   else _("To the municipal council")))
     _details(document, content)
+    for sentence in scope_sentences(content["scope"]):
+        document.add_paragraph(_clean(sentence))
     _reason(document, content)
     _key_message(document, content)
     _work(document, content, by_key)

@@ -9,10 +9,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from panel.forms import FlaskForm
 from panel.motions.models import RequestStatus
+from panel.motions.services import reference_problem
 from panel.widgets import MultiCheckboxField, SelectField
 
 REQUEST_STATUS_LABELS = {
@@ -35,10 +36,16 @@ class RequestForm(FlaskForm):
     completed_on = DateField(_l("Completed on"), validators=[Optional()])
 
 
+def _usable_reference(form: FlaskForm, field: StringField) -> None:
+    """The service's rule for a reference, at the field."""
+    if (problem := reference_problem((field.data or "").strip())) is not None:
+        raise ValidationError(problem)
+
+
 class MotionForm(FlaskForm):
     reference = StringField(_l("Reference"), description=_l("For example M2023-04."),
                             validators=[DataRequired(_l("Fill in the reference.")),
-                                        Length(max=40)])
+                                        Length(max=40), _usable_reference])
     title = StringField(_l("Title"), validators=[DataRequired(_l("Fill in a title.")),
                                                  Length(max=300)])
     adopted_on = DateField(_l("Date adopted"), validators=[DataRequired(_l("Fill in the date "

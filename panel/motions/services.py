@@ -2,8 +2,11 @@
 
 A report is built from aggregated figures only: counts, meetings, themes and actions —
 never a resident's name, email, phone number or address. Counts below
-``PANEL_REPORT_MIN_COUNT`` are shown as "< N". A finalised report keeps a frozen JSON
-snapshot, so later changes to the data never alter what the council received.
+``PANEL_REPORT_MIN_COUNT`` are shown as "< N", and every table is protected so that no
+hidden count can be worked out from its total or its other cells, nor from an earlier
+version (``"x"``, see :mod:`panel.disclosure`). A report counts one scope (see
+:class:`Scope`) over Dutch days. A finalised report keeps a frozen JSON snapshot, so later
+changes to the data never alter what the council received.
 """
 
 from __future__ import annotations
@@ -11,27 +14,30 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from time import monotonic as time_now
 from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, select
+from sqlalchemy import event, exists, func, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from panel.areas.models import Area, Neighbourhood
 from panel.areas.services import get_municipality
 from panel.auth.models import User
 from panel.auth.permissions import may_edit_motions, require, require_staff
+from panel.days import dutch_day_bounds, local_date
 from panel.db import db, utcnow
+from panel.disclosure import Sum, protect
 from panel.errors import DomainError, NotFound
-from panel.feedback.models import Action, FeedbackItem, Theme
+from panel.feedback.models import Action, FeedbackItem, Theme, action_item, action_meeting
 from panel.kept import LeastRecentlyUsed
-from panel.meetings.models import Meeting, MeetingStatus, Reply
+from panel.meetings.models import Meeting, MeetingStatus, Reply, meeting_neighbourhood
 from panel.motions.models import FollowUpReport, Motion, MotionRequest, ReportStatus, RequestStatus
 from panel.signups.models import ImportRecord, MemberStatus, PanelMember
 
@@ -84,12 +90,32 @@ class MotionData:
     requests: list[RequestData] = field(default_factory=list)
 
 
+# In a reference: a line break, tab or other control character, an invisible format
+# character (a right-to-left override could make it read as another reference), a line or
+# paragraph separator, or a code point that is no character. The zero-width joiner
+# (U+200D) stays: emoji are made with it.
+_NOT_IN_REFERENCE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_JOINER = "\u200d"
+
+
+def reference_problem(reference: str) -> str | None:
+    """Why ``reference`` cannot be a motion's reference (a translated message), or None.
+    Accents, emoji and punctuation are fine; control and invisible characters are not."""
+    if any(char != _JOINER and unicodedata.category(char) in _NOT_IN_REFERENCE
+           for char in reference):
+        return str(_l("The reference may not have a line break, a tab or another "
+                      "invisible character."))
+    return None
+
+
 def save_motion(user: User, data: MotionData, motion_id: int | None = None) -> Motion:
     """Register a motion or change it. Admins and clerks only. Raises DomainError."""
     require(may_edit_motions(user))
     reference, title = data.reference.strip(), data.title.strip()
     if not reference or not title or data.adopted_on is None:
         raise DomainError(_l("Fill in the reference, the title and the date adopted."))
+    if (problem := reference_problem(reference)) is not None:
+        raise DomainError(problem)
     clash = db.session.scalars(select(Motion).where(Motion.reference == reference)).first()
     motion = get_motion(user, motion_id) if motion_id else Motion()
     if clash is not None and clash is not motion:
@@ -234,27 +260,205 @@ def on_screen(content: dict[str, Any], page: int = 1) -> Screen:
                         len(actions), page, pages))
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+# --- the scope ----------------------------------------------------------------------------
+#
+# A report counts one scope throughout: members and feedback by wijk, meetings and actions
+# for the same wijken. A motion about gebieden counts those gebieden as a whole; a motion
+# about wijken counts a meeting when it is linked to one of them (once, however many of
+# them it is linked to) and an action when it answers feedback from one of them or came
+# from such a meeting. A meeting without wijken, or an action with neither feedback nor
+# meetings, is for its whole gebied: it does not count for a motion about some of the
+# gebied's wijken (the report says so at the top). A motion naming neither counts the
+# whole municipality.
+
+SCOPE_MUNICIPALITY = "municipality"
+SCOPE_AREAS = "areas"
+SCOPE_NEIGHBOURHOODS = "neighbourhoods"
+SCOPE_BOTH = "areas_and_neighbourhoods"
 
 
-def _day_end(day: date) -> datetime:
-    return datetime.combine(day, time.max, tzinfo=UTC)
+@dataclass(frozen=True)
+class Scope:
+    """What a report counts: ``wijken`` (members and feedback), the gebieden counted as a
+    whole (``whole_area_ids``) and the wijken counted on their own, outside those gebieden
+    (``own_wijk_ids``), whose gebieden's meetings and actions for the whole gebied do not
+    count (``left_out_areas``, by name)."""
+
+    level: str
+    wijken: list[Neighbourhood]
+    whole_area_ids: list[int]
+    own_wijk_ids: list[int]
+    whole_areas: list[str]
+    left_out_areas: list[str]
+
+    def meeting_condition(self) -> Any:
+        """The condition on Meeting: it counts for this scope."""
+        if self.level == SCOPE_MUNICIPALITY:
+            return true()
+        condition = Meeting.area_id.in_(self.whole_area_ids)
+        if self.own_wijk_ids:
+            condition = condition | exists().where(
+                meeting_neighbourhood.c.meeting_id == Meeting.id,
+                meeting_neighbourhood.c.neighbourhood_id.in_(self.own_wijk_ids))
+        return condition
+
+    def action_condition(self) -> Any:
+        """The condition on Action: it counts for this scope (its gebied is counted as a
+        whole, or it answers feedback from one of the wijken or came from a meeting linked
+        to one of them)."""
+        if self.level == SCOPE_MUNICIPALITY:
+            return true()
+        condition = Action.area_id.in_(self.whole_area_ids)
+        if self.own_wijk_ids:
+            answered = (select(action_item.c.action_id)
+                        .join(FeedbackItem, FeedbackItem.id == action_item.c.item_id)
+                        .where(action_item.c.action_id == Action.id,
+                               FeedbackItem.neighbourhood_id.in_(self.own_wijk_ids)))
+            from_meeting = (select(action_meeting.c.action_id)
+                            .join(meeting_neighbourhood, meeting_neighbourhood.c.meeting_id
+                                  == action_meeting.c.meeting_id)
+                            .where(action_meeting.c.action_id == Action.id,
+                                   meeting_neighbourhood.c.neighbourhood_id.in_(
+                                       self.own_wijk_ids)))
+            condition = condition | answered.exists() | from_meeting.exists()
+        return condition
+
+    def describe(self) -> dict[str, Any]:
+        """The scope as the report's content holds it (besides the names of its gebieden,
+        wijken and themes)."""
+        return {"level": self.level, "whole_areas": self.whole_areas,
+                "own_neighbourhoods": [n.name for n in self.wijken
+                                       if n.id in self.own_wijk_ids],
+                "area_wide_left_out": self.left_out_areas}
 
 
-def _scope(motion: Motion) -> list[Neighbourhood]:
-    """The motion's wijken (its own and those of its gebieden; every wijk when it names
-    none), by code, with their gebied loaded: a fixed number of queries, whatever the
-    number of gebieden."""
-    area_ids = [a.id for a in motion.areas]
-    wijk_ids = [n.id for n in motion.neighbourhoods]
+def _scope(motion: Motion) -> Scope:
+    """The motion's scope, with its wijken (its own and those of its gebieden; every wijk
+    when it names none) by code, their gebied loaded: one statement, whatever the number
+    of gebieden."""
+    whole = {a.id: a.name for a in motion.areas}
+    own = [n for n in motion.neighbourhoods if n.area_id not in whole]
     query = (select(Neighbourhood).options(joinedload(Neighbourhood.area))
              .order_by(Neighbourhood.code))
-    wijken: list[Neighbourhood] = []
-    if area_ids or wijk_ids:
-        wijken = list(db.session.scalars(query.where(
-            Neighbourhood.area_id.in_(area_ids) | Neighbourhood.id.in_(wijk_ids))))
-    return wijken or list(db.session.scalars(query))
+    if not whole and not own:
+        wijken = list(db.session.scalars(query))
+        return Scope(SCOPE_MUNICIPALITY, wijken, sorted({n.area_id for n in wijken}), [],
+                     sorted({n.area.name for n in wijken}), [])
+    own_ids = [n.id for n in own]
+    wijken = list(db.session.scalars(query.where(
+        Neighbourhood.area_id.in_(list(whole)) | Neighbourhood.id.in_(own_ids))))
+    level = (SCOPE_BOTH if whole and own else SCOPE_AREAS if whole
+             else SCOPE_NEIGHBOURHOODS)
+    left_out = sorted({n.area.name for n in wijken if n.id in own_ids})
+    return Scope(level, wijken, sorted(whole), own_ids, sorted(whole.values()), left_out)
+
+
+# --- disclosure control -------------------------------------------------------------------
+#
+# Every table of counts is protected as a whole (panel.disclosure): its rows with their
+# total (members, feedback), and the meetings with the attendance per gebied. A cell is
+# known by a key made of what the report shows of it (names, codes, dates), so the cells an
+# earlier final version hid are found again in its frozen JSON and stay hidden.
+
+MEMBERS_TOTAL = ("members_total",)
+FEEDBACK_TOTAL = ("feedback_total",)
+
+
+def _member_key(row: dict[str, Any]) -> tuple[str, ...]:
+    return ("members", row["wijk_code"], row["source"])
+
+
+def _feedback_key(row: dict[str, Any]) -> tuple[str, ...]:
+    return ("feedback", row["theme"], row["wijk"])
+
+
+def _area_key(area: str) -> tuple[str, ...]:
+    return ("meetings_per_area", area)
+
+
+def _meeting_keys(rows: list[dict[str, Any]]) -> list[tuple[object, ...]]:
+    """A key per meeting: its gebied, date and title (numbered when those repeat)."""
+    seen: Counter[tuple[str, str, str]] = Counter()
+    keys: list[tuple[object, ...]] = []
+    for row in rows:
+        name = (row["area"], row["date"], row["title"])
+        keys.append(("meeting", *name, seen[name]))
+        seen[name] += 1
+    return keys
+
+
+def hidden_cells(content: dict[str, Any]) -> frozenset[Hashable]:
+    """The keys of the cells a report's content does not show (``"< N"`` or ``"x"``)."""
+    cells: set[Hashable] = set()
+    for row in content.get("members", ()):
+        if isinstance(row["count"], str):
+            cells.add(_member_key(row))
+    if isinstance(content.get("members_total"), str):
+        cells.add(MEMBERS_TOTAL)
+    meetings = list(content.get("meetings", ()))
+    for key, row in zip(_meeting_keys(meetings), meetings, strict=True):
+        if isinstance(row["attendance"], str):
+            cells.add(key)
+    for row in content.get("meetings_per_area", ()):
+        if isinstance(row["attendance"], str):
+            cells.add(_area_key(row["area"]))
+    for row in content.get("feedback", ()):
+        if isinstance(row["count"], str):
+            cells.add(_feedback_key(row))
+    if isinstance(content.get("feedback_total"), str):
+        cells.add(FEEDBACK_TOTAL)
+    return frozenset(cells)
+
+
+def _hidden_before(report: FollowUpReport) -> frozenset[Hashable]:
+    """The cells hidden in the final versions before this one (one statement; none for a
+    first version)."""
+    if report.version <= 1:
+        return frozenset()
+    cells: set[Hashable] = set()
+    for (snapshot,) in db.session.execute(
+            select(FollowUpReport.snapshot)
+            .where(FollowUpReport.motion_id == report.motion_id,
+                   FollowUpReport.version < report.version,
+                   FollowUpReport.status == ReportStatus.FINAL.value,
+                   FollowUpReport.snapshot != "")
+            .order_by(FollowUpReport.version)).tuples():
+        cells |= hidden_cells(json.loads(snapshot))
+    return frozenset(cells)
+
+
+def _protect_rows(rows: list[dict[str, Any]], column: str, keys: list[Hashable],
+                  total: Hashable, minimum: int, hidden_before: frozenset[Hashable],
+                  parts_shown_elsewhere: bool = False) -> int | str:
+    """Protect a table of rows and its total in place; returns the total as shown."""
+    values: dict[Hashable, int] = {key: row[column] for key, row in zip(keys, rows, strict=True)}
+    values[total] = sum(row[column] for row in rows)
+    protected = protect(values, [Sum(total, tuple(keys))], minimum=minimum,
+                        hidden_before=hidden_before,
+                        parts_shown_elsewhere=parts_shown_elsewhere)
+    for key, row in zip(keys, rows, strict=True):
+        row[column] = protected.shown(key)
+    return protected.shown(total)
+
+
+def _protect_meetings(meetings: list[dict[str, Any]], per_area: list[dict[str, Any]],
+                      minimum: int, hidden_before: frozenset[Hashable]) -> None:
+    """Protect the attendance of each meeting with the attendance per gebied, in place."""
+    keys = _meeting_keys(meetings)
+    values: dict[Hashable, int] = {key: row["attendance"]
+                                   for key, row in zip(keys, meetings, strict=True)}
+    parts: dict[str, list[Hashable]] = {}
+    for key, row in zip(keys, meetings, strict=True):
+        parts.setdefault(row["area"], []).append(key)
+    for row in per_area:
+        values[_area_key(row["area"])] = row["attendance"]
+    protected = protect(values, [Sum(_area_key(area), tuple(area_parts))
+                                 for area, area_parts in parts.items()],
+                        minimum=minimum, hidden_before=hidden_before)
+    for key, row in zip(keys, meetings, strict=True):
+        row["attendance"] = protected.shown(key)
+    for row in per_area:
+        row["attendance"] = protected.shown(_area_key(row["area"]))
 
 
 def assessment(request: MotionRequest, today: date) -> str:
@@ -434,7 +638,7 @@ def _build_kept(report: FollowUpReport, kept: _Kept) -> tuple[dict[str, Any], Ha
     return content, key
 
 
-def _activity_fingerprint(wijk_ids: list[int], area_ids: list[int],
+def _activity_fingerprint(wijk_ids: list[int], scope: Scope,
                           end: datetime) -> tuple[object, ...]:
     """What the feedback counts and the action rows of a report depend on, read from the
     indexes instead of the rows (two statements, a fraction of counting them):
@@ -445,15 +649,18 @@ def _activity_fingerprint(wijk_ids: list[int], area_ids: list[int],
       the moment it was made), so the counts per theme and wijk in any period change only
       when items are added, which changes the newest time, or removed, which changes the
       number;
-    * the actions of the gebieden started by the end of the period: their number, the
-      highest id and the last change (``updated_at`` is set on every change).
+    * the actions counted for the scope, started before the end of the period: their
+      number, the sum and the highest of their ids and the last change (``updated_at`` is
+      set on every change). An action that comes into the scope or leaves it (feedback or
+      a meeting linked to it) changes the number or the sum of the ids.
     """
     items = db.session.execute(
         select(func.count(), func.max(FeedbackItem.created_at))
         .where(FeedbackItem.neighbourhood_id.in_(wijk_ids))).one()
     actions = db.session.execute(
-        select(func.count(Action.id), func.max(Action.id), func.max(Action.updated_at))
-        .where(Action.area_id.in_(area_ids), Action.created_at <= end)).one()
+        select(func.count(Action.id), func.sum(Action.id), func.max(Action.id),
+               func.max(Action.updated_at))
+        .where(scope.action_condition(), Action.created_at < end)).one()
     return tuple(items), tuple(actions)
 
 
@@ -464,51 +671,55 @@ def _build(report: FollowUpReport, kept: _Kept | None) -> dict[str, Any]:
 
 def _build_with_key(report: FollowUpReport,
                     kept: _Kept | None) -> tuple[dict[str, Any], Hashable]:
-    """:func:`_build` and the report's key (None without ``kept``)."""
+    """:func:`_build` and the report's key (None without ``kept``).
+
+    The period runs over Dutch days: from 00:00 on its first day to 24:00 on its last,
+    Europe/Amsterdam (``[start, end)`` in UTC)."""
     # The motion with its gebieden, wijken, themes and requests in one statement.
     motion = db.session.scalars(
         select(Motion).where(Motion.id == report.motion_id)
         .options(joinedload(Motion.areas), joinedload(Motion.neighbourhoods),
                  joinedload(Motion.themes), joinedload(Motion.requests))).unique().one()
     minimum = min_count()
-    start, end = _day_start(report.period_start), _day_end(report.period_end)
-    today = (report.finalised_at or utcnow()).date()
-    wijken = _scope(motion)
+    start, end = dutch_day_bounds(report.period_start, report.period_end)
+    today = local_date(report.finalised_at or utcnow())
+    scope = _scope(motion)
+    wijken = scope.wijken
     wijk_ids = [n.id for n in wijken]
     names = {n.id: n for n in wijken}
-    area_names = {n.area_id: n.area.name for n in wijken}
-    area_ids = sorted(area_names)
     theme_ids = [t.id for t in motion.themes]
     municipality = get_municipality()
+    hidden_before = _hidden_before(report)
 
     # count(*), not count(id): the index on (wijk, source, status, confirmed, left) then
     # answers it alone (PostgreSQL's index-only scan; SQLite's covering index).
     members = Counter({(wijk_id, source): count for wijk_id, source, count in db.session.execute(
         select(PanelMember.neighbourhood_id, PanelMember.source, func.count())
         .where(PanelMember.neighbourhood_id.in_(wijk_ids),
-               PanelMember.confirmed_at.is_not(None), PanelMember.confirmed_at <= end,
+               PanelMember.confirmed_at.is_not(None), PanelMember.confirmed_at < end,
                (PanelMember.status == MemberStatus.MEMBER.value)
-               | (PanelMember.left_at > end))
+               | (PanelMember.left_at >= end))
         .group_by(PanelMember.neighbourhood_id, PanelMember.source)).tuples()})
     present = (select(func.count(Reply.id))
                .where(Reply.meeting_id == Meeting.id, Reply.attended.is_(True))
                .scalar_subquery())
-    # (gebied, title, start, attendance, report written), with those present counted per
-    # meeting in the same statement.
+    # (gebied, title, start, attendance, report written) of the meetings of the scope, with
+    # those present counted per meeting in the same statement.
     meetings = [
-        (area_names[area_id], title, starts_at, attended + extra, bool(report_written))
-        for area_id, title, starts_at, attended, extra, report_written in db.session.execute(
-            select(Meeting.area_id, Meeting.title, Meeting.starts_at, present,
+        (area, title, starts_at, attended + extra, bool(report_written))
+        for area, title, starts_at, attended, extra, report_written in db.session.execute(
+            select(Area.name, Meeting.title, Meeting.starts_at, present,
                    Meeting.extra_attendees, Meeting.report != "")
-            .where(Meeting.area_id.in_(area_ids), Meeting.starts_at >= start,
-                   Meeting.starts_at <= end, Meeting.status == MeetingStatus.OPEN.value)
+            .join(Area, Area.id == Meeting.area_id)
+            .where(scope.meeting_condition(), Meeting.starts_at >= start,
+                   Meeting.starts_at < end, Meeting.status == MeetingStatus.OPEN.value)
             .order_by(Meeting.starts_at, Meeting.id)).tuples()]
     themes = {theme_id: (name, position) for theme_id, name, position in db.session.execute(
         select(Theme.id, Theme.name_nl, Theme.position)).tuples()}
     imports = db.session.execute(
         select(ImportRecord.finished_at, ImportRecord.summary)
         .where(ImportRecord.finished_at.is_not(None), ImportRecord.finished_at >= start,
-               ImportRecord.finished_at <= end)
+               ImportRecord.finished_at < end)
         .order_by(ImportRecord.finished_at)).tuples().all()
 
     key: Hashable = None
@@ -519,9 +730,11 @@ def _build_with_key(report: FollowUpReport,
             motion.id, motion.reference, motion.title, motion.text, motion.adopted_on,
             motion.ori_id, tuple(theme_ids),
             tuple((r.text, r.deadline, r.status, r.completed_on) for r in motion.requests),
+            scope.level, tuple(scope.whole_area_ids), tuple(scope.whole_areas),
+            tuple(scope.own_wijk_ids),
             tuple((n.id, n.code, n.name, n.area_id, n.area.name) for n in wijken),
             tuple(sorted(members.items())), tuple(meetings), tuple(sorted(themes.items())),
-            tuple(imports), _activity_fingerprint(wijk_ids, area_ids, end))
+            tuple(imports), hidden_before, _activity_fingerprint(wijk_ids, scope, end))
         content = kept.get(key)
         if content is not None:
             return {**content, "narrative": sections(report)}, key
@@ -531,28 +744,29 @@ def _build_with_key(report: FollowUpReport,
     feedback = [row for row in db.session.execute(
         select(FeedbackItem.theme_id, FeedbackItem.neighbourhood_id, func.count())
         .where(FeedbackItem.neighbourhood_id.in_(wijk_ids), FeedbackItem.created_at >= start,
-               FeedbackItem.created_at <= end)
+               FeedbackItem.created_at < end)
         .group_by(FeedbackItem.theme_id, FeedbackItem.neighbourhood_id)).tuples()
         if not theme_ids or row[0] in theme_ids]
     # Plain rows, not ORM objects: a report over a whole municipality holds thousands.
     actions = [
-        {"area": area_names[area_id], "title": title, "owner": owner, "status": status,
+        {"area": area, "title": title, "owner": owner, "status": status,
          "progress": progress, "due_date": due_date.isoformat() if due_date else None,
-         "started_on": created_at.date().isoformat()}
-        for area_id, title, owner, status, progress, due_date, created_at in db.session.execute(
-            select(Action.area_id, Action.title, Action.owner, Action.status, Action.progress,
+         "started_on": local_date(created_at).isoformat()}
+        for area, title, owner, status, progress, due_date, created_at in db.session.execute(
+            select(Area.name, Action.title, Action.owner, Action.status, Action.progress,
                    Action.due_date, Action.created_at)
-            .where(Action.area_id.in_(area_ids), Action.created_at <= end)
+            .join(Area, Area.id == Action.area_id)
+            .where(scope.action_condition(), Action.created_at < end)
             .order_by(Action.created_at, Action.id)).tuples()]
 
     timeline = [{"date": motion.adopted_on.isoformat(), "event": "adopted",
                  "label": motion.title}]
     for finished_at, summary in imports:
         new = json.loads(summary or "{}").get("new", 0)
-        timeline.append({"date": finished_at.date().isoformat(),  # type: ignore[union-attr]
+        timeline.append({"date": local_date(finished_at).isoformat(),  # type: ignore[arg-type]
                          "event": "survey_optins", "label": str(shown(int(new), minimum))})
     for _area, title, starts_at, _attendance, _written in meetings:
-        timeline.append({"date": starts_at.date().isoformat(),  # type: ignore[union-attr]
+        timeline.append({"date": local_date(starts_at).isoformat(),  # type: ignore[arg-type]
                          "event": "meeting", "label": title})
     for action in actions:
         timeline.append({"date": action["started_on"], "event": "action",
@@ -562,6 +776,34 @@ def _build_with_key(report: FollowUpReport,
     by_area: dict[str, list[tuple[str, str, datetime, int, bool]]] = {}
     for meeting in meetings:
         by_area.setdefault(meeting[0], []).append(meeting)
+    member_rows = [
+        {"wijk_code": names[wijk_id].code, "wijk": names[wijk_id].name, "source": source,
+         "count": count}
+        for (wijk_id, source), count in sorted(
+            members.items(), key=lambda kv: (names[kv[0][0]].code, kv[0][1]))]
+    members_total = _protect_rows(member_rows, "count", [_member_key(r) for r in member_rows],
+                                  MEMBERS_TOTAL, minimum, hidden_before)
+    meeting_rows = [
+        {"area": area, "title": title,
+         "date": local_date(starts_at).isoformat(),  # type: ignore[arg-type]
+         "attendance": attendance, "report_written": written}
+        for area in sorted(by_area)
+        for _area, title, starts_at, attendance, written in by_area[area]]
+    per_area = [{"area": area, "meetings": len(items),
+                 "attendance": sum(m[3] for m in items)}
+                for area, items in sorted(by_area.items())]
+    _protect_meetings(meeting_rows, per_area, minimum, hidden_before)
+    feedback_rows = [
+        {"theme": themes[theme_id][0], "wijk": names[wijk_id].name, "count": count}
+        for theme_id, wijk_id, count in sorted(
+            feedback, key=lambda t: (themes[t[0]][1], themes[t[0]][0], names[t[1]].name))]
+    feedback_total = _protect_rows(feedback_rows, "count",
+                                   [_feedback_key(r) for r in feedback_rows],
+                                   FEEDBACK_TOTAL, minimum, hidden_before,
+                                   # "You said, we did" shows the counts per theme and
+                                   # wijk (no total): a report over the same days must
+                                   # hide its total, not a count that page shows.
+                                   parts_shown_elsewhere=True)
     content = {
         "$schema": SCHEMA,
         "motion": {
@@ -580,41 +822,27 @@ def _build_with_key(report: FollowUpReport,
             "status": ReportStatus.FINAL.value if report.finalised_at else report.status,
             "period": {"start": report.period_start.isoformat(),
                        "end": report.period_end.isoformat()},
-            "finalised_on": report.finalised_at.date().isoformat()
+            "finalised_on": local_date(report.finalised_at).isoformat()
             if report.finalised_at else None,
             "minimum_count": minimum,
         },
         "scope": {
-            "areas": sorted(set(area_names.values())),
+            "areas": sorted({n.area.name for n in wijken}),
             "neighbourhoods": [{"code": n.code, "name": n.name} for n in wijken],
             "themes": [themes[t][0] for t in theme_ids],
+            **scope.describe(),
         },
         "requests": [{"text": r.text, "deadline": r.deadline.isoformat() if r.deadline else None,
                       "status": r.status,
                       "completed_on": r.completed_on.isoformat() if r.completed_on else None,
                       "assessment": assessment(r, today)} for r in motion.requests],
         "timeline": timeline,
-        "members": [
-            {"wijk_code": names[wijk_id].code, "wijk": names[wijk_id].name, "source": source,
-             "count": shown(count, minimum)}
-            for (wijk_id, source), count in sorted(
-                members.items(), key=lambda kv: (names[kv[0][0]].code, kv[0][1]))],
-        "members_total": shown(sum(members.values()), minimum),
-        "meetings": [
-            {"area": area, "title": title, "date": starts_at.date().isoformat(),
-             "attendance": shown(attendance, minimum), "report_written": written}
-            for area in sorted(by_area)
-            for _area, title, starts_at, attendance, written in by_area[area]],
-        "meetings_per_area": [
-            {"area": area, "meetings": len(items),
-             "attendance": shown(sum(m[3] for m in items), minimum)}
-            for area, items in sorted(by_area.items())],
-        "feedback": [
-            {"theme": themes[theme_id][0], "wijk": names[wijk_id].name,
-             "count": shown(count, minimum)}
-            for theme_id, wijk_id, count in sorted(
-                feedback, key=lambda t: (themes[t[0]][1], themes[t[0]][0], names[t[1]].name))],
-        "feedback_total": shown(sum(c for _, _, c in feedback), minimum),
+        "members": member_rows,
+        "members_total": members_total,
+        "meetings": meeting_rows,
+        "meetings_per_area": per_area,
+        "feedback": feedback_rows,
+        "feedback_total": feedback_total,
         "actions": actions,
         "narrative": sections(report),
     }

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
-    make_response,
     redirect,
     render_template,
     request,
@@ -20,6 +18,7 @@ from wtforms import SelectChoice
 from panel.areas import services as area_services
 from panel.auth.permissions import may_edit_motions, require
 from panel.errors import NotFound
+from panel.exports import download
 from panel.feedback import services as feedback_services
 from panel.i18n import current_language
 from panel.motions import exports, forms, services
@@ -123,7 +122,8 @@ def report(report_id: int) -> str | BaseResponse:
     head = services.kept_fragment(
         ("head", key, item.motion.title, screen.actions.page, language),
         lambda: render_template("motions/_report_head.html", report=item, content=content,
-                                screen=screen))
+                                screen=screen,
+                                scope_sentences=exports.scope_sentences(content["scope"])))
     tables = services.kept_fragment(
         ("tables", key, screen.actions.page, language),
         lambda: render_template("motions/_tables.html", report=item,
@@ -222,6 +222,7 @@ def printable(report_id: int) -> str:
     municipality = area_services.get_municipality()
     return render_template("motions/print.html", report=item, content=content,
                            tables=exports.tables(content),
+                           scope_sentences=exports.scope_sentences(content["scope"]),
                            municipality=municipality)
 
 
@@ -239,8 +240,6 @@ def export(report_id: int, fmt: str) -> BaseResponse:
     }
     if fmt not in makers:
         raise NotFound()
-    response = make_response(Response(makers[fmt](), mimetype=MIMETYPES[fmt]))
-    name = f"{item.motion.reference}-v{item.version}".replace("/", "-")
-    response.headers["Content-Disposition"] = f"attachment; filename=rapportage-{name}.{fmt}"
-    return response
+    return download(makers[fmt](), MIMETYPES[fmt], "rapportage", item.motion.reference,
+                    f"v{item.version}", extension=fmt)
 

@@ -8,6 +8,7 @@ see ``deploy/BACKUP.md``).
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from contextlib import closing
@@ -76,11 +77,14 @@ def backup_sqlite(source: Path, destination: Path, *, overwrite: bool = False) -
         raise BackupError(f"{source} does not exist")
     if destination.exists() and not overwrite:
         raise BackupError(f"{destination} exists already")
-    destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".part")
-    partial.unlink(missing_ok=True)
-    descriptor = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-    os.close(descriptor)
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)
+        descriptor = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+        os.close(descriptor)
+    except OSError as exc:
+        raise BackupError(_write_failure(destination, exc)) from exc
     try:
         with closing(_connect(source)) as src, closing(sqlite3.connect(str(partial))) as dst:
             src.backup(dst)  # all pages in one step: one consistent snapshot
@@ -90,10 +94,25 @@ def backup_sqlite(source: Path, destination: Path, *, overwrite: bool = False) -
         with open(partial, "rb") as handle:
             os.fsync(handle.fileno())
         partial.replace(destination)
+    except (OSError, sqlite3.Error) as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(_write_failure(destination, exc)) from exc
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     return BackupReport(path=destination, tables=tables, size=destination.stat().st_size)
+
+
+def _write_failure(destination: Path, error: BaseException) -> str:
+    """What to tell the operator when the copy could not be written: a full disk said as
+    such (SQLite says "database or disk is full", the system ENOSPC or EDQUOT). The copy
+    in progress is removed; a backup already at ``destination`` is left as it was."""
+    full = (isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        isinstance(error, sqlite3.Error) and "full" in str(error).lower())
+    reason = "the disk is full" if full else str(error)
+    kept = " (the backup already there is unchanged)" if destination.exists() else ""
+    return (f"the backup could not be written to {destination}: {reason}. Nothing was "
+            f"written under that name{kept}; make room and run the backup again.")
 
 
 def restore_sqlite(source: Path, target: Path) -> BackupReport:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from panel.db import db
 from panel.privacy.backup import BackupError, backup_sqlite, restore_sqlite, sqlite_path
 from panel.privacy.services import purge_expired
+from panel.progress import shown
 
 
 def register_commands(app: Flask) -> None:
@@ -20,13 +21,15 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("purge-expired")
     def purge_expired_command() -> None:
         """Erase personal data past its retention period (safe to run daily)."""
-        report = purge_expired()
+        with shown():
+            report = purge_expired()
         db.session.commit()
         click.echo(_("Erased: %(unconfirmed)s people who never confirmed, %(links)s expired "
                      "links, %(mail)s old emails, %(uploads)s old uploads.",
                      unconfirmed=report.unconfirmed, links=report.links, mail=report.mail,
                      uploads=report.uploads))
         click.echo(_("Old audit log entries erased: %(count)s.", count=report.audit))
+        click.echo(_("Ended staff sessions removed: %(count)s.", count=report.sessions))
 
     @app.cli.command("backup-db")
     @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))

@@ -52,6 +52,14 @@ class Notes:
             "letters": _("letters"),
             "never confirmed within the retention period":
                 _("never confirmed within the retention period"),
+            "signed out": _("signed out"),
+            "ended from the list of sessions": _("ended from the list of sessions"),
+            "password changed": _("password changed"),
+            "two-step login changed": _("two-step login changed"),
+            "new recovery codes": _("new recovery codes"),
+            "account blocked": _("account blocked"),
+            "role changed": _("role changed"),
+            "forgotten password": _("on the page for a forgotten password"),
         }
         self.channels = {"survey": _("in the safety survey"), "online": _("online"),
                          "paper": _("on paper"), "phone": _("by phone")}

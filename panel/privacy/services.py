@@ -11,22 +11,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete, event, func, select, update
 
+from panel import later
+from panel.auth import staff_sessions
 from panel.auth.models import User
 from panel.auth.permissions import may_administer, require
+from panel.days import day_start
 from panel.db import db, utcnow
 from panel.errors import AccessError
 from panel.logging import redact
 from panel.mail.models import MailStatus, OutboxMessage
 from panel.privacy.models import AuditEvent
+from panel.progress import track
 from panel.signups.models import ImportRecord, MemberLink, MemberStatus, PanelMember
 from panel.signups.services import leave
 
@@ -45,6 +48,8 @@ ACTIONS = {
     "erase": _l("Erased by staff"),
     "leave": _l("Left the panel"),
     "purge": _l("Erased after the retention period"),
+    "end": _l("Ended"),
+    "password-link": _l("Asked for a password link"),
 }
 # Which kind of object.
 OBJECT_TYPES = {
@@ -52,6 +57,8 @@ OBJECT_TYPES = {
     "member_list": _l("List of panel members"),
     "import": _l("Survey import"),
     "retention": _l("Retention"),
+    "staff_session": _l("Staff session"),
+    "staff_account": _l("Staff account"),
 }
 RESULTS = {"ok": _l("Done"), "denied": _l("Denied"), "failed": _l("Failed")}
 ACTORS = ("staff", "resident", "system", "anonymous")
@@ -78,16 +85,18 @@ def _actor(actor: User | str | None) -> tuple[int | None, str]:
 
 def record(action: str, object_type: str, object_id: object = "", *,
            actor: User | str | None = None, result: str = "ok",
-           detail: str = "") -> AuditEvent:
+           detail: str = "", address: str | None = None) -> AuditEvent:
     """Add one event to the audit log (flushed, committed with the rest of the request).
 
     ``actor`` is a staff ``User``, ``"resident"`` or ``"system"`` (see ``_actor`` for the
     default). ``object_id`` names the object by its id, never by personal data; ``detail``
     is a short note without personal data (it is redacted to be sure). The client's IP
-    address is taken from the request, when there is one.
+    address is taken from the request, when there is one, unless ``address`` is given
+    (work done after its request, ``panel.later``, passes its request's).
     """
     actor_id, kind = _actor(actor)
-    address = (request.remote_addr or "") if has_request_context() else ""
+    if address is None:
+        address = (request.remote_addr or "") if has_request_context() else ""
     event = AuditEvent(action=action[:40], object_type=object_type[:40],
                        object_id=str(object_id or "")[:40], actor_id=actor_id, actor=kind,
                        result=result[:12], address=address[:45],
@@ -124,6 +133,17 @@ def denied_recorded(action: str, object_type: str, object_id: object = "", *,
     except AccessError:
         record_denied(action, object_type, object_id, detail=detail)
         raise
+
+
+@staff_sessions.sessions_ended.connect
+def _record_ended_sessions(actor: User | None, *, ids: list[int],
+                           reason: staff_sessions.Reason, **_: object) -> None:
+    """Every staff session ended on purpose (``staff_sessions.sessions_ended``) is logged
+    by its id, with the reason as the note; ``actor`` is who ended it (None: the signed-in
+    user, or the system outside requests)."""
+    for session_id in ids:
+        record("end", "staff_session", session_id, actor=actor,
+               detail=staff_sessions.NOTES[reason])
 
 
 Model = TypeVar("Model")
@@ -172,8 +192,7 @@ class AuditPage:
 
 def _local_day_start(day: date) -> datetime:
     """The first moment of ``day`` in Dutch time (the time zone of the pages)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam"))
-    return datetime.combine(day, time.min, zone)
+    return day_start(day)
 
 
 def search_events(user: User, flt: AuditFilter) -> AuditPage:
@@ -216,6 +235,8 @@ class PurgeReport:
     mail: int = 0
     uploads: int = 0
     audit: int = 0
+    sessions: int = 0
+    jobs: int = 0
 
 
 def _days(key: str, default: int) -> timedelta:
@@ -230,7 +251,9 @@ def purge_expired(now: datetime | None = None) -> PurgeReport:
     - personal links that expired;
     - the bodies and addresses of delivered or failed mail after ``PANEL_RETENTION_MAIL_DAYS``;
     - uploaded survey files that were never imported, after ``PANEL_RETENTION_UPLOAD_DAYS``;
-    - audit events older than ``PANEL_RETENTION_AUDIT_DAYS``.
+    - audit events older than ``PANEL_RETENTION_AUDIT_DAYS``;
+    - staff sessions that ended or ran out (their rows; ending them was logged);
+    - jobs handed over by a request that never ended, after a day (``panel.later``).
 
     People who left were erased when they left. Every erased person is written to the audit
     log (by id), and so is a summary when anything else was erased. Safe to run at any time
@@ -239,9 +262,11 @@ def purge_expired(now: datetime | None = None) -> PurgeReport:
     now = now or utcnow()
     report = PurgeReport()
     cutoff = now - _days("PANEL_RETENTION_UNCONFIRMED_DAYS", 60)
-    for member in list(db.session.scalars(select(PanelMember).where(
-            PanelMember.status.in_([MemberStatus.PENDING.value, MemberStatus.INVITED.value]),
-            PanelMember.created_at < cutoff))):
+    unconfirmed = list(db.session.scalars(select(PanelMember).where(
+        PanelMember.status.in_([MemberStatus.PENDING.value, MemberStatus.INVITED.value]),
+        PanelMember.created_at < cutoff)))
+    for member in track(unconfirmed, str(_l("Erasing people who never confirmed")),
+                        len(unconfirmed)):
         leave(member)
         record("purge", "member", member.id, actor="system",
                detail="never confirmed within the retention period")
@@ -263,6 +288,8 @@ def purge_expired(now: datetime | None = None) -> PurgeReport:
     audit_cutoff = now - _days("PANEL_RETENTION_AUDIT_DAYS", 365)
     report.audit = db.session.execute(
         delete(AuditEvent).where(AuditEvent.at < audit_cutoff)).rowcount or 0
+    report.sessions = staff_sessions.purge(now)
+    report.jobs = later.purge(now)
     if report.links or report.mail or report.uploads or report.audit:
         record("purge", "retention", actor="system",
                detail=f"links={report.links} mail={report.mail} uploads={report.uploads} "

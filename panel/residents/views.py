@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -15,8 +15,10 @@ from panel import limits
 from panel.conditional import conditional
 from panel.db import db
 from panel.errors import DomainError
-from panel.exports import csv_bytes
+from panel.exports import csv_bytes, download
 from panel.extensions import limiter
+from panel.i18n import current_language
+from panel.later import hand_over_later, later, register
 from panel.meetings.forms import REPLY_LABELS
 from panel.meetings.models import MeetingStatus
 from panel.outcome import outcome, say
@@ -29,6 +31,8 @@ from panel.signups import services as signups
 from panel.signups.models import PanelMember
 
 bp = Blueprint("residents", __name__)
+bp.teardown_request(hand_over_later)
+register("access-link", signups.request_access_link)
 
 
 def _my_page() -> BaseResponse:
@@ -81,8 +85,8 @@ def request_link() -> str | BaseResponse:
     form = forms.RequestLinkForm()
     if not form.validate_on_submit():
         return no_store(make_response(render_template("residents/my_login.html", form=form)))
-    with outcome():
-        signups.request_access_link(form.email.data or "")
+    with outcome():  # what depends on the address is done after the response: panel.later
+        later("access-link", form.email.data or "", current_language())
     return redirect(url_for("residents.link_sent"))
 
 
@@ -187,9 +191,7 @@ def my_data(fmt: str) -> BaseResponse:
         return _my_page()
     audit.record("export", "member", member.id, actor="resident", detail=f"own data ({fmt})")
     db.session.commit()
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename=mijn-gegevens.{fmt}"
-    return no_store(response)
+    return no_store(download(body, mimetype, "mijn-gegevens", extension=fmt))
 
 
 # --- leaving and closing ------------------------------------------------------------------

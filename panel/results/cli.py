@@ -10,6 +10,7 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from panel.importing import finish_command
+from panel.progress import shown
 from panel.results.importer import ResultsImporter
 from panel.results.indicator_import import CATALOGUES, IndicatorsImporter, load_catalogue
 
@@ -28,7 +29,8 @@ def register_commands(app: Flask) -> None:
         waarde, and optionally respondenten, ondergrens and bovengrens. English names work
         too. When any line is wrong, nothing is imported. New editions stay unpublished.
         """
-        report = ResultsImporter(None).run(file.read_bytes(), file.name, dry_run=dry_run)
+        with shown():
+            report = ResultsImporter(None).run(file.read_bytes(), file.name, dry_run=dry_run)
         finish_command(report, _("The results are saved."))
 
     @app.cli.command("load-indicators")
@@ -47,9 +49,10 @@ def register_commands(app: Flask) -> None:
         """
         if (file is None) == (catalogue is None):
             raise click.UsageError(_("Give a file or --catalogue, not both."))
-        if file is not None:
-            report = IndicatorsImporter(None).run(file.read_bytes(), file.name,
-                                                  dry_run=dry_run)
-        else:
-            report = load_catalogue(None, str(catalogue), dry_run=dry_run)
+        with shown():
+            if file is not None:
+                report = IndicatorsImporter(None).run(file.read_bytes(), file.name,
+                                                      dry_run=dry_run)
+            else:
+                report = load_catalogue(None, str(catalogue), dry_run=dry_run)
         finish_command(report, _("The indicators are saved."))

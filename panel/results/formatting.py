@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from panel.disclosure import SECONDARY
 from panel.results.models import MAX_DECIMALS, Indicator, Unit, default_decimals
 from panel.results.services import Figure
 
@@ -36,7 +37,10 @@ def format_value(indicator: Indicator, value: float | None) -> str:
 
 
 def figure_text(indicator: Indicator, figure: Figure) -> str:
-    """The figure, or why there is none: "too few respondents", "no figure"."""
+    """The figure, or why there is none: "too few respondents", "no figure", or "x" for a
+    figure withheld to protect a small one (``panel.results.protection``)."""
+    if figure.withheld:
+        return SECONDARY
     if figure.suppressed:
         return _("too few respondents")
     if figure.value is None:
@@ -51,7 +55,9 @@ def count_text(count: int | None) -> str:
 
 def respondents_text(figure: Figure) -> str:
     """How many answered, only where the figure itself is shown: the count of a suppressed
-    figure would tell how small the group is."""
+    figure would tell how small the group is; "x" where the figure is withheld."""
+    if figure.withheld:
+        return SECONDARY
     return count_text(figure.respondents) if figure.shown else ""
 
 

@@ -4,9 +4,10 @@ the gebieden, a map of the wijken and a table of the wijken, in one edition.
 The page is made in two steps:
 
 1. :func:`overview_source` reads everything the page shows as plain tuples, in a fixed
-   number of statements (six, whatever the number of wijken): the indicator, the editions,
-   the results of the indicator in the edition, the gebieden and wijken, the municipality
-   and the shapes' fingerprint. It is the public page's fingerprint (``panel.conditional``).
+   number of statements (seven, whatever the number of wijken): the indicator, the
+   editions, the results of the indicator in the edition, the gebieden and wijken, the
+   municipality, the shapes' fingerprint and the figures withheld to protect small ones
+   (``panel.results.protection``). It is the public page's fingerprint (``panel.conditional``).
 2. :func:`indicator_overview` turns that into lines and a map. The lines and the rendered
    map are kept per worker (``panel.kept``) by a key made of the source, the language and
    the settings, so they are worked out once per edition and change of the data, not per
@@ -15,6 +16,7 @@ The page is made in two steps:
 
 A figure based on fewer respondents than ``min_respondents()`` is shown nowhere: not in the
 tables, not on the map, not in the download, and neither is its number of respondents.
+Nor is a figure withheld to protect it (shown as "x").
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from panel.kept import LeastRecentlyUsed
 from panel.results import maps
 from panel.results.formatting import figure_text, format_value, interval_text, respondents_text
 from panel.results.models import AreaLevel, Edition, Indicator, Result, default_decimals
+from panel.results.protection import withheld
 from panel.results.services import DIRECTION_LABELS, Figure, direction, figure_of, min_respondents
 
 __all__ = ["SORTS", "IndicatorOverview", "Line", "csv_table", "indicator_overview",
@@ -87,11 +90,12 @@ class Source:
     places: tuple[Place, ...] = ()
     municipality: tuple[Any, ...] | None = None
     boundaries: tuple[Any, ...] = ()
+    withheld: tuple[str, ...] = ()  # the area codes of the withheld figures
 
     def key(self) -> str:
         """What the kept lines and map depend on (not the list of editions)."""
         parts = (self.indicator, self.edition, self.results, self.places, self.municipality,
-                 self.boundaries, current_language(), min_respondents())
+                 self.boundaries, self.withheld, current_language(), min_respondents())
         return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 
 
@@ -127,8 +131,11 @@ def overview_source(code: str, year: int | None = None, staff: bool = False) -> 
         .order_by(Area.code, Neighbourhood.code)))
     municipality = db.session.execute(
         select(Municipality.code, Municipality.name).limit(1)).first()
+    hidden = tuple(sorted(code for edition_id, indicator_id, code in withheld()
+                          if edition_id == edition.id and indicator_id == indicator.id))
     return Source(tuple(indicator), editions, edition, results, places,
-                  tuple(municipality) if municipality else None, boundaries_fingerprint())
+                  tuple(municipality) if municipality else None, boundaries_fingerprint(),
+                  hidden)
 
 
 def overview_fingerprint(code: str, year: int | None = None) -> Source:
@@ -156,6 +163,7 @@ class Line:
     comparison: str = ""  # better, worse, same, unknown; empty for the municipality
     comparison_text: str = ""
     suppressed: bool = False
+    withheld: bool = False  # shown as "x" (``panel.results.protection``)
 
 
 @dataclass(frozen=True)
@@ -194,6 +202,14 @@ class IndicatorOverview:
     descending: bool = False
     wijken: list[Line] = field(default_factory=list)
 
+    @property
+    def withheld(self) -> bool:
+        """Whether a figure is shown as "x": the page then says what "x" means."""
+        built = self.built
+        return built is not None and any(
+            line is not None and line.withheld
+            for line in (built.municipality, *built.areas, *built.wijken))
+
 
 def _kept() -> LeastRecentlyUsed[Any]:
     kept: LeastRecentlyUsed[Any] | None = current_app.extensions.get(_EXTENSION)
@@ -222,7 +238,7 @@ def _line(indicator: Indicator, figure: Figure, whole: Figure | None, name: str,
                 figure=figure_text(indicator, figure), respondents_text=respondents_text(figure),
                 interval=interval_text(indicator, figure), comparison=comparison,
                 comparison_text=str(DIRECTION_LABELS[comparison]) if comparison else "",
-                suppressed=figure.suppressed)
+                suppressed=figure.suppressed, withheld=figure.withheld)
 
 
 def _label_points(fingerprint: tuple[Any, ...], shapes: Sequence[Any]
@@ -284,23 +300,28 @@ def _map(source: Source, indicator: Indicator, lines: dict[str, Line]
     if maps.SUPPRESSED in kinds:
         legend.append(LegendEntry(maps.legend_swatch(maps.SUPPRESSED, bands,
                                                      "wp-legend-suppressed"),
-                                  _("too few respondents")))
+                                  _("too few respondents, or x")
+                                  if any(line.withheld for line in lines.values())
+                                  else _("too few respondents")))
     if kinds & {maps.MISSING, maps.OUTSIDE}:
         legend.append(LegendEntry(maps.legend_swatch(maps.MISSING, bands, "wp-legend-missing"),
                                   _("no figure")))
     return svg, tuple(legend)
 
 
-def _figure(result: Stored | None) -> Figure:
-    """``figure_of`` for a result read as plain values (it reads the same attributes)."""
-    return figure_of(cast("Result | None", result))
+def _figure(result: Stored | None, withheld: tuple[str, ...] = ()) -> Figure:
+    """``figure_of`` for a result read as plain values (it reads the same attributes);
+    ``withheld`` are the area codes of the figures withheld in this table."""
+    return figure_of(cast("Result | None", result),
+                     result is not None and result.area_code in withheld)
 
 
 def _build(source: Source, link: Callable[[str], str]) -> Built:
     indicator = _indicator(source)
     stored = {(r.area_level, r.area_code): r for r in source.results}
     municipality_code = source.municipality[0] if source.municipality else None
-    whole = _figure(stored.get((AreaLevel.MUNICIPALITY, municipality_code)))
+    hidden = source.withheld
+    whole = _figure(stored.get((AreaLevel.MUNICIPALITY, municipality_code)), hidden)
     municipality = _line(indicator, whole, None, _("Municipality")) \
         if municipality_code and (whole.value is not None or whole.suppressed) else None
     areas: list[Line] = []
@@ -311,11 +332,12 @@ def _build(source: Source, link: Callable[[str], str]) -> Built:
             seen_areas.add(place.area_code)
             result = stored.get((AreaLevel.AREA, place.area_code))
             if result is not None:
-                areas.append(_line(indicator, _figure(result), whole, place.area_name))
+                areas.append(_line(indicator, _figure(result, hidden), whole,
+                                   place.area_name))
         if place.wijk_code is not None and place.wijk_name is not None:
             result = stored.get((AreaLevel.NEIGHBOURHOOD, place.wijk_code))
             wijken[place.wijk_code] = _line(
-                indicator, _figure(result), whole, place.wijk_name,
+                indicator, _figure(result, hidden), whole, place.wijk_name,
                 code=place.wijk_code, area=place.area_name, href=link(place.wijk_code))
     areas.sort(key=lambda line: line.name.casefold())
     svg, legend = _map(source, indicator, wijken)

@@ -1,7 +1,9 @@
 """Survey results per wijk, compared with the municipality and the previous edition.
 
 A figure based on fewer respondents than ``PANEL_MIN_RESPONDENTS`` is never shown; it is
-marked as "too few respondents", so nobody in a small wijk can be recognised.
+marked as "too few respondents", so nobody in a small wijk can be recognised. A figure that
+would let a reader work such a figure out (by subtraction from its gebied or the
+municipality) is withheld as well (``panel.results.protection``) and shown as "x".
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from panel.auth.models import User
 from panel.auth.permissions import may_administer, require
 from panel.db import db, utcnow
 from panel.errors import NotFound
+from panel.results import protection
 from panel.results.models import Edition, Indicator, Result
 
 Z_95 = 1.959964  # the 95% confidence intervals of the survey bureau
@@ -44,6 +47,7 @@ class Figure:
     ci_low: float | None = None
     ci_high: float | None = None
     suppressed: bool = False
+    withheld: bool = False  # hidden to protect a small figure elsewhere (suppressed too)
 
     @property
     def shown(self) -> bool:
@@ -56,12 +60,16 @@ class Figure:
         return (self.ci_high - self.ci_low) / (2 * Z_95)
 
 
-def figure_of(result: Result | None) -> Figure:
-    """Turn a stored result into a figure, suppressing it when too few people answered."""
+def figure_of(result: Result | None, withheld: bool = False) -> Figure:
+    """Turn a stored result into a figure, suppressing it when too few people answered, and
+    withholding it (value, respondents, interval) when ``withheld``: it is one of
+    ``protection.withheld()``."""
     if result is None:
         return Figure()
     if result.respondents is not None and result.respondents < min_respondents():
         return Figure(respondents=result.respondents, suppressed=True)
+    if withheld:
+        return Figure(suppressed=True, withheld=True)
     return Figure(value=result.value, respondents=result.respondents, ci_low=result.ci_low,
                   ci_high=result.ci_high)
 
@@ -109,6 +117,12 @@ class WijkResults:
     rows: list[Row] = field(default_factory=list)
     editions: list[Edition] = field(default_factory=list)
 
+    @property
+    def withheld(self) -> bool:
+        """Whether a figure is shown as "x": the page then says what "x" means."""
+        return any(figure.withheld for row in self.rows
+                   for figure in (row.wijk, row.municipality, row.previous))
+
 
 def visible_editions(staff: bool) -> list[Edition]:
     """Editions, newest first; unpublished ones only for staff."""
@@ -143,11 +157,17 @@ def wijk_results(code: str, year: int | None = None, staff: bool = False) -> Wij
         select(Result).where(Result.edition_id.in_(edition_ids), Result.area_code.in_(codes)))}
     indicators = list(db.session.scalars(select(Indicator).order_by(Indicator.position,
                                                                      Indicator.code)))
+    hidden = protection.withheld()
+
+    def figure(edition_id: int, indicator_id: int, code: str) -> Figure:
+        key = (edition_id, indicator_id, code)
+        return figure_of(stored.get(key), key in hidden)
+
     for indicator in indicators:
-        mine = figure_of(stored.get((edition.id, indicator.id, wijk.code)))
-        whole = figure_of(stored.get((edition.id, indicator.id, municipality.code))) \
+        mine = figure(edition.id, indicator.id, wijk.code)
+        whole = figure(edition.id, indicator.id, municipality.code) \
             if municipality else Figure()
-        before = figure_of(stored.get((report.previous_edition.id, indicator.id, wijk.code))) \
+        before = figure(report.previous_edition.id, indicator.id, wijk.code) \
             if report.previous_edition else Figure()
         if mine.value is None and not mine.suppressed and whole.value is None:
             continue  # not measured in this edition (retired indicators among them)
@@ -174,7 +194,8 @@ def wijk_fingerprint(code: str, year: int | None = None) -> tuple[object, ...]:
         .order_by(Result.id)).all()
     indicators = db.session.execute(select(Indicator.__table__).order_by(Indicator.id)).all()
     return (tuple(wijk) if wijk else None, [tuple(e) for e in editions],
-            [tuple(r) for r in results], [tuple(i) for i in indicators])
+            [tuple(r) for r in results], [tuple(i) for i in indicators],
+            protection.withheld_in(protection.withheld(), [e.id for e in shown]))
 
 
 def set_published(user: User, year: int, published: bool) -> Edition:

@@ -27,6 +27,7 @@ from panel.db import db
 from panel.errors import NotFound
 from panel.kept import LeastRecentlyUsed
 from panel.results.models import AreaLevel, Edition, Indicator, Result
+from panel.results.protection import Cell, withheld
 from panel.results.services import Figure, direction, figure_of, visible_editions
 
 __all__ = ["AreaOverview", "OverviewRow", "Place", "ThemeRows", "Trend", "TrendPoint",
@@ -110,6 +111,11 @@ class Trend:
     def newest(self) -> TrendPoint | None:
         return self.points[-1] if self.points else None
 
+    @property
+    def withheld(self) -> bool:
+        """Whether a figure is shown as "x": the page then says what "x" means."""
+        return any(point.figure.withheld for point in self.points)
+
 
 def _indicator(code: str) -> Indicator:
     found = db.session.scalars(select(Indicator).where(Indicator.code == _checked(code))).first()
@@ -119,14 +125,15 @@ def _indicator(code: str) -> Indicator:
 
 
 def _points(indicator: Indicator, editions: list[Edition],
-            stored: dict[int, Result]) -> list[TrendPoint]:
-    """The editions (oldest first) that have a result in ``stored`` (by edition id)."""
+            stored: dict[int, Result], hidden: frozenset[Cell]) -> list[TrendPoint]:
+    """The editions (oldest first) that have a result in ``stored`` (by edition id);
+    ``hidden`` are the withheld figures (``protection.withheld()``)."""
     points: list[TrendPoint] = []
     for edition in editions:
         result = stored.get(edition.id)
         if result is None:
             continue
-        figure = figure_of(result)
+        figure = figure_of(result, (edition.id, indicator.id, result.area_code) in hidden)
         before = points[-1] if points else None
         points.append(TrendPoint(
             edition, figure,
@@ -137,7 +144,7 @@ def _points(indicator: Indicator, editions: list[Edition],
 
 def trend(indicator_code: str, area_code: str, staff: bool = False) -> Trend:
     """Every visible edition of an indicator for an area (unpublished ones only for staff),
-    each compared with the one before. Four statements. Raises NotFound."""
+    each compared with the one before. Five statements. Raises NotFound."""
     indicator = _indicator(indicator_code)
     place = place_of(area_code)
     editions = list(reversed(visible_editions(staff)))
@@ -145,7 +152,7 @@ def trend(indicator_code: str, area_code: str, staff: bool = False) -> Trend:
         select(Result).where(Result.indicator_id == indicator.id,
                              Result.area_code == place.code,
                              Result.edition_id.in_([e.id for e in editions])))}
-    return Trend(indicator, place, _points(indicator, editions, stored))
+    return Trend(indicator, place, _points(indicator, editions, stored, withheld()))
 
 
 def indicator_codes(area_code: str, staff: bool = False) -> list[str]:
@@ -201,7 +208,8 @@ def trend_fingerprint(indicator_code: str, area_code: str) -> tuple[object, ...]
     code = upper if MUNICIPALITY_CODE.match(upper) or NEIGHBOURHOOD_CODE.match(upper) \
         else area_code.lower()
     return (tuple(indicator), _place_rows(area_code), _published_editions(),
-            _published_results(Result.indicator_id == indicator.id, Result.area_code == code))
+            _published_results(Result.indicator_id == indicator.id, Result.area_code == code),
+            tuple(sorted(withheld())))
 
 
 # --- the overview of all indicators for the municipality or a gebied ----------------------
@@ -250,6 +258,12 @@ class AreaOverview:
     def rows(self) -> list[OverviewRow]:
         return [row for theme in self.themes for row in theme.rows]
 
+    @property
+    def withheld(self) -> bool:
+        """Whether a figure is shown as "x": the page then says what "x" means."""
+        return any((figure is not None and figure.withheld) for row in self.rows
+                   for figure in (*row.figures, row.municipality))
+
 
 def _overview(place: Place, municipality: Municipality | None, staff: bool) -> AreaOverview:
     editions = list(reversed(visible_editions(staff)))
@@ -264,6 +278,7 @@ def _overview(place: Place, municipality: Municipality | None, staff: bool) -> A
     overview = AreaOverview(place, columns)
     if not columns:
         return overview
+    hidden = withheld()
     if municipality and not place.is_municipality:
         overview.municipality = Place(AreaLevel.MUNICIPALITY, municipality.code,
                                       municipality.name)
@@ -275,15 +290,19 @@ def _overview(place: Place, municipality: Municipality | None, staff: bool) -> A
                 if (indicator.id, e.id, place.code) in stored}
         if not mine:
             continue
-        figures = [figure_of(mine[e.id]) if e.id in mine else None for e in columns]
+        figures = [figure_of(mine[e.id], (e.id, indicator.id, place.code) in hidden)
+                   if e.id in mine else None for e in columns]
         latest = figures[-1] or Figure()
         before = (figures[-2] or Figure()) if previous else Figure()
         row = OverviewRow(indicator, figures,
-                          Trend(indicator, place, _points(indicator, columns, mine)), latest,
+                          Trend(indicator, place, _points(indicator, columns, mine, hidden)),
+                          latest,
                           direction(indicator, latest, before))
         if overview.municipality is not None and newest is not None:
             whole = figure_of(stored.get((indicator.id, newest.id, municipality.code))
-                              if municipality else None)
+                              if municipality else None,
+                              municipality is not None
+                              and (newest.id, indicator.id, municipality.code) in hidden)
             row.municipality = whole
             row.vs_municipality = direction(indicator, latest, whole)
         themes.setdefault(indicator.theme, ThemeRows(indicator.theme)).rows.append(row)
@@ -323,7 +342,7 @@ def municipality_fingerprint() -> tuple[object, ...]:
     areas = [tuple(row) for row in db.session.execute(
         select(Area.id, Area.code, Area.name).order_by(Area.id))]
     return (_published_editions(), _indicator_rows(), areas,
-            _published_results(Result.area_code == code))
+            _published_results(Result.area_code == code), tuple(sorted(withheld())))
 
 
 def gebied_fingerprint(code: str) -> tuple[object, ...]:
@@ -340,7 +359,8 @@ def gebied_fingerprint(code: str) -> tuple[object, ...]:
         return (None,)
     municipality = select(Municipality.code).limit(1).scalar_subquery()
     return (area, _published_editions(), _indicator_rows(),
-            _published_results(Result.area_code.in_([code, municipality])))
+            _published_results(Result.area_code.in_([code, municipality])),
+            tuple(sorted(withheld())))
 
 
 # --- rendered charts, kept per worker -----------------------------------------------------

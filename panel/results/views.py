@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     g,
     redirect,
     render_template,
@@ -20,7 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from panel.areas import services as area_services
 from panel.auth.permissions import is_staff, may_administer, require, require_staff
 from panel.conditional import conditional
-from panel.exports import csv_bytes
+from panel.exports import csv_bytes, download
 from panel.i18n import current_language
 from panel.importing import run_upload
 from panel.outcome import outcome
@@ -117,13 +116,11 @@ def wijk_csv(code: str) -> BaseResponse:
                     + ([str(services.DIRECTION_LABELS[r.vs_previous])] if previous else [])
                     + [respondents_text(f) for f in figures])
     return _csv(csv_bytes(headers, rows),
-                f"veiligheidsmonitor-{report.neighbourhood.code}-{year or 'geen'}.csv")
+                "veiligheidsmonitor", report.neighbourhood.code, year or "geen")
 
 
-def _csv(data: bytes, filename: str) -> BaseResponse:
-    response = Response(data, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    return response
+def _csv(data: bytes, *name: object) -> BaseResponse:
+    return download(data, "text/csv", *name, extension="csv")
 
 
 @bp.get("/wijken/<code>/presentatie")
@@ -161,7 +158,7 @@ def municipality() -> str:
 def municipality_csv() -> BaseResponse:
     summary = trends.area_overview(None, _staff())
     return _csv(trend_pages.overview_csv(summary),
-                f"veiligheidsmonitor-{summary.place.code or 'gemeente'}.csv")
+                "veiligheidsmonitor", summary.place.code or "gemeente")
 
 
 @bp.get("/gebieden/<code>")
@@ -176,7 +173,7 @@ def gebied(code: str) -> str:
 def gebied_csv(code: str) -> BaseResponse:
     summary = trends.area_overview(code, _staff())
     return _csv(trend_pages.overview_csv(summary),
-                f"veiligheidsmonitor-{summary.place.code}.csv")
+                "veiligheidsmonitor", summary.place.code)
 
 
 def _trend_context(trend: trends.Trend) -> dict[str, object]:
@@ -201,7 +198,7 @@ def trend(code: str, area: str) -> str:
 def trend_csv(code: str, area: str) -> BaseResponse:
     found = trends.trend(code, area, _staff())
     return _csv(trend_pages.trend_csv(found),
-                f"veiligheidsmonitor-{found.indicator.code}-{found.place.code}.csv")
+                "veiligheidsmonitor", found.indicator.code, found.place.code)
 
 
 @bp.get("/uitkomsten/<code>/ontwikkeling/<area>/presentatie")
@@ -248,7 +245,7 @@ def indicator_overview_csv(code: str) -> BaseResponse:
     report = _indicator_overview(code)
     headers, rows = overview.csv_table(report)
     year = report.edition.year if report.edition else "geen"
-    return _csv(csv_bytes(headers, rows), f"veiligheidsmonitor-{report.indicator.code}-{year}.csv")
+    return _csv(csv_bytes(headers, rows), "veiligheidsmonitor", report.indicator.code, year)
 
 
 @bp.get("/uitkomsten/<code>/presentatie", endpoint="overview_presentation")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from panel.db import db
 from panel.importing import finish_command, header_mapping
+from panel.progress import shown
 from panel.signups import importer
 from panel.signups.postcodes import PostcodesImporter
 from panel.signups.validation import normalise_answer
@@ -53,9 +54,10 @@ def register_commands(app: Flask) -> None:
                     raise click.BadParameter(_("The answer %(answer)s is given twice.",
                                                answer=answer))
                 answers[key] = choice
-        report = importer.RespondentsImporter(None, answers).run(
-            file.read_bytes(), file.name, dry_run=dry_run, mapping=mapping,
-            header_line=header_line)
+        with shown():
+            report = importer.RespondentsImporter(None, answers).run(
+                file.read_bytes(), file.name, dry_run=dry_run, mapping=mapping,
+                header_line=header_line)
         if report.missing:
             db.session.rollback()
             raise click.ClickException(_(
@@ -77,5 +79,7 @@ def register_commands(app: Flask) -> None:
         province: lines of other municipalities are left out and counted. Only lines with a
         reason or a warning are printed. When any line is wrong, nothing changes.
         """
-        report = PostcodesImporter(None).run(file.read_bytes(), file.name, dry_run=dry_run)
+        with shown():
+            report = PostcodesImporter(None).run(file.read_bytes(), file.name,
+                                                 dry_run=dry_run)
         finish_command(report, _("The postcodes are saved."), every_line=False)

@@ -698,6 +698,7 @@ class Review:
     mapping: dict[str, str | None]
     answers: list[AnswerGroup]  # at most ``MAX_ANSWERS`` to choose for, and the empty one
     more_answers: int = 0  # the rarer answers left out (they count as their meaning)
+    table: Table | None = None  # the file as read, for the check in the same request
 
 
 def review_upload(user: User, record: ImportRecord, header_line: int | None = None,
@@ -716,18 +717,20 @@ def review_upload(user: User, record: ImportRecord, header_line: int | None = No
     given = [group for group in groups if group.key]
     empty = [group for group in groups if not group.key]
     return Review(table.header_line, table.first_lines, table.headers, chosen,
-                  given[:MAX_ANSWERS] + empty, max(0, len(given) - MAX_ANSWERS))
+                  given[:MAX_ANSWERS] + empty, max(0, len(given) - MAX_ANSWERS), table)
 
 
 def run_upload(user: User, record: ImportRecord, mapping: Mapping[str, str | None],
                dry_run: bool, header_line: int | None = None,
-               answers: Mapping[str, str] | None = None) -> ImportReport:
+               answers: Mapping[str, str] | None = None,
+               table: Table | None = None) -> ImportReport:
     """Check or import a stored upload with ``mapping``, the header row ``header_line`` and
-    staff's choices for the ``answers`` to the panel question. After the real run the file
-    itself is erased and only the counts are kept."""
+    staff's choices for the ``answers`` to the panel question (``table``: the file as the
+    review of this request read it). After the real run the file itself is erased and only
+    the counts are kept."""
     report = RespondentsImporter(user, answers).run(
         record.content or b"", record.filename, dry_run=dry_run, mapping=mapping,
-        header_line=header_line)
+        header_line=header_line, table=table)
     record.mapping = json.dumps(report.mapping)
     if report.applied:
         record.content = None

@@ -44,7 +44,7 @@ from panel.errors import DomainError
 from panel.importing import FirstSeen, Importer, ImportReport, Line, Row, Status
 from panel.signups import validation
 from panel.signups.models import Postcode
-from panel.tabular import Table
+from panel.tabular import Table, check_workbook
 
 # CBS names its columns after the year of its map: Buurt2023, Gemeente2023.
 _WITH_YEAR = {
@@ -169,6 +169,8 @@ class PostcodesImporter(Importer[_Context, _Planned]):
         postcode (one row per postcode). Lines of other municipalities are left out (and
         counted in ``self.reading.outside``)."""
         self.reading = _Reading()
+        if data[:4] == b"PK\x03\x04":
+            check_workbook(data)  # no zip bomb (the sizes in its directory, unpacked)
         zipped = _zipped_csv(data)
         if zipped is not None:
             data, filename = zipped, "postcodes.csv"

@@ -19,6 +19,7 @@ from blinker import Namespace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from panel.areas.models import District, Neighbourhood
 from panel.auth.models import User
@@ -345,19 +346,28 @@ class JoinRequest:
 CALL_NEEDS_PHONE = _l("Fill in your phone number, so we can call you.")
 
 
-def join(request: JoinRequest) -> None:
-    """Someone joins online. Creates a pending member and emails a confirmation link.
+@dataclass(frozen=True)
+class CheckedJoin:
+    """A sign-up that passed every check (``check_join``), as plain values: what
+    ``finish_join`` needs, also after the request has ended (``panel.later``)."""
 
-    When the email is already known, nobody new is created; each person with that address
-    (people of one household may share one) gets an email of their own (a new confirmation
-    link, or a link to their own page) and the caller shows the same page as for a new
-    sign-up, so the form never reveals whether an email was known. (A known resident who
-    asks to be called does so on their own page, which that email links to: the form
-    changes nothing about known people.)
-    A new member who ticked "call me" gets ``call_requested_at``, and must give a phone
-    number. Raises DomainError for invalid input and PostcodeUnknown when the wijk must be
-    chosen.
-    """
+    name: str
+    email: str
+    phone: str
+    postcode: str
+    house_number: str
+    street: str
+    city: str
+    neighbourhood_id: int
+    language: str
+    statement_id: int
+    call_me: bool
+
+
+def check_join(request: JoinRequest) -> CheckedJoin:
+    """Check a sign-up, the same way whether or not its email address is known: nothing
+    here looks the address up. Raises DomainError for invalid input and PostcodeUnknown
+    when the wijk must be chosen."""
     name = " ".join(request.name.split())
     if not name:
         raise DomainError(_l("Fill in your name."))
@@ -375,7 +385,6 @@ def join(request: JoinRequest) -> None:
     if postcode and not house_number:
         raise DomainError(_l("Fill in your house number."))
 
-    wijk = None
     street = city = ""
     if request.neighbourhood_code:
         wijk = get_neighbourhood(request.neighbourhood_code)
@@ -390,27 +399,52 @@ def join(request: JoinRequest) -> None:
         street, city = entry.street, entry.city
     else:
         raise PostcodeUnknown(_l("Fill in your postcode, or choose your wijk."))
+    return CheckedJoin(name=name, email=email, phone=phone, postcode=postcode,
+                       house_number=house_number, street=street, city=city,
+                       neighbourhood_id=wijk.id, language=language,
+                       statement_id=statement.id, call_me=request.call_me)
 
-    existing = members_with_email(email)
+
+def finish_join(checked: CheckedJoin) -> PanelMember | None:
+    """Create the pending member of a checked sign-up and email the confirmation link;
+    returns the new member. When the email is already known, nobody new is created and
+    None is returned: each person with that address (people of one household may share
+    one) gets an email of their own (a new confirmation link, or a link to their own
+    page). (A known resident who asks to be called does so on their own page, which that
+    email links to: the form changes nothing about known people.) The page shown is the
+    same either way, and the view does this after its response (``panel.later``), so
+    neither the page nor its timing tells whether an address was known."""
+    existing = members_with_email(checked.email)
+    for known in existing:
+        if known.status == MemberStatus.MEMBER:
+            send_member_mail(known, _l("You are already in the wijkpanel"),
+                             "already_member")
+        else:
+            send_confirmation(known)
     if existing:
-        for known in existing:
-            if known.status == MemberStatus.MEMBER:
-                send_member_mail(known, _l("You are already in the wijkpanel"),
-                                 "already_member")
-            else:
-                send_confirmation(known)
-        return
-
-    member = PanelMember(neighbourhood=wijk, status=MemberStatus.PENDING.value,
-                         source=Source.ONLINE.value, name=name, email=email, phone=phone,
-                         postcode=postcode, house_number=house_number, street=street,
-                         city=city, language=language,
-                         call_requested_at=utcnow() if request.call_me else None)
+        return None
+    member = PanelMember(neighbourhood_id=checked.neighbourhood_id,
+                         status=MemberStatus.PENDING.value, source=Source.ONLINE.value,
+                         name=checked.name, email=checked.email, phone=checked.phone,
+                         postcode=checked.postcode, house_number=checked.house_number,
+                         street=checked.street, city=checked.city,
+                         language=checked.language,
+                         call_requested_at=utcnow() if checked.call_me else None)
     db.session.add(member)
     db.session.flush()
-    record_consent(member, ConsentChannel.ONLINE, statement)
+    record_consent(member, ConsentChannel.ONLINE,
+                   db.session.get(ConsentStatement, checked.statement_id))
     send_confirmation(member)
     db.session.flush()
+    return member
+
+
+def join(request: JoinRequest) -> PanelMember | None:
+    """Someone joins online: ``check_join`` then ``finish_join`` (see there), at once.
+    A new member who ticked "call me" gets ``call_requested_at``, and must give a phone
+    number. Raises DomainError for invalid input and PostcodeUnknown when the wijk must
+    be chosen."""
+    return finish_join(check_join(request))
 
 
 def confirmation_member(token: str) -> PanelMember:
@@ -487,24 +521,46 @@ def members_with_email(address: str) -> list[PanelMember]:
     return list(db.session.scalars(
         select(PanelMember).where(PanelMember.email == address,
                                   PanelMember.status != MemberStatus.LEFT.value)
+        .options(joinedload(PanelMember.neighbourhood))  # the mails name the wijk
         .order_by(PanelMember.id)))
 
 
-def request_access_link(email: str) -> None:
-    """Email a personal page link (or a new confirmation link) to a known address: one
-    email for each member with that address, each with their own link.
+def request_access_link(email: str, language: str = "nl") -> list[PanelMember]:
+    """Email a personal page link (or a new confirmation link) to each member with this
+    address, each with their own link; an unknown address gets one short email in the
+    page's ``language`` that no panel membership was found, with the way to join and to
+    ask again. Returns the members mailed.
 
-    Does the same visible thing for unknown and invalid addresses: nothing is revealed.
+    The view calls this after its response (``panel.later``), so neither the page nor its
+    timing tells whether an address belongs to a member (README, privacy and security).
+    Telling an unknown address, as many public services do, helps someone who used
+    another address; the limit per email address (``panel.limits.PER_EMAIL``, counted for
+    every address) keeps the form from being used to send it again and again. An address
+    that is not valid gets nothing (it cannot be a member's).
     """
     try:
         address = normalise_email(email)
     except DomainError:
-        return
-    for member in members_with_email(address):
+        return []
+    members = members_with_email(address)
+    if not members:
+        send_no_membership_mail(address, language)
+    for member in members:
         if member.status == MemberStatus.MEMBER:
             send_member_mail(member, _l("Your link to your own page"), "access_link")
         else:
             send_confirmation(member)
+    return members
+
+
+def send_no_membership_mail(address: str, language: str) -> None:
+    """Tell ``address`` that no panel membership was found for it, with the way to join.
+    Its links (joining, the page to ask for a link again) are the same for everyone: the
+    mail holds nothing personal."""
+    mail.queue(address, _l("We did not find you in the wijkpanel"), "no_membership",
+               {"join_url": absolute_url("signups.join"),
+                "request_url": absolute_url("residents.my_page")},
+               language=language if language in LANGUAGES else "nl")
 
 
 def get_member(member_id: int | None) -> PanelMember | None:

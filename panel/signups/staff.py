@@ -27,6 +27,7 @@ from panel.auth.permissions import (
     visible_area_ids,
     visible_areas,
 )
+from panel.days import local_date
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.exports import Sheet, csv_bytes, xlsx_bytes
@@ -466,7 +467,7 @@ def export_members(user: User, flt: MemberFilter, fmt: str) -> bytes:
     rows = [
         (m.neighbourhood.name, m.neighbourhood.code, m.status, m.source, m.name, m.email or "",
          m.phone, m.street, m.house_number, m.postcode, m.city, m.language,
-         m.created_at.date().isoformat())
+         local_date(m.created_at).isoformat())
         for m in db.session.scalars(query)
     ]
     audit("export", "member_list", actor=user,

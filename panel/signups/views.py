@@ -5,10 +5,10 @@ own page (/mijn) is in ``panel.residents``."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     make_response,
     redirect,
     render_template,
@@ -33,9 +33,11 @@ from panel.auth.sessions import fresh_login_required
 from panel.conditional import conditional
 from panel.db import db
 from panel.errors import DomainError
+from panel.exports import download
 from panel.extensions import csrf, limiter
 from panel.i18n import current_language
 from panel.importing import run_upload
+from panel.later import hand_over_later, later, register
 from panel.outcome import outcome, say
 from panel.privacy import services as audit
 from panel.security import no_store
@@ -44,6 +46,7 @@ from panel.signups.models import PanelMember
 from panel.signups.postcodes import PostcodesImporter, postcode_count
 
 bp = Blueprint("signups", __name__)
+bp.teardown_request(hand_over_later)
 
 
 def _wijk_choices(empty_label: str, staff_member: User | None = None) -> list[SelectChoice]:
@@ -76,21 +79,32 @@ def join() -> str | BaseResponse | tuple[str, int]:
         wijk_unknown = False
         with outcome(form=form) as joined:
             try:
-                with audit.created_objects(PanelMember) as created:
-                    services.join(_join_request(form))
+                checked = services.check_join(_join_request(form))
             except services.PostcodeUnknown as exc:  # not a message: the form asks the wijk
                 db.session.rollback()
                 show_wijk = wijk_unknown = True
                 form.neighbourhood.errors = [str(exc.message)]
             else:
-                for new_member in created:
-                    audit.record("register", "member", new_member.id, actor="resident",
-                                 detail="joined online")
+                later("join", checked, request.remote_addr or "")  # panel.later
         if joined and not wijk_unknown:
             return redirect(url_for("signups.join_sent"))
         form.statement_version.data = statement.version  # the text may have changed
     return render_template("signups/join.html", form=form, statement=statement,
                            show_wijk=show_wijk)
+
+
+def _finish_join(checked: dict[str, Any], address: str) -> None:
+    """Create the member (or email the known ones) of a checked sign-up (the fields of
+    ``services.CheckedJoin``): the part of joining that depends on whether the address is
+    known, done after the response (``address``: the IP address of the request, for the
+    audit log)."""
+    member = services.finish_join(services.CheckedJoin(**checked))
+    if member is not None:
+        audit.record("register", "member", member.id, actor="resident",
+                     detail="joined online", address=address)
+
+
+register("join", _finish_join)
 
 
 def _join_request(form: forms.JoinForm) -> services.JoinRequest:
@@ -218,10 +232,8 @@ def export_members(fmt: str) -> BaseResponse:
     db.session.commit()  # the audit event of the export
     mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                 if fmt == "xlsx" else "text/csv")
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = \
-        f"attachment; filename=panelleden.{'xlsx' if fmt == 'xlsx' else 'csv'}"
-    return no_store(response)
+    return no_store(download(body, mimetype, "panelleden",
+                             extension="xlsx" if fmt == "xlsx" else "csv"))
 
 
 @bp.route("/beheer/leden/nieuw", methods=["GET", "POST"])
@@ -321,10 +333,9 @@ def letters() -> BaseResponse:
         body = staff.letters_for(current_user, ids)
     if not made:
         return redirect(url_for("signups.members"))
-    response = Response(body, mimetype="application/vnd.openxmlformats-officedocument."
-                                        "wordprocessingml.document")
-    response.headers["Content-Disposition"] = "attachment; filename=brieven-wijkpanel.docx"
-    return no_store(response)
+    return no_store(download(body, "application/vnd.openxmlformats-officedocument."
+                                   "wordprocessingml.document", "brieven-wijkpanel",
+                             extension="docx"))
 
 
 @bp.route("/beheer/import", methods=["GET", "POST"])
@@ -362,7 +373,7 @@ def import_review(record_id: int) -> str | BaseResponse:
             with audit.created_objects(PanelMember) as created:
                 report = importer.run_upload(current_user, record, review.mapping,
                                              dry_run=dry_run, header_line=review.header_line,
-                                             answers=answers)
+                                             answers=answers, table=review.table)
             if report.applied:
                 audit.record("import", "import", record.id, detail="; ".join(
                     f"{status}={count}" for status, count in report.summary().items()))

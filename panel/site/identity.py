@@ -21,6 +21,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from panel.areas.logo import PNG, stored_logo
+from panel.exports import download
 from panel.templating import header_municipality
 
 bp = Blueprint("identity", __name__)
@@ -39,7 +40,8 @@ def logo_version(sha256: str) -> str:
 def _logo_response(body: bytes | None, content_type: str, sha256: str) -> Response:
     """The logo, or ``304 Not Modified`` when ``body`` is None, with its headers."""
     response = (Response(status=304) if body is None
-                else Response(body, content_type=content_type))
+                else download(body, content_type, "logo", inline=True,
+                              extension="png" if content_type == PNG else "svg"))
     response.set_etag(sha256)
     fresh = request.args.get("v") == logo_version(sha256)
     response.headers["Cache-Control"] = (f"public, max-age={ONE_YEAR}, immutable" if fresh
@@ -47,9 +49,6 @@ def _logo_response(body: bytes | None, content_type: str, sha256: str) -> Respon
     response.headers["Content-Security-Policy"] = LOGO_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    if body is not None:
-        extension = "png" if content_type == PNG else "svg"
-        response.headers["Content-Disposition"] = f'inline; filename="logo.{extension}"'
     return response
 
 

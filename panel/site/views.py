@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 from panel.areas import services as area_services
 from panel.conditional import conditional
 from panel.db import db
-from panel.exports import csv_bytes
+from panel.errors import RETRY_AFTER_SECONDS
+from panel.exports import csv_bytes, download
 from panel.i18n import LANGUAGE_COOKIE
 from panel.meetings import services as meeting_services
 from panel.privacy import register
@@ -79,10 +80,7 @@ def processing_register(fmt: str) -> Response:
         mimetype = "text/csv"
     else:
         raise NotFound()
-    response = make_response(body)
-    response.mimetype = mimetype
-    response.headers["Content-Disposition"] = f"attachment; filename=verwerkingsregister.{fmt}"
-    return response
+    return download(body, mimetype, "verwerkingsregister", extension=fmt)
 
 
 def _accessibility_contacts() -> tuple[str, str]:
@@ -112,6 +110,7 @@ def healthz() -> Response:
         db.session.rollback()
         current_app.logger.warning("health check: database does not answer")
         response = make_response("database unavailable", 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     else:
         response = make_response("ok", 200)
     response.mimetype = "text/plain"

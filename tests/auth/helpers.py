@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pyotp
 from flask.testing import FlaskClient
+from sqlalchemy import update
 from werkzeug.test import TestResponse
 
-from panel.auth import sessions
-from panel.auth.models import User
+from panel.auth import secret_box, sessions
+from panel.auth.models import StaffSession, User
 from panel.db import db, utcnow
+from panel.security import hash_token
 from tests import factories
 
 STEP = 30  # seconds per TOTP code
@@ -19,10 +22,11 @@ STEP = 30  # seconds per TOTP code
 
 def enable_two_factor(user: User) -> pyotp.TOTP:
     """Turn two-step login on for ``user`` directly in the database; returns its TOTP."""
-    user.totp_secret = pyotp.random_base32()
+    secret = pyotp.random_base32()
+    user.totp_secret = secret_box.seal(secret)
     user.totp_enabled_at = utcnow()
     db.session.flush()
-    return pyotp.TOTP(user.totp_secret)
+    return pyotp.TOTP(secret)
 
 
 def code(totp: pyotp.TOTP, steps_from_now: int = 0) -> str:
@@ -40,12 +44,20 @@ def login_with_code(client: FlaskClient, email: str, otp: str,
 
 
 def age_session(client: FlaskClient, **seconds_ago: int) -> None:
-    """Move session timestamps into the past: ``login=…, seen=…, auth=…`` seconds ago."""
-    keys = {"login": sessions.LOGIN_AT, "seen": sessions.SEEN_AT, "auth": sessions.AUTH_AT}
-    now = int(time.time())
+    """Move session times into the past, ``… seconds ago``: ``login=…`` and ``seen=…``
+    are the start and the last use of the session on the server, ``auth=…`` the time the
+    password was typed (in the cookie)."""
     with client.session_transaction() as stored:
-        for name, ago in seconds_ago.items():
-            stored[keys[name]] = now - ago
+        if "auth" in seconds_ago:
+            stored[sessions.AUTH_AT] = int(time.time()) - seconds_ago["auth"]
+        token = stored.get(sessions.SESSION_ID, "")
+    columns = {"login": "created_at", "seen": "last_seen_at"}
+    values = {column: utcnow() - timedelta(seconds=seconds_ago[name])
+              for name, column in columns.items() if name in seconds_ago}
+    if values:
+        db.session.execute(update(StaffSession)
+                           .where(StaffSession.token_hash == hash_token(token)).values(values))
+        db.session.commit()
 
 
 def error_message(response: TestResponse) -> str:

@@ -28,6 +28,7 @@ def production_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("PANEL_ENV", "production")
     monkeypatch.setenv("PANEL_SECRET_KEY", "production-secret-key-for-the-tests-" * 2)
     monkeypatch.setenv("PANEL_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("PANEL_ENCRYPTION_KEY", "d2lqa3BhbmVsIHRlc3Qga2V5LCBub3QgYSBzZWNyZXQ=")
     monkeypatch.delenv("PANEL_DATABASE_URL", raising=False)
     application = create_app({
         "TESTING": True,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from panel.db import utcnow
 from panel.demo.services import DEMO_PASSWORD
-from panel.feedback.models import Action
+from panel.feedback.models import Action, FeedbackItem, Theme
 from panel.meetings.times import to_local
 from panel.motions.models import Motion
 from tests.browser.helpers import check_accessibility, menu, visit
@@ -61,10 +61,14 @@ def test_a_long_report_is_paged_and_accessible(page: Page, demo, session):
     JavaScript; the page to print keeps them all."""
     motion = session.scalars(select(Motion).where(Motion.reference == "M2023-003")).one()
     report = motion.reports[0]
-    area = motion.neighbourhoods[0].area
+    wijk = motion.neighbourhoods[0]
     start = utcnow() - timedelta(days=100)
-    session.add_all([Action(area=area, title=f"Extra actie {n:02d}", owner="Team",
-                            created_at=start + timedelta(days=n)) for n in range(1, 61)])
+    # Actions on feedback from the motion's wijk (actions for the whole gebied do not count)
+    item = FeedbackItem(neighbourhood=wijk, theme=session.scalars(select(Theme)).first(),
+                        source="resident", text="Te hard gereden.", created_at=start)
+    session.add_all([Action(area=wijk.area, title=f"Extra actie {n:02d}", owner="Team",
+                            items=[item], created_at=start + timedelta(days=n))
+                     for n in range(1, 61)])
     session.commit()
     visit(page, "/beheer/inloggen")
     page.get_by_label("E-mailadres").fill("griffie@demo.example")

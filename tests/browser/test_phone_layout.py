@@ -246,7 +246,7 @@ def staff_pages(session, demo) -> list[str]:  # type: ignore[no-untyped-def]
         f"/beheer/moties/rapportages/{report.id}/afdruk", "/beheer/resultaten",
         "/beheer/indicatoren", "/beheer/audit", "/beheer/mail", "/beheer/accounts",
         f"/beheer/accounts/{user.id}", "/beheer/gemeente", "/beheer/toestemming",
-        "/beheer/import",
+        "/beheer/import", "/beheer/sessies",
     ]
 
 

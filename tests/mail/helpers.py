@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -51,3 +55,27 @@ def silent_server() -> Iterator[int]:
         listener.bind(("127.0.0.1", 0))
         listener.listen(4)
         yield int(listener.getsockname()[1])
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def flask_command(database_url: str, *args: str, smtp_port: int | None = None
+                  ) -> subprocess.Popen[str]:
+    """Start ``flask --app app <args>`` as a process of its own on the test database,
+    delivering to 127.0.0.1:``smtp_port`` (no STARTTLS, no login); output is captured."""
+    environment = {
+        **os.environ, "PANEL_ENV": "development", "PANEL_DATABASE_URL": database_url,
+        "PANEL_BASE_URL": "http://wijkpanel.test", "PANEL_SMTP_HOST": "127.0.0.1",
+        "PANEL_SMTP_PORT": str(smtp_port or closed_port()), "PANEL_SMTP_STARTTLS": "false",
+        "PANEL_SMTP_USER": "", "PANEL_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", *args],
+                            cwd=ROOT, env=environment, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 180) -> tuple[int, str, str]:
+    """Wait for ``process``: its exit status, standard output and standard error."""
+    stdout, stderr = process.communicate(timeout=timeout)
+    return process.returncode, stdout, stderr

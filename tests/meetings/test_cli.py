@@ -57,7 +57,7 @@ def test_reminders_go_to_everyone_with_a_place_once(runner, world, replies):
 
     result = runner.invoke(args=["send-reminders"])
     assert result.exit_code == 0, result.output
-    assert queued_number(result.output) == 2
+    assert queued_number(result.stdout) == 2
     assert sorted(m.to_address for m in reminders()) == ["lid1@example.org",
                                                           "lid2@example.org"]
     db.session.expire_all()
@@ -68,14 +68,14 @@ def test_reminders_go_to_everyone_with_a_place_once(runner, world, replies):
 
     again = runner.invoke(args=["send-reminders"])
     assert again.exit_code == 0, again.output
-    assert queued_number(again.output) == 0
+    assert queued_number(again.stdout) == 0
     assert len(reminders()) == 2
 
 
 def test_no_reminders_for_a_meeting_that_is_still_far_away(runner, world, replies):
     result = runner.invoke(args=["send-reminders"])  # the meeting is 14 days away
     assert result.exit_code == 0, result.output
-    assert queued_number(result.output) == 0
+    assert queued_number(result.stdout) == 0
     assert reminders() == []
 
 
@@ -84,7 +84,7 @@ def test_no_reminders_for_a_cancelled_meeting(runner, world, replies):
     db.session.commit()
     starts_in(replies.id, 24)
     result = runner.invoke(args=["send-reminders"])
-    assert queued_number(result.output) == 0
+    assert queued_number(result.stdout) == 0
     assert reminders() == []
 
 
@@ -96,7 +96,7 @@ def test_someone_moved_up_from_the_waitlist_is_reminded_too(runner, world, repli
     db.session.commit()
 
     result = runner.invoke(args=["send-reminders"])
-    assert queued_number(result.output) == 1
+    assert queued_number(result.stdout) == 1
     assert reminders()[-1].to_address == "lid4@example.org"
 
 

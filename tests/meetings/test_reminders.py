@@ -306,11 +306,11 @@ def test_send_reminders_command_queues_and_prints_a_summary(app, session, world,
     result = runner.invoke(args=["send-reminders", "--hours", "24"])
 
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == ngettext("%(num)s reminder queued.",
+    assert result.stdout.strip() == ngettext("%(num)s reminder queued.",
                                              "%(num)s reminders queued.", 1)
     again = runner.invoke(args=["send-reminders"])
     assert again.exit_code == 0, again.output
-    assert again.output.strip() == ngettext("%(num)s reminder queued.",
+    assert again.stdout.strip() == ngettext("%(num)s reminder queued.",
                                             "%(num)s reminders queued.", 1)
     session.expire_all()
     assert len(outbox()) == 2

@@ -22,6 +22,7 @@ from panel.meetings.spread import (
     Slot,
     Suggestion,
     moment_of,
+    plan_for_area,
     suggest,
     suggest_for_area,
 )
@@ -242,13 +243,15 @@ def make_meeting(area: Any, wijken: list[Any], starts_at: datetime, status: str 
     return item
 
 
-def test_suggest_for_area_uses_upcoming_meetings_and_uninvited_members(session, world):
+def test_suggest_for_area_uses_upcoming_open_meetings_and_uninvited_members(session, world):
     tuesday_evening = datetime(2027, 1, 12, 18, 30, tzinfo=UTC)
     saturday_morning = datetime(2027, 1, 16, 9, 0, tzinfo=UTC)
     evening = make_meeting(world.noord, [world.mare], tuesday_evening, capacity=10,
                            seats_taken=8)
-    saturday = make_meeting(world.noord, [world.mare], saturday_morning, status="draft")
+    saturday = make_meeting(world.noord, [world.mare], saturday_morning, capacity=10)
+    draft = make_meeting(world.noord, [world.mare], saturday_morning, status="draft")
     make_meeting(world.noord, [world.mare], NOW - timedelta(days=1))  # past
+    make_meeting(world.noord, [world.mare], NOW - timedelta(days=1), status="draft")  # past
     make_meeting(world.noord, [world.mare], tuesday_evening, status="cancelled")
     make_meeting(world.noord, [world.mare], tuesday_evening, status="poll")
     make_meeting(world.zuid, [world.vrooner], tuesday_evening)  # another gebied
@@ -273,12 +276,18 @@ def test_suggest_for_area_uses_upcoming_meetings_and_uninvited_members(session, 
 
         assert isinstance(result, Suggestion)
         # Two places left on the evening: the third evening member goes on Saturday.
+        # The draft gets nobody.
         assert result.assignments == {
             evening.id: [evening_people[0].id, evening_people[1].id],
             saturday.id: [evening_people[2].id, weekend.id, poll_only.id],
         }
         assert result.unplaced == []
         assert result.reasons == {evening_people[2].id: OTHER_MOMENT}
+        plan = plan_for_area(user, "noord", now=NOW)
+        assert plan.drafts == [draft]
+        assert [(e.meeting.id, e.seats_taken, e.open_invitations, e.places)
+                for e in plan.meetings] == [(evening.id, 8, 0, 2), (saturday.id, 0, 1, 9)]
+        assert plan.names[weekend.id] == "Weekend"
 
 
 def test_suggest_for_area_without_meetings_leaves_everyone_unplaced(session, world):

@@ -1,6 +1,7 @@
 """Meetings through the web (Flask test client): the public pages and calendar files,
 replying by personal link, the resident's own page, and the staff pages for planning,
-date polls, inviting, letters, spreading the panel and keeping attendance."""
+date polls, inviting, letters and keeping attendance (spreading the panel:
+test_spread_views.py)."""
 
 from __future__ import annotations
 
@@ -847,69 +848,6 @@ def test_no_letters_are_needed_when_everyone_invited_has_email(app, login_as, wo
     assert response.request.path == f"/beheer/bijeenkomsten/{open_meeting.id}"
     assert "Iedereen die is uitgenodigd heeft een e-mailadres. Er zijn geen brieven nodig." in \
         text(response)
-
-
-# --- staff: spreading the panel -----------------------------------------------------------
-
-def suggested_names(page: str, title: str) -> list[str]:
-    """The names the spread page suggests for the meeting called ``title``."""
-    section = page.split(f">{title}</h2>")[1].split("</section>")[0]
-    return re.findall(r'<li class="utrecht-unordered-list__item">([^<(]+?)</li>', section)
-
-
-def invited_names(meeting_id: int) -> list[str]:
-    db.session.expire_all()
-    return sorted(db.session.scalars(
-        select(PanelMember.name).join(Invitation, Invitation.member_id == PanelMember.id)
-        .where(Invitation.meeting_id == meeting_id)))
-
-
-def test_the_team_spreads_the_panel_over_the_meetings_and_invites(login_as, world, open_meeting):
-    team = login_as("noord@example.org")
-    response = team.get("/beheer/gebieden/noord/spreiding")
-    page = text(response)
-    assert response.status_code == 200
-    assert "Panel van Noord verdelen over de bijeenkomsten" in page
-    assert "3 panelleden" in page
-    suggested = suggested_names(page, TITLE)
-    assert len(suggested) == 3
-    assert "Geen plek" in page and "De bijeenkomsten voor deze wijk zijn vol." in page
-    assert "Zuid Lid" not in page
-    assert outbox() == [] and invited_names(open_meeting.id) == []  # only a suggestion
-
-    response = team.post("/beheer/gebieden/noord/spreiding", follow_redirects=True)
-    assert response.request.path == "/beheer/bijeenkomsten"
-    assert "3 uitnodigingen per e-mail verstuurd." in text(response)
-    assert invited_names(open_meeting.id) == sorted(suggested)
-    invitations = [m for m in outbox() if "/antwoord/" in m.text_body]
-    assert len(invitations) == 3
-    again = suggested_names(text(team.get("/beheer/gebieden/noord/spreiding")), TITLE)
-    assert not set(again) & set(suggested)  # who is invited is not suggested again
-
-
-def test_spreading_invites_to_the_open_meetings_when_one_is_still_planned(login_as, world,
-                                                                          open_meeting):
-    draft, _ = services.create(world.team_noord, "noord", meeting_data(
-        title="Nog niet open", day=in_days(20)))
-    db.session.commit()
-    team = login_as("noord@example.org")
-    page = text(team.get("/beheer/gebieden/noord/spreiding"))
-    suggested = suggested_names(page, TITLE)
-    assert len(suggested) == 3 and len(suggested_names(page, "Nog niet open")) == 3
-    assert "Alleen open bijeenkomsten krijgen uitnodigingen." in page
-
-    response = team.post("/beheer/gebieden/noord/spreiding", follow_redirects=True)
-    assert "3 uitnodigingen per e-mail verstuurd." in text(response)
-    assert invited_names(open_meeting.id) == sorted(suggested)
-    assert invited_names(draft.id) == []
-
-
-def test_the_team_cannot_spread_the_panel_of_another_gebied(login_as, world, open_meeting):
-    zuid_meeting(world)
-    team = login_as("noord@example.org")
-    assert team.get("/beheer/gebieden/zuid/spreiding").status_code == 404
-    assert team.post("/beheer/gebieden/zuid/spreiding").status_code == 404
-    assert outbox() == [] and db.session.scalar(select(func.count(Invitation.id))) == 0
 
 
 def test_everything_is_answered_for_an_unsigned_visitor_with_the_login_page(client, world,

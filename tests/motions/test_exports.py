@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from panel.auth.models import Role
+from panel.days import dutch_day_bounds
 from panel.db import db
 from panel.exports import safe_cell
 from panel.feedback.models import Action, FeedbackItem, Theme
@@ -43,7 +44,7 @@ PAYLOADS = ["=1+1", "+1", "-1", "@x", "\t=1", "\r=1"]
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CSV_NAMES = ["01-motie.csv", "02-verzoeken.csv", "03-tijdlijn.csv", "04-leden.csv",
              "05-bijeenkomsten-per-gebied.csv", "06-bijeenkomsten.csv", "07-meldingen.csv",
-             "08-acties.csv", "09-kernboodschap.csv"]
+             "08-acties.csv", "09-kernboodschap.csv", "10-toelichting.csv"]
 NARRATIVE = [("Wat we zagen", "Het panel groeide.\nDe bijeenkomsten liepen goed."),
              ("Wat we leerden", "Bewoners willen vaker praten.")]
 
@@ -294,7 +295,7 @@ def _validate(content: object) -> None:
 def test_tables_hold_every_section_with_readable_labels(world):
     content = services.build(world.report)
     result = exports.tables(content)
-    assert [t.key for t in result] == [name[3:-4] for name in CSV_NAMES[:-1]]
+    assert [t.key for t in result] == [name[3:-4] for name in CSV_NAMES[:-2]]
     for table in result:
         assert all(len(row) == len(table.headers) for row in table.rows), table.key
     by_key = {t.key: t for t in result}
@@ -307,12 +308,22 @@ def test_tables_hold_every_section_with_readable_labels(world):
         ["WK036102", "Oudorp", str(exports.MEMBER_SOURCE_LABELS["staff"]), "< 5"],
         [_("Total"), None, None, 11]]
     assert by_key["leden"].total and by_key["meldingen"].total
-    assert by_key["bijeenkomsten-per-gebied"].rows == [["Noord", 2, 7]]
+    # 6 and "< 5" present, together 7: showing the 7 would give the 1 away, and hiding the
+    # 6 would not do (7 less at least 5 is at most 2), so the total is hidden.
+    assert by_key["bijeenkomsten-per-gebied"].rows == [["Noord", 2, "x"]]
     assert by_key["bijeenkomsten"].rows == [
         ["Noord", "Wijkavond De Mare", date(2025, 3, 10), 6, _("Yes")],
         ["Noord", "Inloop Oudorp", date(2025, 6, 5), "< 5", _("No")]]
     assert by_key["meldingen"].rows == [["Verkeer", "De Mare", 5],
-                                        ["Jongeren", "Oudorp", "< 5"], [_("Total"), None, 7]]
+                                        ["Jongeren", "Oudorp", "< 5"], [_("Total"), None, "x"]]
+    note = _("x: not shown, so that a small number cannot be worked out.")
+    assert [t.key for t in result if t.note == note] == [
+        "bijeenkomsten-per-gebied", "meldingen"]
+    assert not by_key["leden"].note  # 2 and 3 behind two "< 5": the total 11 is safe
+    notes = exports.tables(content, with_narrative=True)[-1]
+    assert notes.key == "toelichting"
+    assert notes.rows == [[by_key["bijeenkomsten-per-gebied"].title, note],
+                          [by_key["meldingen"].title, note]]
     assert by_key["acties"].rows == [
         ["Noord", "Snelheidsdisplay Marelaan", "Team Noord", _("In progress"), 40,
          date(2025, 9, 1), date(2025, 4, 20)]]
@@ -327,7 +338,7 @@ def test_tables_hold_every_section_with_readable_labels(world):
     assert motion[_("Reference")] == "M2024-017"
     assert motion[_("Date adopted")] == date(2024, 11, 14)
     assert motion[_("Smallest number shown")] == 5
-    assert exports.tables(content, with_narrative=True)[-1].rows == [
+    assert exports.tables(content, with_narrative=True)[-2].rows == [
         list(section) for section in NARRATIVE]
 
 
@@ -463,15 +474,14 @@ def test_totals_agree_across_formats_and_with_the_database(world):
     content = services.build(world.report)
     files = _all_formats(content)
     wijk_ids = [w.id for w in world.wijken]
-    start, end = (datetime.combine(PERIOD[0], time.min, tzinfo=UTC),
-                  datetime.combine(PERIOD[1], time.max, tzinfo=UTC))
+    start, end = dutch_day_bounds(*PERIOD)
     members = db.session.scalar(select(func.count(PanelMember.id)).where(
         PanelMember.neighbourhood_id.in_(wijk_ids), PanelMember.status == "member",
         PanelMember.confirmed_at.is_not(None)))
     feedback = db.session.scalar(select(func.count(FeedbackItem.id)).where(
         FeedbackItem.neighbourhood_id.in_(wijk_ids),
         FeedbackItem.theme_id.in_([t.id for t in world.themes]),
-        FeedbackItem.created_at.between(start, end)))
+        FeedbackItem.created_at >= start, FeedbackItem.created_at < end))
     present = db.session.scalar(select(func.count(Reply.id)).where(
         Reply.meeting_id.in_([m.id for m in world.meetings]), Reply.attended.is_(True)))
     present += sum(m.extra_attendees for m in world.meetings)
@@ -479,24 +489,31 @@ def test_totals_agree_across_formats_and_with_the_database(world):
 
     data = json.loads(files["json"])
     assert data["members_total"] == members
-    assert data["feedback_total"] == feedback
-    assert data["meetings_per_area"] == [{"area": "Noord", "meetings": 2,
-                                          "attendance": present}]
+    # 5 + "< 5" = 7 and 6 + "< 5" = 7 would give the small ones away: their totals are hidden
+    assert data["feedback_total"] == "x"
+    assert [f["count"] for f in data["feedback"]] == [5, "< 5"]
+    assert data["meetings_per_area"] == [{"area": "Noord", "meetings": 2, "attendance": "x"}]
 
     sheets = _xlsx_rows(files["xlsx"])
     csvs = {name: _read_csv(body) for name, body in _read_zip(files["zip"]).items()}
     words = _docx_tables(files["docx"])
     with_titles = {t.key: t.title for t in exports.tables(content)}
-    for key, number, total in (("leden", 4, members), ("meldingen", 7, feedback)):
+    for key, number, total in (("leden", 4, members), ("meldingen", 7, "x")):
         assert sheets[with_titles[key]][-1][-1] == total
         assert csvs[CSV_NAMES[number - 1]][-1][-1] == str(total)
         assert words[with_titles[key]][-1][-1] == str(total)
     per_area = with_titles["bijeenkomsten-per-gebied"]
-    assert sheets[per_area][1] == ["Noord", 2, present]
-    assert csvs["05-bijeenkomsten-per-gebied.csv"][1] == ["Noord", "2", str(present)]
-    assert words[per_area][1] == ["Noord", "2", str(present)]
+    assert sheets[per_area][1] == ["Noord", 2, "x"]
+    assert csvs["05-bijeenkomsten-per-gebied.csv"][1] == ["Noord", "2", "x"]
+    assert words[per_area][1] == ["Noord", "2", "x"]
     # every published member count adds up to the total (none is hidden at 6, 2 + 3 are)
     assert [m["count"] for m in data["members"]] == [6, "< 5", "< 5"]
+    # the note on "x" is in every format
+    note = _("x: not shown, so that a small number cannot be worked out.")
+    assert sheets[_("Notes")][1:] == [[per_area, note], [with_titles["meldingen"], note]]
+    assert csvs["10-toelichting.csv"][1:] == [[per_area, note], [with_titles["meldingen"], note]]
+    paragraphs = [p.text for p in Document(io.BytesIO(files["docx"])).paragraphs]
+    assert paragraphs.count(note) == 2
 
 
 def test_the_same_data_gives_identical_files(world, session):

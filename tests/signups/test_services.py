@@ -103,15 +103,18 @@ def test_access_link_opens_the_page_until_it_expires(world):
         services.member_by_access_link(token)
 
 
-def test_link_request_mails_only_known_addresses(world):
+def test_link_request_mails_a_link_to_members_and_a_way_to_join_to_others(world):
     join()
     services.confirm(token_of(outbox()[0], "/aanmelden/bevestigen/"), "2026-1")
     before = len(outbox())
-    services.request_access_link("nobody@example.org")
     services.request_access_link("not an email")
     assert len(outbox()) == before
+    services.request_access_link("Nobody@example.org", "en")
+    [stranger] = outbox("nobody@example.org")
+    assert stranger.language == "en" and "/mijn/link/" not in stranger.text_body
+    assert "http://wijkpanel.test/aanmelden" in stranger.text_body
     services.request_access_link("PIET@example.org")
-    assert len(outbox()) == before + 1 and "/mijn/link/" in outbox()[-1].text_body
+    assert len(outbox()) == before + 2 and "/mijn/link/" in outbox()[-1].text_body
 
 
 def test_every_member_email_has_a_leave_link_and_list_unsubscribe(world):

@@ -1,0 +1,166 @@
+"""Secondary suppression of survey figures (``panel.disclosure`` applied to the results).
+
+A figure based on fewer respondents than ``min_respondents()`` is not shown, nor is its
+number of respondents. That is not enough on its own. The pages and the API show, for one
+indicator in one edition, the respondents of every wijk, every gebied and the
+municipality. Where the respondents of the wijken add up to those of their gebied (and
+the gebieden to the municipality), a hidden wijk's respondents follow by subtraction; and
+where the municipality's figure is the mean of the wijken's figures weighted by their
+respondents, so does the hidden figure itself.
+
+So, per indicator and edition, the respondents form a table of counts with sums (wijken in
+their gebied, gebieden and the wijken outside any gebied in the municipality), and
+:func:`panel.disclosure.protect` chooses the figures to hide besides the small ones. A
+figure hidden so is *withheld*: its value, respondents and interval are not shown anywhere
+(pages, charts, maps, downloads, API), shown as "x" on the pages. Once two figures of a sum
+are hidden, neither the respondents nor the weighted mean give either of them away: one
+equation with two unknown counts and two unknown figures.
+
+Where a total is larger than its parts (respondents outside the wijken with a figure), the
+difference is a part the reader does not see; see :func:`_relation` for what the reader is
+taken to know of it.
+
+The withheld figures of every edition are worked out from one statement, which reads only
+the indicators and editions that have a small figure at all; the outcome is kept per worker
+by the rows it is made of. A page reads them once to build and once for its ETag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import aliased
+
+from panel.areas.models import Area, Neighbourhood
+from panel.db import db
+from panel.disclosure import Sum, protect
+from panel.kept import LeastRecentlyUsed
+from panel.results.models import AreaLevel, Result
+
+__all__ = ["Cell", "forget", "withheld", "withheld_in"]
+
+Cell = tuple[int, int, str]  # edition id, indicator id, area code
+_EXTENSION = "panel.results.protection"
+_KEPT = 64  # outcomes kept per worker (one per state of the results)
+
+
+def _rows(minimum: int) -> list[tuple[Any, ...]]:
+    """Every result with respondents of an (edition, indicator) that has a small figure,
+    with the gebied of a wijk: one statement."""
+    small = aliased(Result)
+    has_small = exists().where(small.edition_id == Result.edition_id,
+                               small.indicator_id == Result.indicator_id,
+                               small.respondents > 0, small.respondents < minimum)
+    query = (select(Result.edition_id, Result.indicator_id, Result.area_level,
+                    Result.area_code, Result.respondents, Area.code)
+             .outerjoin(Neighbourhood, and_(Result.area_level == AreaLevel.NEIGHBOURHOOD.value,
+                                            Neighbourhood.code == Result.area_code))
+             .outerjoin(Area, Area.id == Neighbourhood.area_id)
+             .where(Result.respondents.is_not(None), has_small)
+             .order_by(Result.edition_id, Result.indicator_id, Result.area_level,
+                       Result.area_code))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def _table(rows: list[tuple[Any, ...]], minimum: int
+           ) -> tuple[dict[Hashable, int], list[Sum], list[Hashable]]:
+    """The respondents of one indicator in one edition as a table with its sums, and the
+    cells the reader cannot see at all (see :func:`_relation`)."""
+    wijken: dict[str, int] = {}
+    gebied_of: dict[str, str | None] = {}
+    values: dict[Hashable, int] = {}
+    gebieden: list[str] = []
+    municipality: str | None = None
+    for _edition, _indicator, level, code, respondents, gebied in rows:
+        values[code] = respondents
+        if level == AreaLevel.NEIGHBOURHOOD:
+            wijken[code] = respondents
+            gebied_of[code] = gebied
+        elif level == AreaLevel.AREA:
+            gebieden.append(code)
+        elif level == AreaLevel.MUNICIPALITY:
+            municipality = code
+    sums: list[Sum] = []
+    unseen: list[Hashable] = []
+    for gebied in gebieden:
+        parts = tuple(code for code in wijken if gebied_of[code] == gebied)
+        _relation(values, sums, unseen, gebied, parts, minimum)
+    if municipality is not None:
+        parts = tuple(gebieden) + tuple(code for code in wijken
+                                        if gebied_of[code] not in gebieden)
+        _relation(values, sums, unseen, municipality, parts, minimum)
+    return values, sums, unseen
+
+
+def _relation(values: dict[Hashable, int], sums: list[Sum], unseen: list[Hashable],
+              total: str, parts: tuple[str, ...], minimum: int) -> None:
+    """Add what a reader knows of ``total`` and its ``parts``. Where the parts add up to
+    the total, the sum. Where the total is larger (respondents outside the wijken shown,
+    wijken without a figure), a rest the reader does not see is one more part: the reader
+    is taken to know that it is at least the minimum when it is (more than the truth, "at
+    least 0", so this errs on the safe side), or between 1 and the minimum when it is that
+    small. Where the parts add up to more than the total, the figures were not counted
+    alike and no sum holds."""
+    if not parts:
+        return
+    rest = values[total] - sum(values[p] for p in parts)
+    if rest < 0:
+        return
+    if rest == 0:
+        sums.append(Sum(total, parts))
+        return
+    key = ("rest", total)
+    values[key] = rest
+    if rest >= minimum:
+        unseen.append(key)
+    sums.append(Sum(total, (*parts, key)))
+
+
+def _work_out(rows: list[tuple[Any, ...]], minimum: int) -> frozenset[Cell]:
+    groups: defaultdict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        groups[(row[0], row[1])].append(row)
+    cells: set[Cell] = set()
+    for (edition_id, indicator_id), group in groups.items():
+        values, sums, unseen = _table(group, minimum)
+        # An unseen rest is passed as hidden before: the reader's range for it is then
+        # "at least the minimum".
+        protected = protect(values, sums, minimum=minimum, hidden_before=unseen)
+        stored = {code: respondents for _e, _i, _level, code, respondents, _g in group}
+        # A hidden cell that is not small itself is withheld; a small one is suppressed
+        # already (``services.figure_of``).
+        cells.update((edition_id, indicator_id, code) for code in protected.hidden
+                     if isinstance(code, str) and stored.get(code, 0) >= minimum)
+    return frozenset(cells)
+
+
+def _kept() -> LeastRecentlyUsed[frozenset[Cell]]:
+    kept: LeastRecentlyUsed[frozenset[Cell]] | None = current_app.extensions.get(_EXTENSION)
+    if kept is None:
+        kept = current_app.extensions[_EXTENSION] = LeastRecentlyUsed(_KEPT)
+    return kept
+
+
+def forget() -> None:
+    """Drop the kept outcomes (tests that change the minimum)."""
+    current_app.extensions.pop(_EXTENSION, None)
+
+
+def withheld() -> frozenset[Cell]:
+    """The figures hidden to protect a small one, as (edition id, indicator id, area code),
+    in every edition. One statement; the work is kept per worker by the rows read."""
+    minimum = int(current_app.config.get("PANEL_MIN_RESPONDENTS", 30))
+    rows = _rows(minimum)
+    key = (minimum, hashlib.sha256(repr(rows).encode("utf-8")).hexdigest())
+    return _kept().get_or_make(key, lambda: _work_out(rows, minimum))
+
+
+def withheld_in(cells: frozenset[Cell], edition_ids: Iterable[int]) -> tuple[Cell, ...]:
+    """The withheld figures of some editions, sorted: for a page's fingerprint."""
+    wanted = set(edition_ids)
+    return tuple(sorted(cell for cell in cells if cell[0] in wanted))
