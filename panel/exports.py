@@ -29,14 +29,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import send_file
 from werkzeug.wrappers import Response
 
-__all__ = ["Sheet", "csv_bytes", "download", "download_name", "safe_cell", "xlsx_bytes"]
+from panel.days import LOCAL
 
-LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
+__all__ = ["Sheet", "csv_bytes", "download", "download_name", "safe_cell", "xlsx_bytes"]
 
 # A spreadsheet reads a cell that starts with one of these as a formula (OWASP).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -78,7 +77,7 @@ def _local(value: datetime) -> datetime:
     """A naive datetime in Europe/Amsterdam (naive values are left as they are)."""
     if value.tzinfo is None:
         return value
-    return value.astimezone(LOCAL_TIMEZONE).replace(tzinfo=None)
+    return value.astimezone(LOCAL).replace(tzinfo=None)
 
 
 def _csv_text(value: object) -> str:

@@ -22,7 +22,6 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, tuple_, update
@@ -31,13 +30,13 @@ from sqlalchemy.orm import selectinload
 from panel.areas.models import Area, Neighbourhood
 from panel.auth.models import User
 from panel.auth.permissions import managed_area, may_manage_meetings, require_staff
+from panel.days import LOCAL
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.meetings import services
 from panel.meetings.models import Invitation, Meeting, MeetingStatus, Reply
 from panel.signups.models import MemberStatus, PanelMember
 
-LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 SUNDAY = "sunday"  # the moment of a Sunday meeting: no stated availability names it
 
 # Why a member is unplaced, or placed at a moment they did not state.
@@ -111,7 +110,7 @@ def moment_of(starts_at: datetime) -> str:
     """
     if starts_at.tzinfo is None:
         raise ValueError("naive datetimes are not accepted; pass an aware datetime")
-    local = starts_at.astimezone(LOCAL_ZONE)
+    local = starts_at.astimezone(LOCAL)
     weekday = local.weekday()
     if weekday == 6:
         return SUNDAY
