@@ -39,13 +39,15 @@ from sqlalchemy.orm import aliased
 from panel.areas.models import Area, Neighbourhood
 from panel.db import db
 from panel.disclosure import Sum, protect
-from panel.kept import LeastRecentlyUsed
+from panel.kept import LeastRecentlyUsed, TrustedForAWhile
 from panel.results.models import AreaLevel, Result
+from panel.templating import trust_seconds
 
 __all__ = ["Cell", "forget", "withheld", "withheld_in"]
 
 Cell = tuple[int, int, str]  # edition id, indicator id, area code
 _EXTENSION = "panel.results.protection"
+_TRUSTED = "panel.results.protection.trusted"
 _KEPT = 64  # outcomes kept per worker (one per state of the results)
 
 
@@ -149,15 +151,26 @@ def _kept() -> LeastRecentlyUsed[frozenset[Cell]]:
 def forget() -> None:
     """Drop the kept outcomes (tests that change the minimum)."""
     current_app.extensions.pop(_EXTENSION, None)
+    current_app.extensions.pop(_TRUSTED, None)
+
+
+def _read_withheld(minimum: int) -> frozenset[Cell]:
+    rows = _rows(minimum)
+    key = (minimum, hashlib.sha256(repr(rows).encode("utf-8")).hexdigest())
+    return _kept().get_or_make(key, lambda: _work_out(rows, minimum))
 
 
 def withheld() -> frozenset[Cell]:
     """The figures hidden to protect a small one, as (edition id, indicator id, area code),
-    in every edition. One statement; the work is kept per worker by the rows read."""
+    in every edition. One statement, which reads every result of an indicator and edition
+    with a small figure: so what it read is trusted for ``PANEL_ETAG_SECONDS`` per worker,
+    as the header and the ETags of public pages are (``panel.kept.TrustedForAWhile``: a
+    commit in the worker forgets it at once), rather than read again for each page. The
+    work on the rows is kept per worker by the rows read."""
     minimum = int(current_app.config.get("PANEL_MIN_RESPONDENTS", 30))
-    rows = _rows(minimum)
-    key = (minimum, hashlib.sha256(repr(rows).encode("utf-8")).hexdigest())
-    return _kept().get_or_make(key, lambda: _work_out(rows, minimum))
+    trusted: TrustedForAWhile[frozenset[Cell]] = current_app.extensions.setdefault(
+        _TRUSTED, TrustedForAWhile(4))
+    return trusted.get_or_make(minimum, lambda: _read_withheld(minimum), trust_seconds())
 
 
 def withheld_in(cells: frozenset[Cell], edition_ids: Iterable[int]) -> tuple[Cell, ...]:
