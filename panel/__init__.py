@@ -38,7 +38,7 @@ from panel.signups import cli as signups_cli
 from panel.signups import views as signups_views
 from panel.site import identity as site_identity
 from panel.site import views as site_views
-from panel.templating import register_context
+from panel.templating import PanelEnvironment, register_context
 from panel.uploads import InMemoryUploadsRequest
 from panel.urls import DatabaseId
 from panel.worklist import cli as worklist_cli
@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     instance = Path(instance_path or DEFAULT_INSTANCE_PATH)
     app = Flask(__name__, instance_path=str(instance),
                 template_folder=str(PROJECT_ROOT / "templates"))
+    app.jinja_environment = PanelEnvironment  # before anything uses app.jinja_env
     app.config.update(load_settings(instance))
     if test_config:
         app.config.update(test_config)

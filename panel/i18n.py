@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from babel import Locale
 from flask import Flask, current_app, g, request
 from flask_babel import (
     format_date,
     format_datetime,
     format_decimal,
     format_time,
+    get_domain,
     get_locale,
     get_translations,
 )
@@ -21,20 +23,90 @@ LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 
 
-def select_locale() -> str:
-    """The visitor's chosen language (cookie), otherwise Dutch."""
+def select_locale() -> Locale:
+    """The visitor's chosen language (cookie), otherwise Dutch: Flask-Babel's locale
+    selector. Gives the ``Locale`` parsed once per process, so that a request does not
+    parse its language again."""
     languages = current_app.config["LANGUAGES"]
     forced = getattr(g, "forced_locale", None)
     if forced in languages:
-        return forced
+        return _locale(forced)
     chosen = request.cookies.get(LANGUAGE_COOKIE) if request else None
     if chosen in languages:
-        return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(chosen)
+    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+# The locales select_locale gives, parsed once, and their codes by the object's id (kept
+# alive here, so an id is never reused); other locales (force_locale) are written out.
+_LOCALES: dict[str, Locale] = {}
+_CODES: dict[int, str] = {}
+
+
+def _locale(code: str) -> Locale:
+    locale = _LOCALES.get(code)
+    if locale is None:
+        locale = _LOCALES.setdefault(code, Locale.parse(code))
+        _CODES[id(locale)] = str(locale)
+    return locale
 
 
 def current_language() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    """The language of the request ("nl", "en"). Takes the locale Flask-Babel keeps for the
+    request (also one set with ``force_locale``) without its lookups when there is one: a
+    page asks for the language several times (its ETag, the kept layout parts)."""
+    try:
+        locale = g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):  # not chosen yet, or outside a request
+        locale = None
+    if locale is None:
+        locale = get_locale()
+        if locale is None:
+            return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return _CODES.get(id(locale)) or str(locale)
+
+
+def translations() -> Any:
+    """Flask-Babel's catalogue of the request's language (``get_translations``), kept on
+    the request's Babel context while its locale stays the same object (``force_locale``
+    sets another): Flask-Babel looks it up again at each string, some thirty calls."""
+    try:
+        context = g._flask_babel
+        kept = context.panel_translations
+        if kept[0] is context.babel_locale:
+            return kept[1]
+    except (AttributeError, RuntimeError):  # none kept yet, or outside an app context
+        pass
+    try:
+        language = current_language()
+        context = g._flask_babel
+        locale = context.babel_locale
+    except (AttributeError, RuntimeError):  # outside a request
+        return get_translations()
+    # Flask-Babel's domain keeps each language's catalogue for the life of the process,
+    # but finds it by writing the locale out (``str(Locale)``) at every lookup: here they
+    # are kept by the language code on the domain itself.
+    domain = get_domain()
+    by_language: dict[str, Any] = domain.__dict__.setdefault("_panel_by_language", {})
+    catalogue = by_language.get(language)
+    if catalogue is None:
+        catalogue = by_language.setdefault(language, get_translations())
+    context.panel_translations = (locale, catalogue)
+    return catalogue
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """Flask-Babel's ``gettext``, with the request's catalogue looked up once
+    (:func:`translations`)."""
+    text: str = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Flask-Babel's ``ngettext``, with the request's catalogue looked up once."""
+    variables.setdefault("num", num)
+    text: str = translations().ungettext(singular, plural, num) % variables
+    return text
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -84,7 +156,7 @@ class Catalogue:
     about thirty calls each time. Make one per request (the language is the request's)."""
 
     def __init__(self) -> None:
-        self._catalogue = get_translations()
+        self._catalogue = translations()
 
     def gettext(self, string: str, /, **variables: Any) -> str:
         text: str = self._catalogue.ugettext(string)
@@ -103,11 +175,12 @@ def one_catalogue() -> dict[str, Any]:
     override the environment's functions of the same names (``_`` calls ``gettext``) and
     work as Jinja's "newstyle" ones that Flask-Babel installs: the translation is escaped
     like the template and always used as a format string."""
-    catalogue = get_translations()
+    catalogue = translations()
 
     def formatted(context: Any, text: str, variables: dict[str, Any]) -> str:
         trusted = Markup(text) if context.eval_ctx.autoescape else text  # noqa: S704 (the catalogue)
-        return trusted % variables
+        # Without variables and without "%" formatting changes nothing: skip it.
+        return trusted % variables if variables or "%" in text else trusted
 
     @pass_context
     def gettext(context: Any, string: str, /, **variables: Any) -> str:

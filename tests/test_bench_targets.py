@@ -23,8 +23,9 @@ FAST = 2 * REFERENCE_PING_RPS
 def _run(page: str, rps: float, p95: float, variant: str = "full",
          public: bool = False) -> dict[str, Any]:
     return {"page": page, "variant": variant, "rps": rps, "p50_ms": p95 / 2, "p95_ms": p95,
-            "p99_ms": p95 * 1.2, "public": public, "login": None if public else "team",
-            "etag": public, "bytes_per_response": 1000, "path": f"/{page}"}
+            "p99_ms": p95 * 1.2, "requests": int(rps * 10), "public": public,
+            "login": None if public else "team", "etag": public, "bytes_per_response": 1000,
+            "path": f"/{page}"}
 
 
 def _results(ping: float, *runs: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +96,15 @@ def test_a_public_page_is_held_to_half_of_ping_also_when_built_for_every_request
     assert _checks(results, "wijk (built_exact)") == {
         "p95": False, "scaled": False, "throughput": False}
     assert _checks(results, "wijk (not_modified_exact)") == {}  # for comparison only
+
+
+def test_a_run_in_which_nothing_was_answered_meets_no_target() -> None:
+    # wrk writes a p95 of 0 when no request finished within its run.
+    silent = _run("wijk", 0.0, 0.0, variant="built_exact", public=True)
+    assert silent["requests"] == 0
+    results = _results(FAST, silent)
+    assert _checks(results, "wijk (built_exact)") == {
+        "p95": False, "scaled": False, "throughput": False}
 
 
 def test_each_variant_of_a_public_page_is_held_on_its_own() -> None:

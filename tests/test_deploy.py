@@ -350,7 +350,7 @@ def test_the_systemd_units_are_hardened():
                                 "deploy/gunicorn.conf.py app:app"]
     jobs = _unit("wijkpanel-jobs.service")
     assert [line.rsplit(" ", 1)[1] for line in jobs["ExecStart"]] == \
-        ["send-reminders", "send-work-lists", "send-mail", "purge-expired"]
+        ["send-reminders", "send-work-lists", "send-mail", "purge-expired", "protect-results"]
     timer = _unit("wijkpanel-jobs.timer")
     assert timer["OnCalendar"] == ["*:0/5"] and timer["Persistent"] == ["true"]
     assert timer["Unit"] == ["wijkpanel-jobs.service"]

@@ -191,7 +191,7 @@ def indicator_results(code: str, year: int | None, current: Pagination) -> Indic
         .order_by(rank, Result.area_code, Result.id)
     page = _page(query, current)
     names = _names(page.items)
-    hidden = protection.withheld()
+    hidden = protection.withheld_among(page.items)
     items = [AreaResult(r.area_level, r.area_code,
                         names.get((r.area_level, r.area_code), r.area_code),
                         result_services.figure_of(
@@ -214,15 +214,16 @@ def indicator_results_fingerprint(code: str, year: int | None) -> tuple[object, 
     chosen = next((e for e in editions if year is None or e[1] == year), None)
     if chosen is None:
         return (tuple(indicator), editions, None)
-    results = [tuple(row) for row in db.session.execute(
+    rows = db.session.execute(
         select(Result.__table__).where(Result.indicator_id == indicator.id,
-                                       Result.edition_id == chosen[0]).order_by(Result.id))]
+                                       Result.edition_id == chosen[0]).order_by(Result.id)).all()
+    results = [tuple(row) for row in rows]
     areas = [tuple(row) for row in db.session.execute(
         select(Area.code, Area.name).order_by(Area.code))]
     wijken = [tuple(row) for row in db.session.execute(
         select(Neighbourhood.code, Neighbourhood.name).order_by(Neighbourhood.code))]
     return (tuple(indicator), editions, results, areas, wijken,
-            protection.withheld_in(protection.withheld(), [chosen[0]]))
+            protection.withheld_in(protection.withheld_among(rows), [chosen[0]]))
 
 
 def trend(code: str, area_code: str) -> trends.Trend:

@@ -13,10 +13,10 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
-from panel.areas.services import get_municipality
+from panel.i18n import gettext as _
+from panel.i18n import ngettext
+from panel.templating import header_municipality
 
 AUTHORITY_URL = "https://autoriteitpersoonsgegevens.nl/"
 
@@ -69,7 +69,7 @@ def privacy_facts() -> PrivacyFacts:
     ``PANEL_DPO_CONTACT``; when those are not set, the texts name the municipality's
     privacy officer instead of an address. What it shows from the settings is in
     :func:`privacy_fingerprint` too."""
-    municipality = get_municipality()
+    municipality = header_municipality()  # the row the page header shows, read once
     name = municipality.name if municipality else ""
     controller = _("The municipality of %(name)s", name=name) if name else \
         _("The municipality")

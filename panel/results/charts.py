@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 __all__ = ["Bar", "bar_chart", "describe_bars", "HIGHLIGHT_COLOUR", "BAR_COLOUR", "TEXT_COLOUR"]
 
@@ -279,12 +279,16 @@ def _text_block(lines: list[str], x: float, centre: float, css_class: str,
 
 def _element(tag: str, attributes: dict[str, str], content: str | None = None) -> Markup:
     """``<tag …>content</tag>``, or ``<tag …/>`` without content. Attribute values and plain
-    text content are escaped; Markup content (other elements) is kept as it is."""
-    attrs = Markup("").join(Markup(' {}="{}"').format(name, value)
-                            for name, value in attributes.items())
+    text content are escaped; Markup content (other elements) is kept as it is. Tag and
+    attribute names are this module's constants, never input.
+
+    Written with ``escape`` (markupsafe's C speedups) and plain strings rather than
+    ``Markup.format``: a results page draws some 20,000 elements, and ``Markup.format``
+    made drawing them most of the time the page took."""
+    attrs = "".join([f' {name}="{escape(value)}"' for name, value in attributes.items()])
     if content is None:
-        return Markup("<{}{}/>").format(tag, attrs)
-    return Markup("<{0}{1}>{2}</{0}>").format(tag, attrs, content)
+        return Markup(f"<{tag}{attrs}/>")  # noqa: S704 (every value escaped above)
+    return Markup(f"<{tag}{attrs}>{escape(content)}</{tag}>")  # noqa: S704 (escaped)
 
 
 def _wrap(text: str, width: float, font_size: float, *, bold: bool = False) -> list[str]:

@@ -9,15 +9,34 @@ import click
 from flask import Flask
 from flask_babel import gettext as _
 
+from panel.db import db
 from panel.importing import finish_command
 from panel.progress import shown
+from panel.results import protection
 from panel.results.importer import ResultsImporter
 from panel.results.indicator_import import CATALOGUES, IndicatorsImporter, load_catalogue
 
 
 def register_commands(app: Flask) -> None:
-    """Add ``flask import-results FILE [--dry-run]`` and ``flask load-indicators FILE
-    [--dry-run]`` (or ``--catalogue NAME``) to ``app``."""
+    """Add ``flask import-results FILE [--dry-run]``, ``flask load-indicators FILE
+    [--dry-run]`` (or ``--catalogue NAME``) and ``flask protect-results`` to ``app``."""
+
+    @app.cli.command("protect-results")
+    @click.option("--force", is_flag=True,
+                  help="Work the outcome out again even when it is current.")
+    def protect_results_command(force: bool) -> None:
+        """Store which figures are withheld to protect small ones.
+
+        This happens by itself when results, wijken or gebieden change. Run it after
+        changing PANEL_MIN_RESPONDENTS; until then the pages work it out for every
+        request, which is slow. Does nothing when the stored outcome is current.
+        """
+        if not force and protection.is_current():
+            click.echo(_("The withheld figures are current."))
+            return
+        count = protection.refresh()
+        db.session.commit()
+        click.echo(_("Withheld figures worked out: %(count)s.", count=count))
 
     @app.cli.command("import-results")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

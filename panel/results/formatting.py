@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import format_decimal
+from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from panel.disclosure import SECONDARY
@@ -15,6 +16,27 @@ from panel.results.models import MAX_DECIMALS, Indicator, Unit, default_decimals
 from panel.results.services import Figure
 
 __all__ = ["count_text", "figure_text", "format_value", "interval_text", "respondents_text"]
+
+# Per locale: the table that turns Python's "1,234.5" and "-" into the locale's symbols.
+_SYMBOLS: dict[str, dict[int, str]] = {}
+
+
+def _write(number: Decimal | int, places: int, grouping: bool) -> str:
+    """``number`` (already rounded) with ``places`` decimals, in the locale's symbols, as
+    Babel's ``format_decimal`` writes it with the pattern ``0.00`` or ``#,##0.00``.
+
+    Babel parses its pattern and looks up the locale's symbols on every call; a results page
+    writes some 400 figures, and that was a fifth of the time it took. The symbols are
+    Babel's own, looked up once per locale (tests compare the two over many values)."""
+    locale = get_locale()
+    key = str(locale)
+    table = _SYMBOLS.get(key)
+    if table is None:
+        table = _SYMBOLS[key] = str.maketrans({
+            ".": get_decimal_symbol(locale), ",": get_group_symbol(locale),
+            "-": get_minus_sign_symbol(locale)})
+    text = f"{number:{',' if grouping else ''}.{places}f}"
+    return text.translate(table)
 
 
 def format_value(indicator: Indicator, value: float | None) -> str:
@@ -28,12 +50,9 @@ def format_value(indicator: Indicator, value: float | None) -> str:
         else default_decimals(indicator.unit)
     places = max(0, min(MAX_DECIMALS, places))
     rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    fraction = "." + "0" * places if places else ""
     if indicator.unit == Unit.PERCENTAGE:
-        return f"{format_decimal(rounded, '0' + fraction)}%"
-    if indicator.unit == Unit.COUNT:
-        return format_decimal(rounded, "#,##0" + fraction)
-    return format_decimal(rounded, "0" + fraction)
+        return f"{_write(rounded, places, grouping=False)}%"
+    return _write(rounded, places, grouping=indicator.unit == Unit.COUNT)
 
 
 def figure_text(indicator: Indicator, figure: Figure) -> str:
@@ -50,7 +69,7 @@ def figure_text(indicator: Indicator, figure: Figure) -> str:
 
 def count_text(count: int | None) -> str:
     """A whole number with thousands separators in the page's language (``4.000``)."""
-    return format_decimal(count, "#,##0") if count is not None else ""
+    return _write(count, 0, grouping=True) if count is not None else ""
 
 
 def respondents_text(figure: Figure) -> str:

@@ -6,7 +6,18 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    null,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from panel.db import UTCDateTime, db, utcnow
@@ -98,6 +109,13 @@ class Result(db.Model):
     respondents: Mapped[int | None] = mapped_column(Integer)
     ci_low: Mapped[float | None] = mapped_column(Float)
     ci_high: Mapped[float | None] = mapped_column(Float)
+    # Derived state (``panel.results.protection.refresh``): whether the figure is withheld to
+    # protect a small figure elsewhere, worked out for the minimum number of respondents in
+    # ``protected_for``. Worked out again when results or gebieden change; any other change
+    # of the row, however made, sets ``protected_for`` to NULL ("not worked out"), and a
+    # page that meets such a row works the outcome out itself.
+    withheld: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    protected_for: Mapped[int | None] = mapped_column(Integer, onupdate=null())
 
     edition: Mapped[Edition] = relationship()
     indicator: Mapped[Indicator] = relationship()

@@ -40,7 +40,7 @@ from panel.kept import LeastRecentlyUsed
 from panel.results import maps
 from panel.results.formatting import figure_text, format_value, interval_text, respondents_text
 from panel.results.models import AreaLevel, Edition, Indicator, Result, default_decimals
-from panel.results.protection import withheld
+from panel.results.protection import withheld_among
 from panel.results.services import DIRECTION_LABELS, Figure, direction, figure_of, min_respondents
 
 __all__ = ["SORTS", "IndicatorOverview", "Line", "csv_table", "indicator_overview",
@@ -120,18 +120,20 @@ def overview_source(code: str, year: int | None = None, staff: bool = False) -> 
         edition = editions[0] if editions else None
     if edition is None:
         return Source(tuple(indicator), editions, None)
-    results = tuple(Stored(*row) for row in db.session.execute(
+    rows = db.session.execute(
         select(Result.area_level, Result.area_code, Result.value, Result.respondents,
-               Result.ci_low, Result.ci_high)
+               Result.ci_low, Result.ci_high, Result.edition_id, Result.indicator_id,
+               Result.withheld, Result.protected_for)
         .where(Result.edition_id == edition.id, Result.indicator_id == indicator.id)
-        .order_by(Result.area_level, Result.area_code)))
+        .order_by(Result.area_level, Result.area_code)).all()
+    results = tuple(Stored(*row[:6]) for row in rows)
     places = tuple(Place(*row) for row in db.session.execute(
         select(Area.code, Area.name, Neighbourhood.code, Neighbourhood.name)
         .outerjoin(Neighbourhood, Neighbourhood.area_id == Area.id)
         .order_by(Area.code, Neighbourhood.code)))
     municipality = db.session.execute(
         select(Municipality.code, Municipality.name).limit(1)).first()
-    hidden = tuple(sorted(code for edition_id, indicator_id, code in withheld()
+    hidden = tuple(sorted(code for edition_id, indicator_id, code in withheld_among(rows)
                           if edition_id == edition.id and indicator_id == indicator.id))
     return Source(tuple(indicator), editions, edition, results, places,
                   tuple(municipality) if municipality else None, boundaries_fingerprint(),

@@ -20,9 +20,16 @@ Where a total is larger than its parts (respondents outside the wijken with a fi
 difference is a part the reader does not see; see :func:`_relation` for what the reader is
 taken to know of it.
 
-The withheld figures of every edition are worked out from one statement, which reads only
-the indicators and editions that have a small figure at all; the outcome is kept per worker
-by the rows it is made of. A page reads them once to build and once for its ETag.
+The outcome is derived state, stored with the results (``Result.withheld``, worked out for
+the minimum in ``Result.protected_for``): :func:`refresh` works it out when a transaction
+that changed results, wijken or gebieden commits (a session hook), after the bulk writes
+that bypass the session (the benchmark's generator), and from ``flask protect-results``
+(after a change of ``PANEL_MIN_RESPONDENTS``; the jobs timer runs it and it does nothing
+when the outcome is current). A page reads the flags with the rows it shows
+(:func:`withheld_among`): no statement and no work of its own. Where a row it shows was not
+worked out for the current minimum, the page works the outcome out itself
+(:func:`withheld`): from one statement, which reads only the indicators and editions that
+have a small figure at all, the work kept per worker by the rows it is made of.
 """
 
 from __future__ import annotations
@@ -32,9 +39,9 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import aliased
+from flask import current_app, has_app_context
+from sqlalchemy import and_, event, exists, inspect, or_, select, text, update
+from sqlalchemy.orm import Session, aliased
 
 from panel.areas.models import Area, Neighbourhood
 from panel.db import db
@@ -43,12 +50,15 @@ from panel.kept import LeastRecentlyUsed, TrustedForAWhile
 from panel.results.models import AreaLevel, Result
 from panel.templating import trust_seconds
 
-__all__ = ["Cell", "forget", "withheld", "withheld_in"]
+__all__ = ["Cell", "forget", "is_current", "refresh", "withheld", "withheld_among",
+           "withheld_in"]
 
 Cell = tuple[int, int, str]  # edition id, indicator id, area code
 _EXTENSION = "panel.results.protection"
 _TRUSTED = "panel.results.protection.trusted"
 _KEPT = 64  # outcomes kept per worker (one per state of the results)
+_CHANGED = "panel.results.protection.changed"  # in Session.info: refresh before commit
+_LOCK_SPACE = 0x57505052  # "WPPR": the first key of this module's advisory lock
 
 
 def _rows(minimum: int) -> list[tuple[Any, ...]]:
@@ -167,7 +177,7 @@ def withheld() -> frozenset[Cell]:
     as the header and the ETags of public pages are (``panel.kept.TrustedForAWhile``: a
     commit in the worker forgets it at once), rather than read again for each page. The
     work on the rows is kept per worker by the rows read."""
-    minimum = int(current_app.config.get("PANEL_MIN_RESPONDENTS", 30))
+    minimum = _minimum()
     trusted: TrustedForAWhile[frozenset[Cell]] = current_app.extensions.setdefault(
         _TRUSTED, TrustedForAWhile(4))
     return trusted.get_or_make(minimum, lambda: _read_withheld(minimum), trust_seconds())
@@ -177,3 +187,105 @@ def withheld_in(cells: frozenset[Cell], edition_ids: Iterable[int]) -> tuple[Cel
     """The withheld figures of some editions, sorted: for a page's fingerprint."""
     wanted = set(edition_ids)
     return tuple(sorted(cell for cell in cells if cell[0] in wanted))
+
+
+def _minimum() -> int:
+    return int(current_app.config.get("PANEL_MIN_RESPONDENTS", 30))
+
+
+def withheld_among(rows: Iterable[Any]) -> frozenset[Cell]:
+    """The withheld figures among ``rows`` (results, or rows read with the columns
+    ``edition_id``, ``indicator_id``, ``area_code``, ``withheld`` and ``protected_for``),
+    from the stored flags. Where a row was not worked out for the current minimum, every
+    withheld figure as worked out now (:func:`withheld`), of which a page only looks up its
+    own."""
+    minimum = _minimum()
+    cells: set[Cell] = set()
+    for row in rows:
+        if row.protected_for != minimum:
+            return withheld()
+        if row.withheld:
+            cells.add((row.edition_id, row.indicator_id, row.area_code))
+    return frozenset(cells)
+
+
+def is_current(minimum: int | None = None) -> bool:
+    """Whether every result's stored flag was worked out for ``minimum`` (the configured
+    one by default). One statement."""
+    minimum = _minimum() if minimum is None else minimum
+    stale = select(Result.id).where(or_(Result.protected_for.is_(None),
+                                        Result.protected_for != minimum)).limit(1)
+    return db.session.execute(stale).first() is None
+
+
+def refresh(minimum: int | None = None) -> int:
+    """Work the withheld figures out for ``minimum`` (the configured one by default) and
+    store them with the results; returns how many are withheld. Flushes only. Two
+    statements plus one per indicator and edition with a withheld figure (and on
+    PostgreSQL one to wait for another transaction doing the same)."""
+    minimum = _minimum() if minimum is None else minimum
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Two transactions working it out at once would each read the results without the
+        # other's changes. The lock waits for the other to commit (or roll back); the rows
+        # read after it include what it committed. SQLite lets one writer in at a time.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:space, 1)"),
+                           {"space": _LOCK_SPACE})
+    cells = _work_out(_rows(minimum), minimum)
+    table = Result.__table__
+    db.session.execute(update(table).values(withheld=False, protected_for=minimum))
+    groups: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
+    for edition_id, indicator_id, code in sorted(cells):
+        groups[(edition_id, indicator_id)].append(code)
+    for (edition_id, indicator_id), codes in groups.items():
+        db.session.execute(
+            update(table).where(table.c.edition_id == edition_id,
+                                table.c.indicator_id == indicator_id,
+                                table.c.area_code.in_(codes))
+            .values(withheld=True, protected_for=minimum))
+    for item in list(db.session.identity_map.values()):
+        if isinstance(item, Result):
+            db.session.expire(item, ["withheld", "protected_for"])
+    return len(cells)
+
+
+def _changed(item: object) -> bool:
+    """Whether a change to ``item`` (in the session's dirty objects) can change what is
+    withheld: any result; a wijk that moves to another gebied; a gebied or wijk with a new
+    code (not a new name)."""
+    if isinstance(item, Result):
+        return True
+    if isinstance(item, Neighbourhood | Area):
+        attributes = inspect(item).attrs
+        moved = isinstance(item, Neighbourhood) and attributes.area_id.history.has_changes()
+        return moved or attributes.code.history.has_changes()
+    return False
+
+
+@event.listens_for(Session, "before_flush")
+def _note_changes(session: Session, _context: object, _instances: object) -> None:
+    """Mark the session when it adds or deletes a result, wijk or gebied, or changes one
+    as ``_changed`` says: its commit works the withheld figures out again."""
+    if session.info.get(_CHANGED):
+        return
+    if any(isinstance(item, Result | Neighbourhood | Area)
+           for item in (*session.new, *session.deleted)) \
+            or any(_changed(item) for item in session.dirty):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_before_commit(session: Session) -> None:
+    """Work the withheld figures out again in the transaction that changed what they
+    depend on, so they are committed with it."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the changes not flushed yet (``_note_changes`` sees them)
+    if not session.info.pop(_CHANGED, None):
+        return
+    if has_app_context() and session is db.session():
+        refresh()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(_CHANGED, None)

@@ -63,7 +63,7 @@ class Figure:
 def figure_of(result: Result | None, withheld: bool = False) -> Figure:
     """Turn a stored result into a figure, suppressing it when too few people answered, and
     withholding it (value, respondents, interval) when ``withheld``: it is one of
-    ``protection.withheld()``."""
+    ``protection.withheld_among(...)``."""
     if result is None:
         return Figure()
     if result.respondents is not None and result.respondents < min_respondents():
@@ -157,7 +157,7 @@ def wijk_results(code: str, year: int | None = None, staff: bool = False) -> Wij
         select(Result).where(Result.edition_id.in_(edition_ids), Result.area_code.in_(codes)))}
     indicators = list(db.session.scalars(select(Indicator).order_by(Indicator.position,
                                                                      Indicator.code)))
-    hidden = protection.withheld()
+    hidden = protection.withheld_among(stored.values())
 
     def figure(edition_id: int, indicator_id: int, code: str) -> Figure:
         key = (edition_id, indicator_id, code)
@@ -195,7 +195,7 @@ def wijk_fingerprint(code: str, year: int | None = None) -> tuple[object, ...]:
     indicators = db.session.execute(select(Indicator.__table__).order_by(Indicator.id)).all()
     return (tuple(wijk) if wijk else None, [tuple(e) for e in editions],
             [tuple(r) for r in results], [tuple(i) for i in indicators],
-            protection.withheld_in(protection.withheld(), [e.id for e in shown]))
+            protection.withheld_in(protection.withheld_among(results), [e.id for e in shown]))
 
 
 def set_published(user: User, year: int, published: bool) -> Edition:

@@ -27,7 +27,7 @@ from panel.db import db
 from panel.errors import NotFound
 from panel.kept import LeastRecentlyUsed
 from panel.results.models import AreaLevel, Edition, Indicator, Result
-from panel.results.protection import Cell, withheld
+from panel.results.protection import Cell, withheld_among
 from panel.results.services import Figure, direction, figure_of, visible_editions
 
 __all__ = ["AreaOverview", "OverviewRow", "Place", "ThemeRows", "Trend", "TrendPoint",
@@ -127,7 +127,7 @@ def _indicator(code: str) -> Indicator:
 def _points(indicator: Indicator, editions: list[Edition],
             stored: dict[int, Result], hidden: frozenset[Cell]) -> list[TrendPoint]:
     """The editions (oldest first) that have a result in ``stored`` (by edition id);
-    ``hidden`` are the withheld figures (``protection.withheld()``)."""
+    ``hidden`` are the withheld figures (``protection.withheld_among``)."""
     points: list[TrendPoint] = []
     for edition in editions:
         result = stored.get(edition.id)
@@ -152,7 +152,8 @@ def trend(indicator_code: str, area_code: str, staff: bool = False) -> Trend:
         select(Result).where(Result.indicator_id == indicator.id,
                              Result.area_code == place.code,
                              Result.edition_id.in_([e.id for e in editions])))}
-    return Trend(indicator, place, _points(indicator, editions, stored, withheld()))
+    return Trend(indicator, place, _points(indicator, editions, stored,
+                                           withheld_among(stored.values())))
 
 
 def indicator_codes(area_code: str, staff: bool = False) -> list[str]:
@@ -173,11 +174,14 @@ def _published_editions() -> list[tuple[object, ...]]:
         .where(Edition.published.is_(True)).order_by(Edition.year))]
 
 
-def _published_results(*conditions: object) -> list[tuple[object, ...]]:
+def _published_results(*conditions: object) -> tuple[list[tuple[object, ...]], tuple[Cell, ...]]:
+    """The published results meeting ``conditions`` as plain tuples, and the withheld
+    figures among them."""
     published = select(Edition.id).where(Edition.published.is_(True))
-    return [tuple(row) for row in db.session.execute(
+    rows = db.session.execute(
         select(Result.__table__).where(Result.edition_id.in_(published), *conditions)
-        .order_by(Result.id))]
+        .order_by(Result.id)).all()
+    return [tuple(row) for row in rows], tuple(sorted(withheld_among(rows)))
 
 
 def _place_rows(code: str) -> tuple[object, ...] | None:
@@ -208,8 +212,7 @@ def trend_fingerprint(indicator_code: str, area_code: str) -> tuple[object, ...]
     code = upper if MUNICIPALITY_CODE.match(upper) or NEIGHBOURHOOD_CODE.match(upper) \
         else area_code.lower()
     return (tuple(indicator), _place_rows(area_code), _published_editions(),
-            _published_results(Result.indicator_id == indicator.id, Result.area_code == code),
-            tuple(sorted(withheld())))
+            *_published_results(Result.indicator_id == indicator.id, Result.area_code == code))
 
 
 # --- the overview of all indicators for the municipality or a gebied ----------------------
@@ -278,7 +281,7 @@ def _overview(place: Place, municipality: Municipality | None, staff: bool) -> A
     overview = AreaOverview(place, columns)
     if not columns:
         return overview
-    hidden = withheld()
+    hidden = withheld_among(stored.values())
     if municipality and not place.is_municipality:
         overview.municipality = Place(AreaLevel.MUNICIPALITY, municipality.code,
                                       municipality.name)
@@ -342,7 +345,7 @@ def municipality_fingerprint() -> tuple[object, ...]:
     areas = [tuple(row) for row in db.session.execute(
         select(Area.id, Area.code, Area.name).order_by(Area.id))]
     return (_published_editions(), _indicator_rows(), areas,
-            _published_results(Result.area_code == code), tuple(sorted(withheld())))
+            *_published_results(Result.area_code == code))
 
 
 def gebied_fingerprint(code: str) -> tuple[object, ...]:
@@ -359,8 +362,7 @@ def gebied_fingerprint(code: str) -> tuple[object, ...]:
         return (None,)
     municipality = select(Municipality.code).limit(1).scalar_subquery()
     return (area, _published_editions(), _indicator_rows(),
-            _published_results(Result.area_code.in_([code, municipality])),
-            tuple(sorted(withheld())))
+            *_published_results(Result.area_code.in_([code, municipality])))
 
 
 # --- rendered charts, kept per worker -----------------------------------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
+from typing import NamedTuple
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from sqlalchemy import text
@@ -15,7 +17,7 @@ from panel.conditional import conditional
 from panel.db import db
 from panel.errors import RETRY_AFTER_SECONDS
 from panel.exports import csv_bytes, download
-from panel.i18n import LANGUAGE_COOKIE
+from panel.i18n import LANGUAGE_COOKIE, current_language
 from panel.meetings import services as meeting_services
 from panel.privacy import register
 from panel.security import is_safe_redirect
@@ -54,15 +56,35 @@ def language(lang: str) -> Response:
     return response
 
 
+class PrivacyTexts(NamedTuple):
+    """The lists of the privacy statement that are the same for everyone, in one language:
+    the arguments of its kept parts (``kept_part``)."""
+
+    purposes: tuple[str, ...]
+    legal_bases: tuple[str, ...]
+    categories: tuple[str, ...]
+    recipients: tuple[str, ...]
+    processors: tuple[str, ...]
+
+
+@functools.cache
+def _privacy_texts(language: str) -> PrivacyTexts:
+    """The fixed lists of the privacy statement in ``language`` (the current one), looked
+    up once per worker: they change only with a release."""
+    return PrivacyTexts(tuple(register.purposes()), tuple(register.legal_bases()),
+                        tuple(register.data_categories()), tuple(register.recipients()),
+                        tuple(register.processors()))
+
+
 @bp.get("/privacy")
 @conditional(register.privacy_fingerprint)
 def privacy() -> str:
-    """The privacy statement, generated from the configuration (retention, contacts)."""
+    """The privacy statement, generated from the configuration (retention, contacts) and
+    the municipality of the page header. Its parts that are the same for everyone are
+    rendered once per worker and language (``kept_part``)."""
     facts = register.privacy_facts()
     return render_template(
-        "site/privacy.html", facts=facts, purposes=register.purposes(),
-        legal_bases=register.legal_bases(), categories=register.data_categories(),
-        recipients=register.recipients(), processors=register.processors(),
+        "site/privacy.html", facts=facts, texts=_privacy_texts(current_language()),
         retention=register.retention_lines(facts.retention),
         authority_url=register.AUTHORITY_URL)
 

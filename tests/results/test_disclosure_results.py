@@ -116,7 +116,7 @@ def possible_figures(items: dict[str, dict], parts: list[str], total: str,
 
 def test_without_protection_the_small_wijk_is_given_away(client, survey, monkeypatch):
     # The reader of these tests finds what "too few respondents" alone gives away.
-    monkeypatch.setattr(protection, "withheld", lambda: frozenset())
+    monkeypatch.setattr(protection, "withheld_among", lambda rows: frozenset())
     items = published(client)
     assert items["WK036101"]["respondents"] is None
     assert possible_respondents(items, list(NOORD), "noord") == {"WK036101": {12}}
