@@ -429,11 +429,15 @@ def _plan(area: Area, now: datetime) -> AreaPlan:
                              Invitation.poll_only.is_(False))
     replied = exists().where(Reply.member_id == PanelMember.id,
                              Reply.meeting_id.in_(meeting_ids))
+    # The gebied's wijken as a list (IN), not a join: with a join SQLite went through every
+    # member of the municipality by status and looked up each one's wijk (0.35 s with
+    # 50,000 members); with the list it reads the gebied's members from the index on
+    # (wijk, status).
+    wijken = select(Neighbourhood.id).where(Neighbourhood.area_id == area.id)
     rows = db.session.execute(
         select(PanelMember.id, PanelMember.neighbourhood_id, PanelMember.availability,
                PanelMember.name)
-        .join(Neighbourhood, PanelMember.neighbourhood_id == Neighbourhood.id)
-        .where(Neighbourhood.area_id == area.id,
+        .where(PanelMember.neighbourhood_id.in_(wijken),
                PanelMember.status == MemberStatus.MEMBER.value,
                ~invited, ~replied)
         .order_by(PanelMember.id)

@@ -494,4 +494,7 @@ def spread(code: str) -> str | BaseResponse:
     form.fingerprint.data, form.plan.data = plan.fingerprint, plan.pairs
     return no_store(make_response(render_template(
         "meetings/spread.html", plan=plan, area=plan.area, suggestion=plan.suggestion,
-        form=form, reason_labels=spread_suggestion.REASON_LABELS)))
+        form=form,
+        # translated once here, not once for each of a few thousand names
+        reason_labels={key: str(label) for key, label
+                       in spread_suggestion.REASON_LABELS.items()})))
