@@ -29,7 +29,7 @@ from tests.timing import Clock
 
 SCALES = (0.2, 3)  # at 0.2 a team's member list is shorter than one page
 PUBLIC_WITH_ETAG = ("wijk", "meetings", "meeting", "feedback", "results", "indicator", "trend",
-                    "gebied")
+                    "gebied", "wijken", "feedback-index")
 
 
 def _empty_tables() -> None:
@@ -139,6 +139,10 @@ def _change(name: str, summary: Summary) -> None:
             .order_by(Meeting.starts_at)).first()
         assert meeting is not None
         meeting.title = f"{meeting.title} (nieuw)"
+    elif name in ("wijken", "feedback-index"):  # a wijk's name in the list
+        wijk = db.session.scalars(select(Neighbourhood)
+                                  .where(Neighbourhood.code == summary.wijk_code)).one()
+        wijk.name = f"{wijk.name} (nieuw)"
     elif name == "meeting":  # the places left on the meeting's own page
         meeting_id = int(_path(_public(name), summary).rsplit("/", 1)[1])
         meeting = db.session.get(Meeting, meeting_id)

@@ -74,10 +74,12 @@ def wijk_names() -> list[tuple[str, str, str]]:
 
 
 def public_overview_fingerprint() -> tuple[object, ...]:
-    """What :func:`public_overview` shows (gebieden and the names of their wijken), as
-    plain tuples: the home page's ETag is made from them (``panel.conditional``)."""
+    """What :func:`public_overview` shows (gebieden and the codes and names of their wijken),
+    as plain tuples: the ETags of the home page and the lists of wijken (``/wijken``,
+    ``/terugkoppeling``) are made from them (``panel.conditional``)."""
     rows = db.session.execute(
-        select(Area.id, Area.code, Area.name, Neighbourhood.id, Neighbourhood.name)
+        select(Area.id, Area.code, Area.name, Neighbourhood.id, Neighbourhood.code,
+               Neighbourhood.name)
         .outerjoin(Neighbourhood, Neighbourhood.area_id == Area.id)
         .order_by(Area.id, Neighbourhood.id)).all()
     return tuple(tuple(row) for row in rows)

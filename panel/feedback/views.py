@@ -92,6 +92,7 @@ def evaluate(meeting_id: int) -> BaseResponse:
 # --- public -------------------------------------------------------------------------------
 
 @bp.get("/terugkoppeling")
+@conditional(lambda: area_services.public_overview_fingerprint())
 def public_index() -> str:
     return render_template("feedback/public_index.html",
                            areas=area_services.public_overview())

@@ -77,6 +77,8 @@ def _context(report: services.WijkResults) -> dict[str, object]:
 
 
 @bp.get("/wijken")
+@conditional(lambda: (area_services.public_overview_fingerprint(),
+                      overview.indicator_links(current_language())))
 def index() -> str:
     return render_template("results/index.html", areas=area_services.public_overview(),
                            indicators=overview.indicator_links(current_language()))
