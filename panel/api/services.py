@@ -10,7 +10,7 @@ from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from panel.api.http import Pagination
-from panel.areas.models import Area, Municipality, Neighbourhood
+from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.areas.services import get_municipality
 from panel.db import db
 from panel.errors import NotFound
@@ -87,6 +87,27 @@ def neighbourhood(code: str) -> Neighbourhood:
     if found is None:
         raise NotFound()
     return found
+
+
+def areas_fingerprint(*_: object, **__: object) -> tuple[object, ...]:
+    """Every gebied with its wijken and their buurten, as plain tuples: what the answers
+    about gebieden and wijken (lists and single ones) are made from. Their ETag comes from
+    it (with the address, so the page asked for), so a client that has the answer gets
+    ``304`` without the answer being built, and a worker keeps the built answer
+    (``panel.conditional``). One statement, of small tables."""
+    return tuple(tuple(row) for row in db.session.execute(
+        select(Area.id, Area.code, Area.name, Neighbourhood.id, Neighbourhood.code,
+               Neighbourhood.name, Neighbourhood.cbs_year, District.id, District.code,
+               District.name, District.cbs_year)
+        .outerjoin(Neighbourhood, Neighbourhood.area_id == Area.id)
+        .outerjoin(District, District.neighbourhood_id == Neighbourhood.id)
+        .order_by(Area.id, Neighbourhood.id, District.id)))
+
+
+def indicators_fingerprint() -> tuple[object, ...]:
+    """Every indicator as a plain tuple: what the list of indicators is made from."""
+    return tuple(tuple(row) for row in db.session.execute(
+        select(Indicator.__table__).order_by(Indicator.id)))
 
 
 def indicators(current: Pagination) -> Page[Indicator]:

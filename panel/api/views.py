@@ -45,6 +45,7 @@ def _listing(endpoint: str, values: Mapping[str, Any], current: Pagination,
 # --- areas and indicators -----------------------------------------------------------------
 
 @bp.get("/gebieden")
+@conditional(services.areas_fingerprint)
 def gebieden() -> Response:
     """All gebieden with their wijken."""
     current = http.pagination(request.args)
@@ -53,12 +54,14 @@ def gebieden() -> Response:
 
 
 @bp.get("/gebieden/<code>")
+@conditional(services.areas_fingerprint)
 def gebied(code: str) -> Response:
     """One gebied with its wijken."""
     return http.json_response(representations.area(services.area(code)))
 
 
 @bp.get("/wijken")
+@conditional(services.areas_fingerprint)
 def wijken() -> Response:
     """All wijken with their gebied and buurten."""
     current = http.pagination(request.args)
@@ -67,6 +70,7 @@ def wijken() -> Response:
 
 
 @bp.get("/wijken/<code>")
+@conditional(services.areas_fingerprint)
 def wijk(code: str) -> Response:
     """One wijk with its gebied and buurten."""
     return http.json_response(representations.neighbourhood(services.neighbourhood(code)))
@@ -82,6 +86,7 @@ def grenzen() -> Response:
 
 
 @bp.get("/indicatoren")
+@conditional(services.indicators_fingerprint)
 def indicatoren() -> Response:
     """The indicators the safety survey measures."""
     current = http.pagination(request.args)
