@@ -12,7 +12,6 @@ from flask_babel import (
     format_datetime,
     format_decimal,
     format_time,
-    get_domain,
     get_locale,
     get_translations,
 )
@@ -77,21 +76,12 @@ def translations() -> Any:
             return kept[1]
     except (AttributeError, RuntimeError):  # none kept yet, or outside an app context
         pass
+    catalogue = get_translations()
     try:
-        language = current_language()
         context = g._flask_babel
-        locale = context.babel_locale
+        context.panel_translations = (context.babel_locale, catalogue)
     except (AttributeError, RuntimeError):  # outside a request
-        return get_translations()
-    # Flask-Babel's domain keeps each language's catalogue for the life of the process,
-    # but finds it by writing the locale out (``str(Locale)``) at every lookup: here they
-    # are kept by the language code on the domain itself.
-    domain = get_domain()
-    by_language: dict[str, Any] = domain.__dict__.setdefault("_panel_by_language", {})
-    catalogue = by_language.get(language)
-    if catalogue is None:
-        catalogue = by_language.setdefault(language, get_translations())
-    context.panel_translations = (locale, catalogue)
+        pass
     return catalogue
 
 

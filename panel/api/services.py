@@ -89,7 +89,7 @@ def neighbourhood(code: str) -> Neighbourhood:
     return found
 
 
-def areas_fingerprint(*_: object, **__: object) -> tuple[object, ...]:
+def areas_fingerprint() -> tuple[object, ...]:
     """Every gebied with its wijken and their buurten, as plain tuples: what the answers
     about gebieden and wijken (lists and single ones) are made from. Their ETag comes from
     it (with the address, so the page asked for), so a client that has the answer gets

@@ -54,7 +54,7 @@ def gebieden() -> Response:
 
 
 @bp.get("/gebieden/<code>")
-@conditional(services.areas_fingerprint)
+@conditional(lambda code: services.areas_fingerprint())
 def gebied(code: str) -> Response:
     """One gebied with its wijken."""
     return http.json_response(representations.area(services.area(code)))
@@ -70,7 +70,7 @@ def wijken() -> Response:
 
 
 @bp.get("/wijken/<code>")
-@conditional(services.areas_fingerprint)
+@conditional(lambda code: services.areas_fingerprint())
 def wijk(code: str) -> Response:
     """One wijk with its gebied and buurten."""
     return http.json_response(representations.neighbourhood(services.neighbourhood(code)))

@@ -233,7 +233,11 @@ def refresh(minimum: int | None = None) -> int:
                            {"space": _LOCK_SPACE})
     cells = _work_out(_rows(minimum), minimum)
     table = Result.__table__
-    db.session.execute(update(table).values(withheld=False, protected_for=minimum))
+    # Only the rows whose flag was set or not worked out for this minimum are written.
+    db.session.execute(update(table)
+                       .where(or_(table.c.withheld, table.c.protected_for.is_(None),
+                                  table.c.protected_for != minimum))
+                       .values(withheld=False, protected_for=minimum))
     groups: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
     for edition_id, indicator_id, code in sorted(cells):
         groups[(edition_id, indicator_id)].append(code)
@@ -278,8 +282,7 @@ def _note_changes(session: Session, _context: object, _instances: object) -> Non
 def _refresh_before_commit(session: Session) -> None:
     """Work the withheld figures out again in the transaction that changed what they
     depend on, so they are committed with it."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # the changes not flushed yet (``_note_changes`` sees them)
+    session.flush()  # the changes not flushed yet (``_note_changes`` sees them)
     if not session.info.pop(_CHANGED, None):
         return
     if has_app_context() and session is db.session():
