@@ -96,9 +96,10 @@ def cache(response: Response, incoming: Request) -> Response:
     """Public caching for a successful GET: ``Cache-Control``, a strong ``ETag`` and
     ``304 Not Modified`` when ``If-None-Match`` names that ETag.
 
-    Resources whose view has a data fingerprint (``panel.conditional``) arrive with their
-    ETag, or already as ``304``, without the body having been built for it; for the others
-    the ETag is a hash of the body."""
+    Every resource arrives with its ETag, or already as ``304``, without the body having
+    been built for it: from the fingerprint of its rows (``panel.conditional``), or for the
+    OpenAPI document from the release (``openapi.etag``). Only a resource without either
+    would get a hash of its body here."""
     if incoming.method in ("GET", "HEAD") and response.status_code == 304:
         response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
         return response

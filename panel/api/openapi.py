@@ -8,6 +8,9 @@ a representation, change its schema here too.
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
+import json
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -22,6 +25,7 @@ from panel.api.http import (
     MAX_PAGE_SIZE,
     PROBLEM_JSON,
 )
+from panel.conditional import release
 
 SERVER_PATH = "/api/v1"
 MAX_ID = 2_147_483_647
@@ -340,7 +344,8 @@ SCHEMAS: dict[str, Any] = {
 HEADERS: dict[str, Any] = {
     "API-Version": {"description": "The full version of the API (semantic versioning).",
                     "schema": {"type": "string", "example": API_VERSION}},
-    "ETag": {"description": "A hash of the body; send it back in If-None-Match.",
+    "ETag": {"description": "Names this version of the answer and changes with it; send "
+                            "it back in If-None-Match.",
              "schema": STRING},
     "Cache-Control": {"description": "Public answers may be kept for five minutes.",
                       "schema": {"type": "string", "example": "public, max-age=300"}},
@@ -553,11 +558,42 @@ DOCUMENT: dict[str, Any] = {
 }
 
 
+def _contact() -> tuple[str, str] | None:
+    """This installation's contact details (e-mail, address), the only part of the document
+    that comes from the settings; None outside an app."""
+    if not has_app_context():
+        return None
+    return current_app.config["PANEL_MAIL_FROM"], current_app.config["PANEL_BASE_URL"]
+
+
+def _with(contact: tuple[str, str] | None) -> dict[str, Any]:
+    result = copy.deepcopy(DOCUMENT)
+    if contact is not None:
+        email, url = contact
+        result["info"]["contact"].update(email=email, url=url)
+    return result
+
+
 def document() -> dict[str, Any]:
     """The OpenAPI document, with this installation's contact details (a fresh copy that
     callers may change freely)."""
-    result = copy.deepcopy(DOCUMENT)
-    if has_app_context():
-        result["info"]["contact"].update(email=current_app.config["PANEL_MAIL_FROM"],
-                                         url=current_app.config["PANEL_BASE_URL"])
-    return result
+    return _with(_contact())
+
+
+def etag() -> str:
+    """The ETag of the served document: a hash of the release (the code it is written in,
+    ``panel.conditional.release``) and the contact details. Needs no database and does not
+    build the document."""
+    source = repr((release(), API_VERSION, _contact()))
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:40]
+
+
+@functools.lru_cache(maxsize=8)
+def _body(contact: tuple[str, str] | None) -> bytes:
+    return json.dumps(_with(contact), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def body() -> bytes:
+    """The served document as JSON, built once per process for each set of contact details
+    (the rest only changes with a new release, which starts new processes)."""
+    return _body(_contact())

@@ -4,19 +4,20 @@ a time and with a constant number of queries per page, whatever its size."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy import Select, Subquery, case, exists, func, select, true
 from sqlalchemy.orm import selectinload
 
 from panel.api.http import Pagination
 from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.areas.services import get_municipality
-from panel.db import db
+from panel.db import db, utcnow
 from panel.errors import NotFound
 from panel.feedback import services as feedback_services
 from panel.meetings import services as meeting_services
-from panel.meetings.models import Meeting, MeetingStatus
+from panel.meetings.models import Meeting, MeetingStatus, meeting_neighbourhood
 from panel.motions import services as motion_services
 from panel.motions.models import FollowUpReport, Motion, ReportStatus
 from panel.results import protection, trends
@@ -44,6 +45,17 @@ def _page(query: Select[Any], current: Pagination) -> Page[Any]:
         return Page([], total)
     rows = db.session.scalars(query.limit(current.size).offset(current.offset))
     return Page(list(rows), total)
+
+
+def _total_and_page(listed: Select[Any], current: Pagination) -> tuple[Subquery, Subquery]:
+    """For a fingerprint of one page of a list: the size of the whole list (one row) and
+    the page itself, as subqueries. Joined with ``total.outerjoin(page, true())`` they make
+    one statement that always gives a row, also beyond the last page (then without an
+    item). ``listed`` selects the columns shown, in the order of the list."""
+    total = select(func.count().label("total")).select_from(
+        listed.order_by(None).subquery()).subquery("total")
+    page = listed.limit(current.size).offset(current.offset).subquery("listed")
+    return total, page
 
 
 def _key(value: str) -> str:
@@ -283,6 +295,61 @@ def meeting(meeting_id: int) -> Meeting:
     return meeting_services.public_meeting(meeting_id)
 
 
+_meeting = Meeting.__table__.c
+# What the API shows of a meeting (``representations.meeting``): its own columns (the
+# places left come from the capacity and the places taken), then its gebied and wijken.
+_MEETING_SHOWN = (_meeting.id, _meeting.title, _meeting.status, _meeting.kind,
+                  _meeting.starts_at, _meeting.ends_at, _meeting.venue, _meeting.address,
+                  _meeting.accessibility, _meeting.description, _meeting.agenda,
+                  _meeting.capacity, _meeting.seats_taken, _meeting.area_id)
+_OPEN = MeetingStatus.OPEN.value
+
+
+def _started(rows: list[Any], now: datetime) -> tuple[int, ...]:
+    """The ids among ``rows`` (columns as :data:`_MEETING_SHOWN`) of the open meetings whose
+    start has come: those show no places left any more (``Meeting.has_started``)."""
+    return tuple(sorted({row[0] for row in rows if row[0] is not None and row[2] == _OPEN
+                         and row[4] is not None and row[4] <= now}))
+
+
+def meetings_fingerprint(current: Pagination) -> tuple[object, ...]:
+    """What a page of :func:`meetings` shows, as plain tuples: the number of public
+    meetings, the page's meetings with their gebied and wijken, and which of them have
+    started (that hides their places left, without any row changing). The ETag comes from
+    it (``panel.conditional``). One statement, whatever the size of the page."""
+    listed = select(*_MEETING_SHOWN).where(_meeting.status.in_(PUBLIC_MEETING_STATUSES)) \
+        .order_by(_meeting.starts_at.is_(None), _meeting.starts_at, _meeting.id)
+    total, page = _total_and_page(listed, current)
+    rows = db.session.execute(
+        select(total.c.total, *page.c, Area.code, Area.name, Neighbourhood.id,
+               Neighbourhood.code, Neighbourhood.name)
+        .select_from(total.outerjoin(page, true())
+                     .outerjoin(Area, Area.id == page.c.area_id)
+                     .outerjoin(meeting_neighbourhood,
+                                meeting_neighbourhood.c.meeting_id == page.c.id)
+                     .outerjoin(Neighbourhood,
+                                Neighbourhood.id == meeting_neighbourhood.c.neighbourhood_id))
+        .order_by(page.c.id, Neighbourhood.id)).all()
+    shown = [tuple(row[1:]) for row in rows]
+    return rows[0][0], shown, _started(shown, utcnow())
+
+
+def meeting_fingerprint(meeting_id: int) -> tuple[object, ...]:
+    """What :func:`meeting` shows, as plain tuples (see :func:`meetings_fingerprint`); only
+    ``(None,)`` for a meeting the public may not see. One statement."""
+    rows = db.session.execute(
+        select(*_MEETING_SHOWN, Area.code, Area.name, Neighbourhood.id, Neighbourhood.code,
+               Neighbourhood.name)
+        .join(Area, Area.id == _meeting.area_id)
+        .outerjoin(meeting_neighbourhood, meeting_neighbourhood.c.meeting_id == _meeting.id)
+        .outerjoin(Neighbourhood, Neighbourhood.id == meeting_neighbourhood.c.neighbourhood_id)
+        .where(_meeting.id == meeting_id, _meeting.status.in_(PUBLIC_MEETING_STATUSES))
+        .order_by(Neighbourhood.id)).all()
+    if not rows:
+        return (None,)
+    return [tuple(row) for row in rows], _started(rows[:1], utcnow())
+
+
 # --- motions and their final reports ------------------------------------------------------
 
 def _has_final_report() -> Any:
@@ -330,3 +397,52 @@ def report(reference: str, version: int) -> FollowUpReport:
     if found is None:
         raise NotFound()
     return found
+
+
+def motions_fingerprint(current: Pagination) -> tuple[object, ...]:
+    """What a page of :func:`motions` shows, as plain tuples: the number of motions with a
+    final report and the page's motions. One statement."""
+    listed = select(Motion.reference, Motion.title, Motion.adopted_on) \
+        .where(_has_final_report()).order_by(Motion.adopted_on.desc(), Motion.reference)
+    total, page = _total_and_page(listed, current)
+    rows = db.session.execute(select(total.c.total, *page.c)
+                              .select_from(total.outerjoin(page, true()))).all()
+    return tuple(tuple(row) for row in rows)
+
+
+def motion_fingerprint(reference: str) -> tuple[object, ...]:
+    """What :func:`motion` shows, as a plain tuple (``None`` when it is not public)."""
+    row = db.session.execute(select(Motion.reference, Motion.title, Motion.adopted_on)
+                             .where(Motion.reference == _key(reference),
+                                    _has_final_report())).first()
+    return tuple(row) if row is not None else (None,)
+
+
+def reports_fingerprint(reference: str, current: Pagination) -> tuple[object, ...]:
+    """What a page of :func:`reports` shows, as plain tuples: the number of final reports
+    on the motion (none: not found) and the page's reports. One statement."""
+    listed = select(FollowUpReport.version, FollowUpReport.period_start,
+                    FollowUpReport.period_end, FollowUpReport.finalised_at) \
+        .join(FollowUpReport.motion) \
+        .where(Motion.reference == _key(reference),
+               FollowUpReport.status == ReportStatus.FINAL.value) \
+        .order_by(FollowUpReport.version)
+    total, page = _total_and_page(listed, current)
+    rows = db.session.execute(select(total.c.total, *page.c)
+                              .select_from(total.outerjoin(page, true()))).all()
+    return tuple(tuple(row) for row in rows)
+
+
+def report_fingerprint(reference: str, version: int) -> tuple[object, ...]:
+    """What :func:`report` with :func:`report_data` shows, as a plain tuple: a final
+    report's frozen snapshot is written once, when it is finalised (``finalised_at``), and
+    never changes afterwards, so the report's id, the moment it was finalised and the
+    length of its snapshot stand for it; the snapshot itself is not read. ``None`` when
+    there is no such final report. One statement."""
+    row = db.session.execute(
+        select(FollowUpReport.id, FollowUpReport.version, FollowUpReport.finalised_at,
+               func.length(FollowUpReport.snapshot))
+        .join(FollowUpReport.motion)
+        .where(Motion.reference == _key(reference), FollowUpReport.version == version,
+               FollowUpReport.status == ReportStatus.FINAL.value)).first()
+    return tuple(row) if row is not None else (None,)

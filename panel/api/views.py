@@ -139,6 +139,7 @@ def terugkoppeling(code: str) -> Response:
 # --- meetings -----------------------------------------------------------------------------
 
 @bp.get("/bijeenkomsten")
+@conditional(lambda: services.meetings_fingerprint(http.pagination(request.args)))
 def bijeenkomsten() -> Response:
     """Open and cancelled meetings."""
     current = http.pagination(request.args)
@@ -147,6 +148,7 @@ def bijeenkomsten() -> Response:
 
 
 @bp.get(f"/bijeenkomsten/<{ID}:meeting_id>")
+@conditional(services.meeting_fingerprint)
 def bijeenkomst(meeting_id: int) -> Response:
     """One open or cancelled meeting."""
     return http.json_response(representations.meeting(services.meeting(meeting_id)))
@@ -155,6 +157,7 @@ def bijeenkomst(meeting_id: int) -> Response:
 # --- motions ------------------------------------------------------------------------------
 
 @bp.get("/moties")
+@conditional(lambda: services.motions_fingerprint(http.pagination(request.args)))
 def moties() -> Response:
     """Motions with at least one final follow-up report."""
     current = http.pagination(request.args)
@@ -163,12 +166,15 @@ def moties() -> Response:
 
 
 @bp.get("/moties/<reference>")
+@conditional(services.motion_fingerprint)
 def motie(reference: str) -> Response:
     """One motion that has a final follow-up report."""
     return http.json_response(representations.motion(services.motion(reference)))
 
 
 @bp.get("/moties/<reference>/rapportages")
+@conditional(lambda reference: services.reports_fingerprint(
+    reference, http.pagination(request.args)))
 def rapportages(reference: str) -> Response:
     """The final follow-up reports on a motion."""
     current = http.pagination(request.args)
@@ -178,6 +184,7 @@ def rapportages(reference: str) -> Response:
 
 
 @bp.get(f"/moties/<reference>/rapportages/<{ID}:version>")
+@conditional(services.report_fingerprint)
 def rapportage(reference: str, version: int) -> Response:
     """One final follow-up report: its frozen snapshot, exactly as the council got it."""
     return http.json_response(services.report_data(services.report(reference, version)))
@@ -187,8 +194,17 @@ def rapportage(reference: str, version: int) -> Response:
 
 @bp.get("/openapi.json")
 def openapi_document() -> Response:
-    """This API described in OpenAPI 3.0."""
-    return http.json_response(openapi.document())
+    """This API described in OpenAPI 3.0. Its ETag comes from the release and the settings
+    it shows, not from the database (``openapi.etag``): the document is served by an app
+    without one too, is answered ``304`` without being built and is built once per
+    process."""
+    etag = openapi.etag()
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(openapi.body(), mimetype=http.JSON)
+    response.set_etag(etag)
+    return response
 
 
 # --- every answer -------------------------------------------------------------------------
