@@ -5,12 +5,9 @@ connections of their own: every message is taken in by the mail server exactly o
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -20,6 +17,7 @@ from panel.mail.models import MailStatus, OutboxMessage
 from panel.mail.services import Failure
 from tests.mail.helpers import finish, flask_command, use_host
 from tests.smtpserver import ScriptedServer, scripted_smtp_server
+from tests.threads import in_threads
 
 
 def queue(count: int) -> list[int]:
@@ -38,32 +36,6 @@ def stored(ids: list[int]) -> list[OutboxMessage]:
 
 def assert_each_accepted_once(server: ScriptedServer, ids: list[int]) -> None:
     assert server.message_ids() == {row.message_id: 1 for row in stored(ids)}
-
-
-def in_threads(app: Flask, work: Callable[[], Any], count: int = 2) -> list[Any]:
-    """Run ``work`` in ``count`` threads, each with its own app context (and so its own
-    database session and connection); their results, or the first error raised."""
-    results: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                results.append(work())
-            except BaseException as exc:  # raised below, in the test's thread
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    if errors:
-        raise errors[0]
-    assert len(results) == count, "a run did not finish"
-    return results
 
 
 def test_two_send_mail_processes_at_once_send_every_message_once(database_url, session):

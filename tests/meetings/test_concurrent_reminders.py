@@ -22,6 +22,7 @@ from panel.meetings.reminders import send_due_reminders
 from tests import factories
 from tests.mail.helpers import finish, flask_command
 from tests.smtpserver import scripted_smtp_server
+from tests.threads import in_threads
 
 MEMBERS = 16
 
@@ -71,26 +72,8 @@ def test_two_runs_with_the_same_due_replies_queue_each_reminder_once(
         return found
 
     monkeypatch.setattr(reminders, "_due", read_then_wait)
-    counts: list[int] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                counts.append(send_due_reminders())
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert errors == []
-    assert sum(counts) == MEMBERS and len(counts) == 2
+    counts = in_threads(app, send_due_reminders)
+    assert sum(counts) == MEMBERS
     assert reminders_queued() == {f"lid{n}@example.org": 1 for n in range(MEMBERS)}
     assert db.session.scalar(select(func.count(Reply.id)).where(
         Reply.id.in_(replies), Reply.reminder_sent_at.is_not(None))) == MEMBERS

@@ -19,6 +19,7 @@ from panel.meetings.reminders import send_due_reminders
 from tests import factories
 from tests.mailbox import outbox
 from tests.statements import counting
+from tests.threads import in_threads
 
 NOW = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)  # a Monday, 13:00 in Amsterdam
 _emails = iter(range(1, 10_000))
@@ -163,26 +164,12 @@ def test_two_runs_at_the_same_time_queue_each_reminder_once(app: Flask, session,
         make_reply(meetings[number % 2], make_member(world, f"Lid {number}"))
     session.commit()
     start = threading.Barrier(2)
-    counts: list[int] = []
-    errors: list[BaseException] = []
 
-    def run() -> None:
-        with app.app_context():
-            try:
-                start.wait(timeout=10)
-                counts.append(send_due_reminders(now=NOW))
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
+    def run() -> int:
+        start.wait(timeout=10)
+        return send_due_reminders(now=NOW)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
+    counts = in_threads(app, run)
     assert sorted(counts)[1] > 0 and sum(counts) == 12
     session.expire_all()
     messages = outbox()
