@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import limits.storage.memory as limiter_memory
 import limits.strategies as limiter_strategies
+import psycopg
 import pytest
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -238,3 +239,23 @@ def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
     with smtp_server() as server:
         deliver_over_smtp(app, monkeypatch, server)
         yield server
+
+
+@pytest.fixture
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path,
+                   database_url: str) -> Iterator[str]:
+    """An empty database of the kind this run uses (SQLite file, or a second PostgreSQL
+    database on the test server), for a test that migrates step by step."""
+    if not request.config.getoption("--postgresql"):
+        yield f"sqlite:///{tmp_path / 'before.db'}"
+        return
+    server = database_url.rsplit("/", 1)[0]
+    admin = server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute("DROP DATABASE IF EXISTS wijkpanel_migration")
+        connection.execute("CREATE DATABASE wijkpanel_migration")
+    try:
+        yield server + "/wijkpanel_migration"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute("DROP DATABASE IF EXISTS wijkpanel_migration WITH (FORCE)")

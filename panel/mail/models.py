@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Boolean, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from panel.db import UTCDateTime, db, utcnow
@@ -22,6 +22,14 @@ class OutboxMessage(db.Model):
     """One email, fully rendered when queued, delivered by ``flask send-mail``."""
 
     __tablename__ = "outbox_message"
+    __table_args__ = (
+        # The state of mail on the administrator's start page: the newest settings check,
+        # and the messages waiting or failed, counted from the index alone.
+        Index("ix_outbox_message_check_id", "is_check", "id"),
+        Index("ix_outbox_message_status_check_to", "status", "is_check", "to_address"),
+        # Why queued messages wait (an error in the settings), among those tried before.
+        Index("ix_outbox_message_status_attempts", "status", "attempts"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(String(254), index=True)
@@ -45,3 +53,6 @@ class OutboxMessage(db.Model):
     # Set (and committed) just before the end of the message's DATA goes to the server:
     # from then on the server may have accepted it, so it is never sent again.
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The row of a check of the mail settings (``mail.services.check_settings``): its test
+    # message, or the outcome when no message could be made. Not a message to a resident.
+    is_check: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

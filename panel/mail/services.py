@@ -187,6 +187,7 @@ def _row(checked: tuple[str, dict[str, str], str], rendered: Rendered, language:
         "attachments": attachments, "language": language, "status": MailStatus.QUEUED.value,
         "attempts": 0, "next_attempt_at": now, "last_error": "", "created_at": now,
         "sent_at": None, "message_id": "", "claimed_by": "", "handed_over_at": None,
+        "is_check": rendered.template == CHECK_TEMPLATE,
     }
 
 
@@ -1281,8 +1282,7 @@ def forget_address(address: str) -> int:
 # --- checking the settings ------------------------------------------------------------------
 
 CHECK_TEMPLATE = "mail_check"  # the test message, and the kind of a settings check's row
-_CHECK_ROWS = OutboxMessage.headers.contains(
-    f'"{TEMPLATE_HEADER}": "{CHECK_TEMPLATE}"', autoescape=True)
+_CHECK_ROWS = OutboxMessage.is_check.is_(True)
 
 
 @dataclass
@@ -1381,7 +1381,7 @@ def _record_check(check: MailCheck, message: OutboxMessage | None, delivered: bo
             to_address="", subject="", text_body="", html_body="",
             headers=_headers_json({}, CHECK_TEMPLATE), attachments="[]",
             language=current_app.config["BABEL_DEFAULT_LOCALE"], created_at=now,
-            next_attempt_at=now, message_id="", sent_at=None, attempts=0)
+            next_attempt_at=now, message_id="", sent_at=None, attempts=0, is_check=True)
         message.status = (MailStatus.SENT if check.ok else MailStatus.FAILED).value
     else:  # tried once, never again
         message.status = (MailStatus.SENT if delivered else MailStatus.FAILED).value
@@ -1439,8 +1439,12 @@ def _mail_state_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
     start page, and building them cost more than running them)."""
     last = select(OutboxMessage.created_at, OutboxMessage.last_error) \
         .where(_CHECK_ROWS).order_by(OutboxMessage.id.desc()).limit(1)
-    counts = select(OutboxMessage.status, func.count(OutboxMessage.id)) \
-        .where(OutboxMessage.to_address != "", ~_CHECK_ROWS).group_by(OutboxMessage.status)
+    # Only the states the page shows, from the index on (status, is_check, to_address).
+    counts = select(OutboxMessage.status, func.count()) \
+        .where(OutboxMessage.status.in_([MailStatus.QUEUED.value, MailStatus.SENDING.value,
+                                         MailStatus.FAILED.value]),
+               OutboxMessage.is_check.is_(False), OutboxMessage.to_address != "") \
+        .group_by(OutboxMessage.status)
     settings = sorted(failure.value for failure in SETTINGS_FAILURES)
     held_up = select(OutboxMessage.last_error) \
         .where(OutboxMessage.status == MailStatus.QUEUED.value, OutboxMessage.attempts > 0,

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
 import pyotp
 import pytest
 from alembic import command
@@ -244,26 +243,6 @@ def test_development_makes_a_key_once_and_keeps_it(tmp_path: Path):
 
 
 # --- the migration ------------------------------------------------------------------------
-
-@pytest.fixture
-def fresh_database(request: pytest.FixtureRequest, tmp_path: Path,
-                   database_url: str) -> Iterator[str]:
-    """An empty database of the kind this run uses (SQLite file, or a second PostgreSQL
-    database on the test server)."""
-    if not request.config.getoption("--postgresql"):
-        yield f"sqlite:///{tmp_path / 'before.db'}"
-        return
-    server = database_url.rsplit("/", 1)[0]
-    admin = server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute("DROP DATABASE IF EXISTS wijkpanel_secrets")
-        connection.execute("CREATE DATABASE wijkpanel_secrets")
-    try:
-        yield server + "/wijkpanel_secrets"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute("DROP DATABASE IF EXISTS wijkpanel_secrets WITH (FORCE)")
-
 
 def _downgrade(revision: str) -> None:
     config = alembic_config()

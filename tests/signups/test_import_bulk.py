@@ -54,10 +54,10 @@ def test_insert_rows_writes_text_with_every_character_that_needs_care(session):
     body = "tab\there, new\nline, back\\slash, quote ' \" , \\N, emoji 🙂, zero width \u200b"
     values = ("anna@example.org", "subject", body, f"<p>{body}</p>", "{}", "[]", "nl",
               "queued", 0, datetime(2026, 3, 1, tzinfo=UTC), "", datetime(2026, 3, 1, tzinfo=UTC),
-              None, "", "")
+              None, "", "", False)
     columns = ("to_address", "subject", "text_body", "html_body", "headers", "attachments",
                "language", "status", "attempts", "next_attempt_at", "last_error", "created_at",
-               "sent_at", "message_id", "claimed_by")
+               "sent_at", "message_id", "claimed_by", "is_check")
     assert insert_rows(OutboxMessage.__table__, columns, [values]) == 1
     message = session.scalars(select(OutboxMessage)).one()
     assert (message.text_body, message.html_body, message.sent_at) == \
@@ -141,11 +141,11 @@ def test_long_values_are_compressed_with_lz4_and_the_setting_is_kept(session):
     body = "".join(f"<p>Regel {number} van het bericht.</p>\n" for number in range(300))
     columns = ("to_address", "subject", "text_body", "html_body", "headers", "attachments",
                "language", "status", "attempts", "next_attempt_at", "last_error", "created_at",
-               "message_id", "claimed_by")
+               "message_id", "claimed_by", "is_check")
     now = datetime(2026, 3, 1, tzinfo=UTC)
     insert_rows(OutboxMessage.__table__, columns,
                 [("anna@example.org", "s", "t", body, "{}", "[]", "nl", "queued", 0, now, "",
-                  now, "", "")])
+                  now, "", "", False)])
     assert session.scalar(text("SHOW default_toast_compression")) == "pglz"
     assert session.scalar(text("SELECT pg_column_compression(html_body) FROM outbox_message")) \
         == ("lz4" if available else "pglz")
