@@ -172,6 +172,7 @@ PAGES = [
     Page("openapi", "/api/v1/openapi.json", public=True),
     # Staff pages.
     Page("dashboard", "/beheer/", login="team"),
+    Page("clerk-dashboard", "/beheer/", login="clerk"),  # the work list of motion requests
     Page("members", "/beheer/leden", login="team"),
     Page("sessions", "/beheer/sessies", login="team"),
     Page("spread", "/beheer/gebieden/{area}/spreiding", login="team"),

@@ -30,6 +30,9 @@ Only complete ``200`` answers of views that did not touch the session are kept. 
 is used for it: Flask-Caching keys by address and expires by time, which would show old
 data until the timeout; here the key is the data itself.
 
+Downloads are pages too: a public CSV file, slide or calendar file takes the fingerprint
+of the page it belongs to, and its ``Content-Disposition`` is kept with it.
+
 Use it on a view, with a fingerprint that takes the same arguments::
 
     @bp.get("/wijken/<code>")
@@ -66,7 +69,7 @@ _RELEASE_PARTS = (("templates", "*.html"), ("templates", "*.txt"), ("translation
 _EXTENSION = "panel.conditional"
 _PAGES_EXTENSION = "panel.conditional.pages"
 # Headers a view may set that belong to the page itself (not to one visitor's answer).
-_PAGE_HEADERS = ("Content-Language", "Link")
+_PAGE_HEADERS = ("Content-Language", "Link", "Content-Disposition")
 
 
 @functools.cache

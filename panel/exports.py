@@ -231,8 +231,13 @@ def download(body: bytes, mimetype: str, *name_parts: object, extension: str,
     :func:`download_name` from ``name_parts`` and ``extension``.
 
     Flask's ``send_file`` writes the ``Content-Disposition`` header (RFC 6266: a non-ASCII
-    name as ``filename*=UTF-8''…`` with an ASCII ``filename=`` fallback).
+    name as ``filename*=UTF-8''…`` with an ASCII ``filename=`` fallback). The body is set
+    as plain bytes rather than streamed from a file: it is in memory already, and a public
+    download can then be kept per worker like a page (``panel.conditional``).
     """
-    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=not inline,
-                     download_name=download_name(*name_parts, extension=extension),
-                     conditional=False, etag=False)
+    response = send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=not inline,
+                         download_name=download_name(*name_parts, extension=extension),
+                         conditional=False, etag=False)
+    response.direct_passthrough = False
+    response.set_data(body)
+    return response

@@ -59,7 +59,8 @@ def test_keeping_a_page_again_does_not_count_it_twice() -> None:
 # --- public pages -------------------------------------------------------------------------
 
 PUBLIC = ("/", "/wijken/{wijk}", "/bijeenkomsten", "/terugkoppeling/{wijk}",
-          "/api/v1/wijken/{wijk}/resultaten", "/api/v1/wijken/{wijk}/terugkoppeling")
+          "/api/v1/wijken/{wijk}/resultaten", "/api/v1/wijken/{wijk}/terugkoppeling",
+          "/wijken/{wijk}.csv", "/uitkomsten.csv")
 
 
 @pytest.mark.parametrize("path", PUBLIC)
@@ -76,6 +77,7 @@ def test_a_second_visitor_gets_the_kept_page_without_it_being_built(
     assert second.data == first.data
     assert second.headers["ETag"] == first.headers["ETag"]
     assert second.mimetype == first.mimetype
+    assert second.headers.get("Content-Disposition") == first.headers.get("Content-Disposition")
     assert 0 < len(counted) < built  # only the rows of the ETag were read
 
 

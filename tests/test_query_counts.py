@@ -19,17 +19,24 @@ from sqlalchemy import select, text, update
 from bench.generate import MUNICIPALITY_CODE, PASSWORD, Summary, populate
 from bench.run import PAGES, Page, login_email, page_path
 from panel import kept
-from panel.areas.models import Neighbourhood
+from panel.areas.models import Area, Neighbourhood
 from panel.db import db, utcnow
 from panel.feedback.models import FeedbackItem
 from panel.meetings.models import Meeting
+from panel.motions.models import Motion
 from panel.results.models import Result
 from tests.statements import counting
 from tests.timing import Clock
 
 SCALES = (0.2, 3)  # at 0.2 a team's member list is shorter than one page
 PUBLIC_WITH_ETAG = ("wijk", "meetings", "meeting", "feedback", "results", "indicator", "trend",
-                    "gebied", "wijken", "feedback-index")
+                    "gebied", "wijken", "feedback-index",
+                    # downloads and slides, from the rows of the page they belong to
+                    "wijk-csv", "wijk-slides", "results-csv", "indicator-csv",
+                    "indicator-slides", "trend-csv", "trend-slides", "gebied-csv",
+                    "meeting-ics", "gebied-ics",
+                    # the open-data API's answers that used to hash their body
+                    "api-meetings", "api-meeting", "api-motions", "api-motion")
 
 
 def _empty_tables() -> None:
@@ -124,6 +131,7 @@ def _public(name: str) -> Page:
 
 def _change(name: str, summary: Summary) -> None:
     """Change something the public page ``name`` shows, through the ORM, and commit."""
+    name = name.removesuffix("-csv").removesuffix("-slides")
     if name in ("wijk", "indicator", "trend", "results", "gebied"):  # a figure shown
         code = {"results": MUNICIPALITY_CODE, "gebied": summary.area_code}.get(
             name, summary.wijk_code)
@@ -143,6 +151,27 @@ def _change(name: str, summary: Summary) -> None:
         wijk = db.session.scalars(select(Neighbourhood)
                                   .where(Neighbourhood.code == summary.wijk_code)).one()
         wijk.name = f"{wijk.name} (nieuw)"
+    elif name == "gebied-ics":  # the title of one of the gebied's meetings
+        meeting = db.session.scalars(
+            select(Meeting).join(Meeting.area)
+            .where(Meeting.status == "open", Area.code == summary.area_code)
+            .order_by(Meeting.id)).first()
+        assert meeting is not None
+        meeting.title = f"{meeting.title} (nieuw)"
+    elif name in ("meeting-ics", "api-meeting"):  # the meeting's title
+        meeting = db.session.get(Meeting, summary.meeting_id)
+        assert meeting is not None
+        meeting.title = f"{meeting.title} (nieuw)"
+    elif name == "api-meetings":  # the title of the first meeting listed
+        meeting = db.session.scalars(
+            select(Meeting).where(Meeting.status.in_(("open", "cancelled")))
+            .order_by(Meeting.starts_at.is_(None), Meeting.starts_at, Meeting.id)).first()
+        assert meeting is not None
+        meeting.title = f"{meeting.title} (nieuw)"
+    elif name in ("api-motions", "api-motion"):  # the title of the motion with a report
+        motion = db.session.scalars(select(Motion).where(
+            Motion.reference == summary.final_reference)).one()
+        motion.title = f"{motion.title} (nieuw)"
     elif name == "meeting":  # the places left on the meeting's own page
         meeting_id = int(_path(_public(name), summary).rsplit("/", 1)[1])
         meeting = db.session.get(Meeting, meeting_id)
@@ -164,8 +193,11 @@ def test_public_page_answers_304_until_its_data_changes(app: Flask, client: Flas
     path = _path(_public(name), world)
     first = client.get(path)
     etag = first.headers["ETag"]
-    assert first.headers["Cache-Control"] == "no-cache"
-    assert "Cookie" in first.headers["Vary"]
+    if name.startswith("api-"):  # open data: the same for everyone, for a few minutes
+        assert first.headers["Cache-Control"].startswith("public, max-age=")
+    else:  # a page in the visitor's language (a cookie): always asked again
+        assert first.headers["Cache-Control"] == "no-cache"
+        assert "Cookie" in first.headers["Vary"]
 
     again = client.get(path, headers={"If-None-Match": etag})
     assert again.status_code == 304

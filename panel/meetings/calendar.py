@@ -6,7 +6,9 @@ Times are written in local time with ``TZID=Europe/Amsterdam`` and a matching VT
 right local time in every calendar program, on both sides of a daylight-saving change.
 
 Privacy: these files hold only what is public about a meeting (title, description, agenda,
-place, online link, page). No resident, attendee, organiser or team member is ever listed.
+place, page). No resident, attendee, organiser or team member is ever listed. The online link
+is written only where the caller asks for it (``online_link``): in the files sent to invited
+members, not in the public downloads, just as the public page leaves it out.
 
 Strings (the agenda heading, the online link line) are in the current Flask-Babel locale;
 wrap a call in ``force_locale(language)`` to write the file in a resident's language.
@@ -48,27 +50,28 @@ def _online_url(meeting: Meeting) -> str:
     return (meeting.online_url or "").strip()
 
 
-def _has_online_link(meeting: Meeting) -> bool:
-    return bool(_online_url(meeting)) and meeting.kind in (
+def _has_online_link(meeting: Meeting, online_link: bool = True) -> bool:
+    return online_link and bool(_online_url(meeting)) and meeting.kind in (
         MeetingKind.ONLINE.value, MeetingKind.HYBRID.value)
 
 
-def _place(meeting: Meeting) -> str:
-    """Venue and address; for an online meeting (or a hybrid one without a place) the link."""
+def _place(meeting: Meeting, online_link: bool) -> str:
+    """Venue and address; for an online meeting (or a hybrid one without a place) the link,
+    when it may be written."""
     place = ", ".join(part.strip() for part in (meeting.venue or "", meeting.address or "")
                       if part.strip())
-    if _is_online(meeting) or (not place and _has_online_link(meeting)):
-        return _online_url(meeting)
+    if _is_online(meeting) or (not place and _has_online_link(meeting, online_link)):
+        return _online_url(meeting) if online_link else ""
     return place
 
 
-def _description(meeting: Meeting) -> str:
+def _description(meeting: Meeting, online_link: bool) -> str:
     """Description, agenda and (online or hybrid) the link to join, separated by blank lines."""
     parts = [(meeting.description or "").strip()]
     agenda = (meeting.agenda or "").strip()
     if agenda:
         parts.append(f"{_('Agenda')}:\n{agenda}")
-    if _has_online_link(meeting):
+    if _has_online_link(meeting, online_link):
         parts.append(_("Join online: %(url)s", url=_online_url(meeting)))
     return "\n\n".join(part for part in parts if part)
 
@@ -96,7 +99,7 @@ def _timezone(meetings: Sequence[Meeting]) -> Timezone:
 
 
 def _event(meeting: Meeting, stamp: datetime, method: str, base_url: str,
-           organizer: str) -> Event:
+           organizer: str, online_link: bool) -> Event:
     """One VEVENT for a meeting with a start time."""
     if meeting.starts_at is None:
         raise ValueError("a meeting without a start time cannot be put in a calendar")
@@ -110,10 +113,10 @@ def _event(meeting: Meeting, stamp: datetime, method: str, base_url: str,
     if meeting.updated_at is not None:
         event.add("last-modified", meeting.updated_at)
     event.add("summary", meeting.title)
-    description = _description(meeting)
+    description = _description(meeting, online_link)
     if description:
         event.add("description", description)
-    place = _place(meeting)
+    place = _place(meeting, online_link)
     if place:
         event.add("location", place)
     url = _meeting_url(meeting, base_url)
@@ -146,7 +149,7 @@ def _check_method(method: str) -> str:
 
 
 def event_ics(meeting: Meeting, method: str = "PUBLISH", base_url: str = "", *,
-              organizer: str = "") -> bytes:
+              organizer: str = "", online_link: bool = True) -> bytes:
     """A calendar file with one event for ``meeting``.
 
     ``method`` is "PUBLISH" for a download, "REQUEST" for an email invitation or an update,
@@ -158,7 +161,8 @@ def event_ics(meeting: Meeting, method: str = "PUBLISH", base_url: str = "", *,
     ``base_url`` (e.g. PANEL_BASE_URL) adds the URL of the meeting's public page.
     ``organizer`` is an optional address such as PANEL_MAIL_FROM (``Name <box@host>`` or a
     plain address), the panel's own mailbox and never a person's, written as ORGANIZER;
-    RFC 5546 asks for one with REQUEST and CANCEL.
+    RFC 5546 asks for one with REQUEST and CANCEL. ``online_link=False`` leaves the online
+    link out (a public download).
 
     Raises ValueError for a meeting without ``starts_at`` or an unknown method.
     """
@@ -168,11 +172,12 @@ def event_ics(meeting: Meeting, method: str = "PUBLISH", base_url: str = "", *,
     calendar = _calendar(method)
     calendar.add_component(_timezone([meeting]))
     calendar.add_component(_event(meeting, utcnow().replace(microsecond=0), method, base_url,
-                                  organizer.strip()))
+                                  organizer.strip(), online_link))
     return calendar.to_ical()
 
 
-def feed_ics(meetings: Sequence[Meeting], name: str, base_url: str = "") -> bytes:
+def feed_ics(meetings: Sequence[Meeting], name: str, base_url: str = "", *,
+             online_link: bool = True) -> bytes:
     """A subscribable calendar (METHOD PUBLISH) called ``name`` with one event per meeting.
 
     Meetings without a start time (a date poll still running) are left out; cancelled ones
@@ -180,6 +185,7 @@ def feed_ics(meetings: Sequence[Meeting], name: str, base_url: str = "") -> byte
     which meetings to publish (e.g. open and cancelled ones, not drafts). Events are ordered
     by start time and DTSTAMP is the meeting's ``updated_at``, so the same meetings give the
     same bytes (fit for an ETag and caching). Calendars are asked to refresh every hour.
+    ``online_link=False`` leaves the online links out (a public feed).
     """
     dated = sorted((m for m in meetings if m.starts_at is not None),
                    key=lambda m: (m.starts_at, m.id or 0))
@@ -193,5 +199,5 @@ def feed_ics(meetings: Sequence[Meeting], name: str, base_url: str = "") -> byte
     for meeting in dated:
         stamp = meeting.updated_at or meeting.created_at or utcnow()
         calendar.add_component(_event(meeting, stamp.replace(microsecond=0), "PUBLISH",
-                                      base_url, ""))
+                                      base_url, "", online_link))
     return calendar.to_ical()

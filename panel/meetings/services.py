@@ -24,7 +24,7 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -820,16 +820,49 @@ def public_meeting_page(meeting_id: int, now: datetime | None = None) -> PublicM
         ended=is_open and end is not None and end <= now)
 
 
-def area_calendar(area_code: str) -> tuple[Area, list[Meeting]]:
-    """A gebied and its public meetings (open and cancelled), for the calendar feed."""
+def meeting_calendar_fingerprint(meeting_id: int) -> tuple[object, ...] | None:
+    """The row a meeting's public calendar file is made from (every column: the file
+    writes its sequence and last change too), or None when the public may not see it. One
+    statement; the file's ETag is made from it (``panel.conditional``)."""
+    row = db.session.execute(select(Meeting.__table__).where(
+        Meeting.id == meeting_id, Meeting.status.in_(_PUBLIC_STATUSES))).first()
+    return tuple(row) if row else None
+
+
+# How far back a gebied's calendar feed goes: a feed of every meeting ever held grows
+# without end (and with it the time to write it); a calendar that subscribed keeps what it
+# showed when a meeting drops out of the feed, or drops it, as its program chooses.
+FEED_HISTORY = timedelta(days=365)
+
+
+def _in_feed(area_id: int, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The conditions for a meeting in the gebied's feed: open or cancelled, with a start
+    within the last :data:`FEED_HISTORY` or later."""
+    return (Meeting.area_id == area_id, Meeting.status.in_(_PUBLIC_STATUSES),
+            Meeting.starts_at >= now - FEED_HISTORY)
+
+
+def area_calendar_fingerprint(code: str, now: datetime | None = None) -> tuple[object, ...]:
+    """The rows a gebied's public calendar feed is made from: the gebied and the meetings of
+    :func:`area_calendar`. Two statements, however many meetings there are."""
+    area = db.session.execute(select(Area.id, Area.code, Area.name)
+                              .where(Area.code == code)).first()
+    if area is None:
+        return (None,)
+    meetings = db.session.execute(
+        select(Meeting.__table__).where(*_in_feed(area.id, now or utcnow()))
+        .order_by(Meeting.id)).all()
+    return tuple(area), [tuple(m) for m in meetings]
+
+
+def area_calendar(area_code: str, now: datetime | None = None) -> tuple[Area, list[Meeting]]:
+    """A gebied and its public meetings (open and cancelled) of the last year and ahead,
+    for the calendar feed."""
     area = db.session.scalars(select(Area).where(Area.code == area_code)).first()
     if area is None:
         raise NotFound()
     meetings = list(db.session.scalars(
-        select(Meeting).where(Meeting.area_id == area.id,
-                              Meeting.status.in_([MeetingStatus.OPEN.value,
-                                                  MeetingStatus.CANCELLED.value]))
-        .order_by(Meeting.starts_at)))
+        select(Meeting).where(*_in_feed(area.id, now or utcnow())).order_by(Meeting.starts_at)))
     return area, meetings
 
 

@@ -22,10 +22,10 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, tuple_, update
-from sqlalchemy.orm import selectinload
 
 from panel.areas.models import Area, Neighbourhood
 from panel.auth.models import User
@@ -34,7 +34,7 @@ from panel.days import LOCAL
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.meetings import services
-from panel.meetings.models import Invitation, Meeting, MeetingStatus, Reply
+from panel.meetings.models import Invitation, Meeting, MeetingStatus, Reply, meeting_neighbourhood
 from panel.signups.models import MemberStatus, PanelMember
 
 SUNDAY = "sunday"  # the moment of a Sunday meeting: no stated availability names it
@@ -153,9 +153,14 @@ def suggest(members: Sequence[Candidate], meetings: Sequence[Slot]) -> Suggestio
 
     # Members with the same options are interchangeable: group them, key -> member ids.
     groups: dict[tuple[tuple[int, bool], ...], list[int]] = {}
+    options_of: dict[tuple[int, frozenset[str]], tuple[tuple[int, bool], ...]] = {}
     for candidate in candidates:
-        options = tuple((index, candidate.fits(slot.moment)) for index, slot in enumerate(slots)
-                        if candidate.neighbourhood_id in slot.neighbourhood_ids)
+        key = (candidate.neighbourhood_id, candidate.availability)
+        options = options_of.get(key)
+        if options is None:  # worked out once for each wijk and availability
+            options = options_of[key] = tuple(
+                (index, candidate.fits(slot.moment)) for index, slot in enumerate(slots)
+                if candidate.neighbourhood_id in slot.neighbourhood_ids)
         if not options:
             suggestion.unplaced.append(candidate.member_id)
             suggestion.reasons[candidate.member_id] = NO_MEETING
@@ -299,6 +304,22 @@ _MOST_PAIRS = 20_000  # more than any gebied has members; a longer list is not a
 
 
 @dataclass(frozen=True)
+class Shown:
+    """What the plan shows of a meeting, copied when the plan is worked out: another
+    request may use a trusted plan (``plan_for_area``), so it holds no objects of a
+    database session."""
+
+    id: int
+    title: str
+    starts_at: datetime | None = None
+    capacity: int = 0
+
+    @classmethod
+    def of(cls, meeting: Meeting) -> Shown:
+        return cls(meeting.id, meeting.title, meeting.starts_at, meeting.capacity)
+
+
+@dataclass(frozen=True)
 class PlannedMeeting:
     """An open meeting in the plan: its places as counted for the plan and who goes.
 
@@ -307,32 +328,55 @@ class PlannedMeeting:
     ``places`` are the places left for the plan: capacity minus seats taken minus open
     invitations, never below zero."""
 
-    meeting: Meeting
+    meeting: Shown
     seats_taken: int
     open_invitations: int
     places: int
     member_ids: list[int]
 
 
+@dataclass(frozen=True)
+class Unplaced:
+    """Members of one wijk left out of the plan for one reason (``NO_MEETING`` or
+    ``NO_PLACE``): the wijk's name and the members' names, in the order of their ids."""
+
+    wijk: str
+    reason: str
+    names: list[str]
+
+
 @dataclass
 class AreaPlan:
-    """What the spread page of a gebied shows: the suggestion, the open meetings it fills
-    (by id), the upcoming drafts it leaves out, and the names of the members it names."""
+    """What the spread page of a gebied shows: the gebied's name, the suggestion, the open
+    meetings it fills (by id), the upcoming drafts it leaves out, the names of the members
+    it names and the wijk of each (``wijk_of``, member id -> wijk name)."""
 
-    area: Area
+    area_name: str
     suggestion: Suggestion
     meetings: list[PlannedMeeting]
-    drafts: list[Meeting]
+    drafts: list[Shown]
     names: dict[int, str]
+    wijk_of: dict[int, str] = field(default_factory=dict)
 
-    @property
+    @cached_property
+    def unplaced(self) -> list[Unplaced]:
+        """The members without a place, by wijk (in the order of the wijken's names) and
+        reason: hundreds of names read better in a few groups than in one list."""
+        groups: dict[tuple[str, str], list[str]] = {}
+        for member_id in self.suggestion.unplaced:
+            key = (self.wijk_of.get(member_id, ""), self.suggestion.reasons[member_id])
+            groups.setdefault(key, []).append(self.names[member_id])
+        return [Unplaced(wijk=wijk, reason=reason, names=names)
+                for (wijk, reason), names in sorted(groups.items(), key=lambda item: item[0])]
+
+    @cached_property
     def pairs(self) -> str:
         """Who is invited where, as ``meeting-member`` pairs (sent back with the form, to
         recognise a plan that was carried out already)."""
         return " ".join(f"{entry.meeting.id}-{member_id}" for entry in self.meetings
                         for member_id in entry.member_ids)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """A hash of everything the page shows that decides or explains the plan: each
         meeting's title, start and places (capacity, seats taken, open invitations) with
@@ -389,8 +433,12 @@ def plan_for_area(user: User, area_code: str, now: datetime | None = None) -> Ar
     Only administrators and members of the gebied's area team may ask; anyone else gets
     NotFound, also when the gebied does not exist (PermissionDenied for no active account).
     Reads only; changes nothing.
+
+    Worked out for every request; ``invite_as_planned`` works it out again and invites
+    nothing when it differs from the one shown.
     """
-    return _plan(_managed_area(user, area_code), now or utcnow())
+    area = _managed_area(user, area_code)
+    return _plan(area, now or utcnow())
 
 
 def _plan(area: Area, now: datetime) -> AreaPlan:
@@ -399,7 +447,6 @@ def _plan(area: Area, now: datetime) -> AreaPlan:
         .where(Meeting.area_id == area.id,
                Meeting.status.in_((MeetingStatus.OPEN.value, MeetingStatus.DRAFT.value)),
                Meeting.starts_at.is_not(None), Meeting.starts_at > now)
-        .options(selectinload(Meeting.neighbourhoods))
         .order_by(Meeting.starts_at, Meeting.id)
         .execution_options(populate_existing=True)
     ))
@@ -419,40 +466,53 @@ def _plan(area: Area, now: datetime) -> AreaPlan:
     ).tuples().all())
     places = {meeting.id: max(0, meeting.capacity - meeting.seats_taken
                               - waiting_for_answer.get(meeting.id, 0)) for meeting in meetings}
+    # The wijken of each meeting as ids (loading them as objects cost more than the rest
+    # of the meetings together).
+    wijken_of: dict[int, set[int]] = {meeting_id: set() for meeting_id in meeting_ids}
+    for meeting_id, wijk_id in db.session.execute(
+            select(meeting_neighbourhood.c.meeting_id, meeting_neighbourhood.c.neighbourhood_id)
+            .where(meeting_neighbourhood.c.meeting_id.in_(meeting_ids))).tuples():
+        wijken_of[meeting_id].add(wijk_id)
     slots = [Slot(meeting_id=meeting.id,
-                  neighbourhood_ids=frozenset(n.id for n in meeting.neighbourhoods),
+                  neighbourhood_ids=frozenset(wijken_of[meeting.id]),
                   moment=moment_of(meeting.starts_at), places=places[meeting.id])
              for meeting in meetings if meeting.starts_at is not None]
 
-    invited = exists().where(Invitation.member_id == PanelMember.id,
-                             Invitation.meeting_id.in_(meeting_ids),
-                             Invitation.poll_only.is_(False))
-    replied = exists().where(Reply.member_id == PanelMember.id,
-                             Reply.meeting_id.in_(meeting_ids))
-    # The gebied's wijken as a list (IN), not a join: with a join SQLite went through every
-    # member of the municipality by status and looked up each one's wijk (0.35 s with
-    # 50,000 members); with the list it reads the gebied's members from the index on
-    # (wijk, status).
-    wijken = select(Neighbourhood.id).where(Neighbourhood.area_id == area.id)
-    rows = db.session.execute(
+    # Who is out of the plan already, in a statement of its own: a NOT EXISTS per member
+    # probed the invitations and replies of every meeting for each of the gebied's members.
+    taken = set(db.session.scalars(
+        select(Invitation.member_id)
+        .where(Invitation.meeting_id.in_(meeting_ids), Invitation.poll_only.is_(False))
+        .union(select(Reply.member_id).where(Reply.meeting_id.in_(meeting_ids)))))
+    # The gebied's wijken as a list of numbers (IN with values), neither a join nor a
+    # subquery, and no ORDER BY: otherwise SQLite (which has no statistics) went through
+    # every member of the municipality by the index on status (in the order of their ids)
+    # and looked up each one's wijk (40-350 ms with 90,000 members); now it reads the
+    # gebied's members from the index on (wijk, status).
+    wijken = dict(db.session.execute(select(Neighbourhood.id, Neighbourhood.name)
+                                     .where(Neighbourhood.area_id == area.id)).tuples().all())
+    rows = [row for row in db.session.execute(
         select(PanelMember.id, PanelMember.neighbourhood_id, PanelMember.availability,
                PanelMember.name)
-        .where(PanelMember.neighbourhood_id.in_(wijken),
-               PanelMember.status == MemberStatus.MEMBER.value,
-               ~invited, ~replied)
-        .order_by(PanelMember.id)
-    ).all()
-    candidates = [Candidate(member_id=row.id, neighbourhood_id=row.neighbourhood_id,
-                            availability=frozenset(s for s in row.availability.split(",") if s))
-                  for row in rows]
+        .where(PanelMember.neighbourhood_id.in_(list(wijken)),
+               PanelMember.status == MemberStatus.MEMBER.value)
+    ).tuples() if row[0] not in taken]  # unordered: ``suggest`` sorts by id
+    moments = {text: frozenset(s for s in text.split(",") if s)  # a few distinct ones
+               for text in {availability for _id, _wijk, availability, _name in rows}}
+    candidates = [Candidate(member_id=member_id, neighbourhood_id=wijk,
+                            availability=moments[availability])
+                  for member_id, wijk, availability, _name in rows]
     suggestion = suggest(candidates, slots)
-    planned = [PlannedMeeting(meeting=meeting, seats_taken=meeting.seats_taken,
+    planned = [PlannedMeeting(meeting=Shown.of(meeting), seats_taken=meeting.seats_taken,
                               open_invitations=waiting_for_answer.get(meeting.id, 0),
                               places=places[meeting.id],
                               member_ids=suggestion.assignments[meeting.id])
                for meeting in sorted(meetings, key=lambda m: (m.starts_at, m.id))]
-    return AreaPlan(area=area, suggestion=suggestion, meetings=planned, drafts=drafts,
-                    names={row.id: row.name for row in rows})
+    return AreaPlan(area_name=area.name, suggestion=suggestion, meetings=planned,
+                    drafts=[Shown.of(draft) for draft in drafts],
+                    names={member_id: name for member_id, _wijk, _moments, name in rows},
+                    wijk_of={member_id: wijken[wijk] for member_id, wijk, _moments, _name
+                             in rows})
 
 
 def _hold_area(area: Area) -> None:

@@ -146,19 +146,25 @@ def public_detail(meeting_id: int) -> str:
 
 
 @bp.get("/bijeenkomsten/<int:meeting_id>.ics")
+@conditional(services.meeting_calendar_fingerprint)
 def meeting_ics(meeting_id: int) -> BaseResponse:
+    """The meeting as a calendar file, without its online link (as on its public page)."""
     meeting = services.public_meeting(meeting_id)
     method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "PUBLISH"
     base = current_app.config["PANEL_BASE_URL"]
-    return _ics_response(calendar.event_ics(meeting, method=method, base_url=base),
+    return _ics_response(calendar.event_ics(meeting, method=method, base_url=base,
+                                            online_link=False),
                          "bijeenkomst", meeting.id)
 
 
 @bp.get("/gebieden/<code>/agenda.ics")
+@conditional(services.area_calendar_fingerprint)
 def area_ics(code: str) -> BaseResponse:
+    """The gebied's open and cancelled meetings as a feed to subscribe to, without online
+    links."""
     area, meetings = services.area_calendar(code)
     name = _("Wijkpanel meetings %(area)s", area=area.name)
-    return _ics_response(calendar.feed_ics(meetings, name,
+    return _ics_response(calendar.feed_ics(meetings, name, online_link=False,
                                            base_url=current_app.config["PANEL_BASE_URL"]),
                          "wijkpanel", area.code)
 
@@ -490,10 +496,11 @@ def spread(code: str) -> str | BaseResponse:
                                  "%(num)s members have no email address. Print the letters "
                                  "on the page of the meeting.", report.letters), "info")
             return redirect(url_for("meetings.staff_list"))
+    # After a plan that changed, the new plan as it is now (not one trusted for a while).
     plan = spread_suggestion.plan_for_area(current_user, code)
     form.fingerprint.data, form.plan.data = plan.fingerprint, plan.pairs
     return no_store(make_response(render_template(
-        "meetings/spread.html", plan=plan, area=plan.area, suggestion=plan.suggestion,
+        "meetings/spread.html", plan=plan, suggestion=plan.suggestion,
         form=form,
         # translated once here, not once for each of a few thousand names
         reason_labels={key: str(label) for key, label

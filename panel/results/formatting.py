@@ -5,6 +5,7 @@ separators (``4.000``). Shared by the pages, the charts' descriptions and the do
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
@@ -12,10 +13,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from panel.disclosure import SECONDARY
+from panel.exports import csv_bytes
 from panel.results.models import MAX_DECIMALS, Indicator, Unit, default_decimals
 from panel.results.services import Figure
 
-__all__ = ["count_text", "figure_text", "format_value", "interval_text", "respondents_text"]
+__all__ = ["count_text", "figure_text", "format_value", "interval_text", "respondents_text",
+           "results_csv"]
 
 # Per locale: the table that turns Python's "1,234.5" and "-" into the locale's symbols.
 _SYMBOLS: dict[str, dict[int, str]] = {}
@@ -86,3 +89,13 @@ def interval_text(indicator: Indicator, figure: Figure) -> str:
         return ""
     low, high = sorted((figure.ci_low, figure.ci_high))
     return f"{format_value(indicator, low)}–{format_value(indicator, high)}"
+
+
+def results_csv(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """A download of survey figures (:func:`panel.exports.csv_bytes`), with a line under
+    the table that says what "x" means when a figure in it is withheld, as the page says
+    under its table."""
+    table = [list(row) for row in rows]
+    if any(cell == SECONDARY for row in table for cell in row):
+        table.append([_("x: not shown, so that a small number cannot be worked out.")])
+    return csv_bytes(headers, table)

@@ -15,10 +15,15 @@ from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from panel.exports import csv_bytes
 from panel.i18n import current_language
 from panel.results import linechart
-from panel.results.formatting import figure_text, format_value, interval_text, respondents_text
+from panel.results.formatting import (
+    figure_text,
+    format_value,
+    interval_text,
+    respondents_text,
+    results_csv,
+)
 from panel.results.models import Edition, Indicator
 from panel.results.services import Figure
 from panel.results.trends import AreaOverview, OverviewRow, Place, Trend, kept_chart
@@ -153,7 +158,7 @@ def trend_table(trend: Trend, key: str = "trend-table") -> Table:
 
 def trend_csv(trend: Trend) -> bytes:
     table = trend_table(trend)
-    return csv_bytes(table.headers, [[cell.text for cell in row] for row in table.rows])
+    return results_csv(table.headers, [[cell.text for cell in row] for row in table.rows])
 
 
 # --- the overview of the municipality or a gebied -----------------------------------------
@@ -212,4 +217,4 @@ def overview_csv(overview: AreaOverview) -> bytes:
     headers, _numeric = _headers(overview)
     rows = [[table.group] + [cell.text for cell in row]
             for table in overview_tables(overview, links=False) for row in table.rows]
-    return csv_bytes([_("Theme of the indicator")] + headers, rows)
+    return results_csv([_("Theme of the indicator")] + headers, rows)

@@ -215,6 +215,14 @@ def trend_fingerprint(indicator_code: str, area_code: str) -> tuple[object, ...]
             *_published_results(Result.indicator_id == indicator.id, Result.area_code == code))
 
 
+def trend_presentation_fingerprint(indicator_code: str, area_code: str) -> tuple[object, ...]:
+    """What the trend's slide shows: the trend (:func:`trend_fingerprint`) and the other
+    indicators of the area it links to (:func:`indicator_codes`). Five statements."""
+    found = trend_fingerprint(indicator_code, area_code)
+    place = found[1] if len(found) > 1 else None
+    return found, indicator_codes(str(place[0])) if place else None
+
+
 # --- the overview of all indicators for the municipality or a gebied ----------------------
 
 @dataclass

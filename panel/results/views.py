@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from panel.areas import services as area_services
 from panel.auth.permissions import is_staff, may_administer, require, require_staff
 from panel.conditional import conditional
-from panel.exports import csv_bytes, download
+from panel.exports import download
 from panel.i18n import current_language
 from panel.importing import run_upload
 from panel.outcome import outcome
@@ -33,8 +33,15 @@ from panel.results import (
     trend_pages,
     trends,
 )
-from panel.results.formatting import figure_text, format_value, respondents_text
+from panel.results.formatting import (
+    count_text,
+    figure_text,
+    format_value,
+    respondents_text,
+    results_csv,
+)
 from panel.results.indicator_import import IndicatorsImporter, load_catalogue
+from panel.urls import paths
 
 bp = Blueprint("results", __name__)
 
@@ -92,6 +99,7 @@ def wijk(code: str) -> str:
 
 
 @bp.get("/wijken/<code>.csv")
+@conditional(lambda code: services.wijk_fingerprint(code, request.args.get("editie", type=int)))
 def wijk_csv(code: str) -> BaseResponse:
     """The figures of the wijk page: every column with its year, the respondents too."""
     report = services.wijk_results(code, request.args.get("editie", type=int), _staff())
@@ -117,7 +125,7 @@ def wijk_csv(code: str) -> BaseResponse:
                     + [str(services.DIRECTION_LABELS[r.vs_municipality])]
                     + ([str(services.DIRECTION_LABELS[r.vs_previous])] if previous else [])
                     + [respondents_text(f) for f in figures])
-    return _csv(csv_bytes(headers, rows),
+    return _csv(results_csv(headers, rows),
                 "veiligheidsmonitor", report.neighbourhood.code, year or "geen")
 
 
@@ -126,6 +134,7 @@ def _csv(data: bytes, *name: object) -> BaseResponse:
 
 
 @bp.get("/wijken/<code>/presentatie")
+@conditional(lambda code: services.wijk_fingerprint(code, request.args.get("editie", type=int)))
 def presentation(code: str) -> str:
     report = services.wijk_results(code, request.args.get("editie", type=int), _staff())
     total = len(report.rows)
@@ -157,6 +166,7 @@ def municipality() -> str:
 
 
 @bp.get("/uitkomsten.csv")
+@conditional(lambda: trends.municipality_fingerprint())
 def municipality_csv() -> BaseResponse:
     summary = trends.area_overview(None, _staff())
     return _csv(trend_pages.overview_csv(summary),
@@ -172,6 +182,7 @@ def gebied(code: str) -> str:
 
 
 @bp.get("/gebieden/<code>.csv")
+@conditional(lambda code: trends.gebied_fingerprint(code))
 def gebied_csv(code: str) -> BaseResponse:
     summary = trends.area_overview(code, _staff())
     return _csv(trend_pages.overview_csv(summary),
@@ -197,6 +208,7 @@ def trend(code: str, area: str) -> str:
 
 
 @bp.get("/uitkomsten/<code>/ontwikkeling/<area>.csv")
+@conditional(lambda code, area: trends.trend_fingerprint(code, area))
 def trend_csv(code: str, area: str) -> BaseResponse:
     found = trends.trend(code, area, _staff())
     return _csv(trend_pages.trend_csv(found),
@@ -204,6 +216,7 @@ def trend_csv(code: str, area: str) -> BaseResponse:
 
 
 @bp.get("/uitkomsten/<code>/ontwikkeling/<area>/presentatie")
+@conditional(lambda code, area: trends.trend_presentation_fingerprint(code, area))
 def trend_presentation(code: str, area: str) -> str:
     """The trend as a slide; the links go to the other indicators of the same area."""
     found = trends.trend(code, area, _staff())
@@ -242,15 +255,18 @@ def indicator_overview(code: str) -> str:
 
 
 @bp.get("/uitkomsten/<code>.csv", endpoint="overview_csv")
+@conditional(lambda code: _overview_source(code))
 def indicator_overview_csv(code: str) -> BaseResponse:
     """The rows and columns of the overview page, the year in every figure's header."""
     report = _indicator_overview(code)
     headers, rows = overview.csv_table(report)
     year = report.edition.year if report.edition else "geen"
-    return _csv(csv_bytes(headers, rows), "veiligheidsmonitor", report.indicator.code, year)
+    return _csv(results_csv(headers, rows), "veiligheidsmonitor", report.indicator.code, year)
 
 
 @bp.get("/uitkomsten/<code>/presentatie", endpoint="overview_presentation")
+@conditional(lambda code: (_overview_source(code),
+                           overview.slide_codes(_overview_source(code).edition)))
 def indicator_overview_presentation(code: str) -> str:
     """The map of one indicator as a slide; the links go to the maps of the others."""
     report = _indicator_overview(code)
@@ -288,8 +304,10 @@ def publish(year: int) -> BaseResponse:
 def _indicators_page(form: forms.IndicatorsUploadForm, report: object = None) -> str:
     return render_template("results/indicators.html",
                            themes=indicators.indicators_by_theme(current_user), form=form,
-                           report=report, action=forms.ActionForm(),
-                           unit_labels=indicators.UNIT_LABELS)
+                           report=report, path=paths(), count_text=count_text,
+                           # translated once here, not once for each row
+                           unit_labels={unit: str(label) for unit, label
+                                        in indicators.UNIT_LABELS.items()})
 
 
 @bp.route("/beheer/indicatoren", methods=["GET", "POST"], endpoint="indicators")
@@ -337,8 +355,7 @@ def edit_indicator(code: str | None = None) -> str | BaseResponse:
         if saved:
             return redirect(url_for("results.indicators"))
     return render_template("results/indicator_edit.html", form=form, item=item,
-                           results=indicators.result_count(item) if item else 0,
-                           action=forms.ActionForm())
+                           results=indicators.result_count(item) if item else 0)
 
 
 @bp.post("/beheer/indicatoren/<code>/verplaatsen")

@@ -107,7 +107,9 @@ def areas_without_team() -> list[str]:
 
 def checklist(user: User) -> Checklist:
     """What is done and what is still missing before residents can join, in the order it
-    is best done. Administrators only (PermissionDenied otherwise)."""
+    is best done. Administrators only (PermissionDenied otherwise). Worked out for every
+    request: an administrator who just did a step sees it done, whichever worker answers.
+    """
     require(may_administer(user))
     counts = _counts()
     without_team = areas_without_team() if counts.areas else []

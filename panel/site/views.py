@@ -90,6 +90,7 @@ def privacy() -> str:
 
 
 @bp.get("/privacy/verwerkingsregister.<fmt>")
+@conditional(lambda fmt: (register.privacy_fingerprint(), date.today()))
 def processing_register(fmt: str) -> Response:
     """The entry for the register of processing activities (AVG article 30), as JSON or
     CSV, for the privacy officer."""

@@ -446,7 +446,9 @@ def _connection() -> Connection:
 def work_list(user: User, area_code: str = "", now: datetime | None = None) -> WorkList:
     """The work list of ``user``: for an area team member their own gebieden, for an
     administrator (and the clerk's office, which sees motions only) every gebied, narrowed
-    to ``area_code`` when given. Raises NotFound for a gebied ``user`` may not see."""
+    to ``area_code`` when given. Raises NotFound for a gebied ``user`` may not see.
+    Counted for every request: a staff member who just did something sees it counted,
+    whichever worker answers."""
     require_staff(user)
     now = now or utcnow()
     connection = _connection()
@@ -455,6 +457,12 @@ def work_list(user: User, area_code: str = "", now: datetime | None = None) -> W
     chosen = [row for row in areas if row.code == area_code] if area_code else areas
     if area_code and not chosen:
         raise NotFound()  # not a gebied of this user's
+    # Lines per gebied only for those who work in gebieden: the clerk's office sees the
+    # motions only, so its counts go over no gebied at all (an empty list: no rows read).
+    in_areas = may_manage_meetings(user) or may_manage_feedback(user) \
+        or may_manage_members(user)
+    if not in_areas:
+        chosen = []
     values = _parameters(user, [row.id for row in chosen], now)
     if area_code or not sees_all_areas(user):
         # A team's own gebieden, or one chosen gebied: the plan made once fits every run

@@ -196,6 +196,21 @@ def test_in_person_online_and_hybrid_places_and_descriptions(session):
     assert str(event["DESCRIPTION"]).endswith(f"Online meedoen: {link}")
 
 
+def test_a_public_file_leaves_the_online_link_out(session):
+    link = "https://meet.example.org/wijkpanel-noord"
+    online = make_meeting(kind=MeetingKind.ONLINE.value, venue="", address="",
+                          online_url=link)
+    hybrid = make_meeting(kind=MeetingKind.HYBRID.value, online_url=link)
+
+    event = only_event(parse(event_ics(online, base_url=BASE_URL, online_link=False)))
+    assert "LOCATION" not in event
+    assert str(event["DESCRIPTION"]) == "We praten over veiligheid in de wijk."
+    event = only_event(parse(event_ics(hybrid, online_link=False)))
+    assert str(event["LOCATION"]) == "Buurthuis De Mare, Marelaan 1, 1801 AA Alkmaar"
+    feed = feed_ics([online, hybrid], "Wijkpanel Noord", online_link=False)
+    assert b"meet.example.org" not in feed.replace(b"\r\n ", b"")
+
+
 def test_text_with_commas_semicolons_and_line_breaks_survives(session):
     meeting = make_meeting(title="Veiligheid; inbraken, en overlast",
                            description="Regel één\nRegel twee; met, tekens\\")

@@ -284,7 +284,7 @@ def test_suggest_for_area_uses_upcoming_open_meetings_and_uninvited_members(sess
         assert result.unplaced == []
         assert result.reasons == {evening_people[2].id: OTHER_MOMENT}
         plan = plan_for_area(user, "noord", now=NOW)
-        assert plan.drafts == [draft]
+        assert [item.id for item in plan.drafts] == [draft.id]
         assert [(e.meeting.id, e.seats_taken, e.open_invitations, e.places)
                 for e in plan.meetings] == [(evening.id, 8, 0, 2), (saturday.id, 0, 1, 9)]
         assert plan.names[weekend.id] == "Weekend"

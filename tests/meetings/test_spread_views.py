@@ -235,3 +235,50 @@ def test_the_team_cannot_spread_the_panel_of_another_gebied(login_as, world, ope
                      data={"fingerprint": "0" * 64}).status_code == 404
     assert login_as("clerk@example.org").get(PAGE).status_code == 404
     assert outbox() == [] and invitation_count() == 0
+
+
+def test_members_without_a_place_are_counted_by_wijk_and_reason(login_as, world, open_meeting):
+    """Seven members of De Mare for three places, two of a wijk without a meeting: the page
+    counts who gets no invitation, by wijk and reason, with their names folded away."""
+    molen = factories.neighbourhood(world.noord, "WK036102", "Molenbuurt")
+    for number in range(2):
+        factories.member(molen, name=f"Molen <Lid> {number}", email=f"molen{number}@example.org")
+    db.session.commit()
+    page = text(login_as("noord@example.org").get(PAGE))
+
+    section = page.split('id="unplaced"')[1].split("</section>")[0]
+    assert "6 panelleden krijgen nu geen uitnodiging." in section
+    groups = re.findall(r"<details class=\"wp-details\">\s*<summary>([^<]*)</summary>\s*"
+                        r"<p class=\"utrecht-paragraph\">([^<]*)</p>", section)
+    assert [summary for summary, _names in groups] == [
+        "De Mare: 4 panelleden. De bijeenkomsten voor deze wijk zijn vol.",
+        "Molenbuurt: 2 panelleden. Er is geen bijeenkomst voor deze wijk.",
+    ]
+    mare_names = groups[0][1].split(", ")
+    assert len(mare_names) == 4 and not set(mare_names) & set(suggested_names(page, TITLE))
+    assert groups[1][1] == "Molen &lt;Lid&gt; 0, Molen &lt;Lid&gt; 1"  # escaped
+    assert "<li" not in section  # no list item per member
+
+
+def test_a_change_made_elsewhere_shows_at_once_and_the_old_plan_invites_nobody(
+        app, login_as, world, open_meeting):
+    """The plan is worked out for every request, whichever worker answers; a page shown
+    before a change made elsewhere invites nobody, and the page then shows the plan as it
+    is now."""
+    from sqlalchemy import update
+
+    team = login_as("noord@example.org")
+    shown = hidden_fields(text(team.get(PAGE)))
+    with db.engine.begin() as connection:  # elsewhere: another worker, not this session
+        connection.execute(update(PanelMember).where(PanelMember.name == "Lid 0")
+                           .values(status="left"))
+    now = hidden_fields(text(team.get(PAGE)))
+    assert now["fingerprint"] != shown["fingerprint"]
+
+    response = team.post(PAGE, data=shown)
+    assert response.status_code == 200 and CHANGED in text(response)
+    assert hidden_fields(text(response)) == now
+    assert invitation_count() == 0 and outbox() == []
+    response = team.post(PAGE, data=now, follow_redirects=True)
+    assert f"3 {SENT}" in text(response)
+    assert "Lid 0" not in invited_names(open_meeting.id)

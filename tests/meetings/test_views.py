@@ -209,6 +209,37 @@ def test_the_calendar_of_a_gebied_lists_its_public_meetings_only(client, world, 
     assert client.get("/gebieden/nergens/agenda.ics").status_code == 404
 
 
+def test_the_public_calendar_files_leave_the_online_link_out(app, login_as, client, world,
+                                                            open_meeting):
+    """As on the meeting's public page: the link to join online reaches the members who
+    have a place, not everyone who downloads the file."""
+    link = "https://meet.example.nl/wijkpanel-noord"
+    open_meeting.kind, open_meeting.online_url = "hybrid", link
+    db.session.commit()
+    single = client.get(f"/bijeenkomsten/{open_meeting.id}.ics").get_data(as_text=True)
+    feed = client.get("/gebieden/noord/agenda.ics").get_data(as_text=True)
+    assert str(open_meeting.uid) in single and str(open_meeting.uid) in feed
+    assert "meet.example.nl" not in single.replace("\r\n ", "")
+    assert "meet.example.nl" not in feed.replace("\r\n ", "")
+
+    invite_by_button(login_as, open_meeting.id)
+    _, page = answer(app, world.members[1], yes=True)
+    assert link in page  # the member with a place finds it on the reply page
+
+
+def test_the_calendar_of_a_gebied_goes_back_one_year(client, world, open_meeting):
+    recent, old = (services.create(world.admin, "noord", meeting_data(title=title),
+                                   accept_warnings=True)[0]
+                   for title in ("Vorig voorjaar", "Twee winters terug"))
+    for meeting, days in ((recent, 360), (old, 370)):
+        services.open_for_replies(world.admin, meeting.id)
+        meeting.starts_at = utcnow() - timedelta(days=days)
+        meeting.ends_at = meeting.starts_at + timedelta(hours=2)
+    db.session.commit()
+    events = ics_events(client.get("/gebieden/noord/agenda.ics").get_data())
+    assert [str(e["UID"]) for e in events] == [recent.uid, open_meeting.uid]
+
+
 def test_a_cancelled_meeting_stays_in_the_calendar_as_cancelled(login_as, client, world,
                                                                 open_meeting):
     team = login_as("noord@example.org")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -81,6 +82,30 @@ def test_the_processing_register_as_csv(client, session, configured):
     assert "privacy@gemeente.example" in values
     assert "audit_log: 400" in values
     assert len({field for field, _value in rows[1:]}) >= 12  # every article 30 field
+
+
+def test_the_register_is_answered_304_until_a_contact_or_the_day_changes(
+        client, app, session, configured, etag_every_request, monkeypatch):
+    path = "/privacy/verwerkingsregister.csv"
+    etag = client.get(path).headers["ETag"]
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+
+    monkeypatch.setitem(app.config, "PANEL_PRIVACY_CONTACT", "avg@gemeente.example")
+    changed = client.get(path, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert "avg@gemeente.example" in changed.get_data(as_text=True)
+    etag = changed.headers["ETag"]
+
+    class Tomorrow(date):  # the register says the day it was made
+        @classmethod
+        def today(cls) -> date:
+            return date.today() + timedelta(days=1)
+
+    monkeypatch.setattr("panel.site.views.date", Tomorrow)
+    monkeypatch.setattr("panel.privacy.register.date", Tomorrow)
+    next_day = client.get(path, headers={"If-None-Match": etag})
+    assert next_day.status_code == 200
+    assert Tomorrow.today().isoformat() in next_day.get_data(as_text=True)
 
 
 def test_an_unknown_register_format_is_not_found(client):

@@ -148,6 +148,16 @@ def test_the_pages_show_x_where_the_api_hides_the_second_figure(client, survey):
     assert by_wijk["Wijk 02"][2:5] == ["x", "x", ""]
     assert by_wijk["Wijk 03"][2:4] == ["40%", "200"]
     assert "150" not in {cell for row in rows for cell in row}
+    note = ["x: niet getoond, zodat een klein aantal niet uit te rekenen is."]
+    assert rows[-1] == note  # under the table, as on the page
+    for download, shown in (("/wijken/WK036102.csv", True), ("/wijken/WK036103.csv", False),
+                            ("/uitkomsten/onveilig/ontwikkeling/WK036102.csv", True),
+                            ("/gebieden/noord.csv", False)):
+        answer = client.get(download)
+        assert answer.status_code == 200, download
+        lines = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig")), delimiter=";"))
+        assert (lines[-1] == note) is shown, download
+        assert ("x" in {cell for line in lines for cell in line}) is shown, download
 
     page = client.get("/uitkomsten/onveilig").get_data(as_text=True)
     assert "x: niet getoond, zodat een klein aantal niet uit te rekenen is." in page

@@ -232,3 +232,29 @@ def test_a_retired_indicator_shows_only_where_it_has_results(staff, client, logi
     assert "Rapportcijfer leefbaarheid" in page  # it has results in 2023
     older = text(client.get("/wijken/WK036101?editie=2021"))
     assert "Rapportcijfer leefbaarheid" not in older and "Voelt zich wel eens" in older
+
+
+def test_each_row_moves_with_one_form_and_the_page_token(staff, app, csrf_enabled):
+    client = app.test_client()
+    login = text(client.get("/beheer/inloggen"))
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
+    assert client.post("/beheer/inloggen", data={"csrf_token": token, "email": ADMIN,
+                                                 "password": factories.PASSWORD}
+                       ).status_code == 302
+    page = text(client.get("/beheer/indicatoren"))
+    forms = re.findall(r'<form method="post" class="wp-inline-form" '
+                       r'action="/beheer/indicatoren/(\w+)/verplaatsen">(.*?)</form>', page,
+                       re.S)
+    assert [code for code, _body in forms] == ["onveilig", "cijfer"]
+    buttons = [re.findall(r'name="richting" value="(\w+)"', body) for _code, body in forms]
+    assert buttons == [["omlaag"], ["omhoog"]]  # the first row goes down, the last up
+    tokens = {re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+              for _code, body in forms}
+    assert len(tokens) == 1  # one token for the whole page
+
+    path = "/beheer/indicatoren/onveilig/verplaatsen"
+    assert client.post(path, data={"richting": "omlaag"}).status_code == 400
+    assert indicator("onveilig").position == 1
+    response = client.post(path, data={"csrf_token": tokens.pop(), "richting": "omlaag"})
+    assert response.headers["Location"] == "/beheer/indicatoren#indicator-onveilig"
+    assert (indicator("cijfer").position, indicator("onveilig").position) == (1, 2)

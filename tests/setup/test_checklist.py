@@ -168,6 +168,23 @@ def test_a_fixed_number_of_statements_whatever_the_size(ready, app):
     assert statements() == few <= 3  # mail_state is replaced here; it adds three
 
 
+def test_a_change_made_elsewhere_shows_at_the_next_request(ready, app):
+    """Worked out for every request: a change made by another worker or a command shows
+    at once."""
+    from panel.signups.models import Postcode
+
+    def postcodes_done() -> bool:
+        with app.test_request_context():
+            done = {step.key: step.done for step in services.checklist(admin()).steps}
+        db.session.rollback()  # ends the read
+        return done["postcodes"]
+
+    assert postcodes_done() is True
+    with db.engine.begin() as connection:  # elsewhere: not through this worker's session
+        connection.execute(Postcode.__table__.delete())
+    assert postcodes_done() is False
+
+
 def test_only_administrators_get_the_checklist(ready):
     for email in ("noord@example.org", "clerk@example.org"):
         user = db.session.scalars(select(User).where(User.email == email)).one()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from panel.db import db
 from panel.errors import NotFound
@@ -203,3 +204,37 @@ def test_a_list_without_work_is_not_sent(session) -> None:  # type: ignore[no-un
     services.set_weekly(world.team_noord, True)
     session.commit()
     assert services.send_weekly(NOW) == 0
+
+
+def test_a_change_made_elsewhere_is_counted_at_the_next_request(
+        world, app) -> None:  # type: ignore[no-untyped-def]
+    """Counted for every request, whichever worker answers: a staff member who just did
+    something on another worker sees it counted."""
+    from sqlalchemy import delete
+
+    from panel.auth.models import user_area
+    from panel.feedback.models import FeedbackItem
+
+    user_id, noord_id = world.team_noord.id, world.team_noord.areas[0].id
+
+    def new_feedback(area_code: str = "") -> int:
+        with app.test_request_context():
+            work = services.work_list(db.session.get(type(world.team_noord), user_id),
+                                      area_code)
+        db.session.rollback()  # ends the read
+        return _counts(work)["feedback_14"]  # all of them, by today
+
+    first = new_feedback()
+    assert first == EXPECTED_LINES["feedback_new"]  # every item is older than 14 days now
+    with db.engine.begin() as connection:  # elsewhere: not through this worker's session
+        oldest = connection.scalar(select(FeedbackItem.id).where(
+            FeedbackItem.review == "pending").order_by(FeedbackItem.id))
+        connection.execute(delete(FeedbackItem).where(FeedbackItem.id == oldest))
+    assert new_feedback() == first - 1
+
+    new_feedback("noord")
+    with db.engine.begin() as connection:  # the team member loses the gebied elsewhere
+        connection.execute(delete(user_area).where(user_area.c.user_id == user_id,
+                                                   user_area.c.area_id == noord_id))
+    with app.test_request_context(), pytest.raises(NotFound):
+        services.work_list(db.session.get(type(world.team_noord), user_id), "noord")
