@@ -305,9 +305,8 @@ _MOST_PAIRS = 20_000  # more than any gebied has members; a longer list is not a
 
 @dataclass(frozen=True)
 class Shown:
-    """What the plan shows of a meeting, copied when the plan is worked out: another
-    request may use a trusted plan (``plan_for_area``), so it holds no objects of a
-    database session."""
+    """What the plan shows of a meeting, as plain values copied when the plan is worked
+    out (the page needs no more of the meeting's object)."""
 
     id: int
     title: str
@@ -437,8 +436,7 @@ def plan_for_area(user: User, area_code: str, now: datetime | None = None) -> Ar
     Worked out for every request; ``invite_as_planned`` works it out again and invites
     nothing when it differs from the one shown.
     """
-    area = _managed_area(user, area_code)
-    return _plan(area, now or utcnow())
+    return _plan(_managed_area(user, area_code), now or utcnow())
 
 
 def _plan(area: Area, now: datetime) -> AreaPlan:

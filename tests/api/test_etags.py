@@ -5,22 +5,17 @@ ETag."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select, update
 
-from panel import create_app
 from panel.api import openapi
 from panel.api import services as api_services
 from panel.api.http import API_VERSION
-from panel.api.views import bp as api_blueprint
 from panel.areas.models import Area
 from panel.auth.models import User
 from panel.db import db
@@ -28,8 +23,15 @@ from panel.meetings import models as meeting_models
 from panel.meetings.models import Meeting, MeetingStatus, meeting_neighbourhood
 from panel.motions import services as motion_services
 from panel.motions.models import FollowUpReport, Motion
-from tests.api.helpers import DRAFT_ONLY, REFERENCE, Demo, get_json
-from tests.statements import counting
+from tests.api.helpers import (
+    DRAFT_ONLY,
+    REFERENCE,
+    Demo,
+    assert_public_headers,
+    counting_in,
+    document_app,
+    get_json,
+)
 
 MEETINGS = "/api/v1/bijeenkomsten?pageSize=100"
 MOTIONS = "/api/v1/moties"
@@ -48,10 +50,7 @@ def _assert_holds(client: FlaskClient, path: str, etag: str) -> None:
     assert _etag(client, path) == etag
     again = client.get(path, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b""
-    assert again.headers["ETag"] == etag
-    assert again.headers["Cache-Control"] == "public, max-age=300"
-    assert again.headers["API-Version"] == API_VERSION
-    assert again.headers["Access-Control-Allow-Origin"] == "*"
+    assert_public_headers(again, etag)
 
 
 def _assert_changed(client: FlaskClient, path: str, etag: str) -> str:
@@ -293,12 +292,6 @@ def test_a_deleted_motion_is_gone(app: Flask, client: FlaskClient, demo: Demo) -
 
 # --- statements ---------------------------------------------------------------------------
 
-@contextmanager
-def _counting(app: Flask) -> Iterator[list[str]]:
-    with app.app_context():
-        engine = db.engine
-    with counting(engine) as statements:
-        yield statements
 
 
 FINGERPRINTED = ["/api/v1/bijeenkomsten", "/api/v1/bijeenkomsten/{meeting}", MOTIONS,
@@ -317,7 +310,7 @@ def test_a_304_reads_a_fixed_number_of_statements_and_builds_nothing(
     for size in (1, 100):
         sized = f"{path}?pageSize={size}"
         etag = _etag(client, sized)
-        with monkeypatch.context() as unbuilt, _counting(app) as statements:
+        with monkeypatch.context() as unbuilt, counting_in(app) as statements:
             for name in ("meetings", "meeting", "motions", "motion", "reports", "report",
                          "report_data"):
                 unbuilt.setattr(api_services, name, _unbuilt)
@@ -333,28 +326,18 @@ def _unbuilt(*args: object) -> None:
 
 # --- the OpenAPI document -----------------------------------------------------------------
 
-def _document_app() -> Flask:
-    """An app without a database of any use (nothing in it): the document needs none."""
-    instance = Path(tempfile.mkdtemp(prefix="wijkpanel-openapi-etag-"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "openapi-etag-only-" + "x" * 20,
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://"}, instance_path=instance)
-    if "api" not in app.blueprints:
-        app.register_blueprint(api_blueprint)
-    return app
 
 
 def test_the_document_is_built_once_and_answers_304_without_a_database(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    app = _document_app()
+    app = document_app()
     client = app.test_client()
     path = "/api/v1/openapi.json"
     first = client.get(path)
     assert first.status_code == 200 and first.mimetype == "application/json"
     assert first.get_json()["info"]["version"] == API_VERSION
-    assert first.headers["Cache-Control"] == "public, max-age=300"
-    assert first.headers["API-Version"] == API_VERSION
-    assert first.headers["Access-Control-Allow-Origin"] == "*"
     etag = first.headers["ETag"]
+    assert_public_headers(first, etag)
 
     built: list[object] = []
     real: Callable[..., object] = openapi._with
@@ -364,10 +347,7 @@ def test_the_document_is_built_once_and_answers_304_without_a_database(
     for header in (etag, f"W/{etag}", "*"):
         not_modified = client.get(path, headers={"If-None-Match": header})
         assert not_modified.status_code == 304 and not_modified.get_data() == b""
-        assert not_modified.headers["ETag"] == etag
-        assert not_modified.headers["Cache-Control"] == "public, max-age=300"
-        assert not_modified.headers["API-Version"] == API_VERSION
-        assert not_modified.headers["Access-Control-Allow-Origin"] == "*"
+        assert_public_headers(not_modified, etag)
     assert built == []  # kept from the first answer, and never built for a 304
 
     monkeypatch.setitem(app.config, "PANEL_BASE_URL", "https://veilig.example.nl")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -21,8 +19,7 @@ from panel.motions import services as motion_services
 from panel.motions.models import FollowUpReport, Motion
 from panel.results.models import Edition, Result
 from panel.results.services import figure_of
-from tests.api.helpers import BASE, DRAFT_ONLY, REFERENCE, Demo, get_json
-from tests.statements import counting
+from tests.api.helpers import BASE, DRAFT_ONLY, REFERENCE, Demo, counting_in, get_json
 
 # --- areas --------------------------------------------------------------------------------
 
@@ -287,12 +284,6 @@ def test_motions_are_newest_first(app: Flask, client: FlaskClient, demo: Demo) -
 
 # --- efficiency ---------------------------------------------------------------------------
 
-@contextmanager
-def _counting(app: Flask) -> Iterator[list[str]]:
-    with app.app_context():
-        engine = db.engine
-    with counting(engine) as statements:
-        yield statements
 
 
 @pytest.mark.parametrize("path", ["/api/v1/gebieden", "/api/v1/wijken", "/api/v1/indicatoren",
@@ -302,9 +293,9 @@ def test_lists_do_not_query_per_item(app: Flask, client: FlaskClient, demo: Demo
                                      path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # Both requests read what their ETag is made of (nothing is trusted from the first).
     monkeypatch.setitem(app.config, "PANEL_ETAG_SECONDS", 0)
-    with _counting(app) as one:
+    with counting_in(app) as one:
         assert len(get_json(client, f"{path}?pageSize=1")["items"]) == 1
-    with _counting(app) as many:
+    with counting_in(app) as many:
         body = get_json(client, f"{path}?pageSize=100")
     # At most 5 to build; the lists with an ETag from their rows read those too (one
     # statement, and the municipality of the ETag).
@@ -317,11 +308,11 @@ def test_resources_of_a_wijk_take_a_fixed_number_of_queries(app: Flask, client: 
     """The first request reads the rows of its ETag (at most 6 statements) and builds the
     answer (at most 8); a second one within the kept second is answered from memory."""
     for path in ("/api/v1/wijken/WK036101/resultaten", "/api/v1/wijken/WK036101/terugkoppeling"):
-        with _counting(app) as statements:
+        with counting_in(app) as statements:
             first = client.get(path)
         assert first.status_code == 200
         assert len(statements) <= 14, statements
-        with _counting(app) as again:
+        with counting_in(app) as again:
             second = client.get(path)
         assert second.data == first.data
         assert second.headers["ETag"] == first.headers["ETag"]
@@ -334,7 +325,7 @@ def test_areas_answer_from_their_rows_and_change_with_them(app: Flask, client: F
                                                           demo: Demo, path: str) -> None:
     first = client.get(path)
     etag = first.headers["ETag"]
-    with _counting(app) as again:  # within the kept second: from the worker's memory
+    with counting_in(app) as again:  # within the kept second: from the worker's memory
         second = client.get(path, headers={"If-None-Match": etag})
     assert second.status_code == 304 and again == []
     with app.app_context():

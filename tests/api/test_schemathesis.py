@@ -10,29 +10,13 @@ loaded at module level instead.)
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
 
-from panel import create_app
-from panel.api.views import bp as api_blueprint
-from tests.api.helpers import Demo
+from tests.api.helpers import Demo, document_app
 
-
-def _document_app() -> Flask:
-    """An app that only serves the OpenAPI document (nothing reads its empty database)."""
-    instance = Path(tempfile.mkdtemp(prefix="wijkpanel-openapi-"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "openapi-document-only-" + "x" * 20,
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://"}, instance_path=instance)
-    if "api" not in app.blueprints:
-        app.register_blueprint(api_blueprint)
-    return app
-
-
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _document_app())
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", document_app())
 
 
 @schema.parametrize()
