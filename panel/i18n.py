@@ -50,14 +50,20 @@ def _locale(code: str) -> Locale:
     return locale
 
 
+def _babel_context() -> Any:
+    """Flask-Babel's state of the current context (its locale, ``babel_locale``), or None
+    before Flask-Babel made it or outside an app context."""
+    try:
+        return g._flask_babel
+    except (AttributeError, RuntimeError):
+        return None
+
+
 def current_language() -> str:
     """The language of the request ("nl", "en"). Takes the locale Flask-Babel keeps for the
     request (also one set with ``force_locale``) without its lookups when there is one: a
     page asks for the language several times (its ETag, the kept layout parts)."""
-    try:
-        locale = g._flask_babel.babel_locale
-    except (AttributeError, RuntimeError):  # not chosen yet, or outside a request
-        locale = None
+    locale = getattr(_babel_context(), "babel_locale", None)
     if locale is None:
         locale = get_locale()
         if locale is None:
@@ -69,19 +75,14 @@ def translations() -> Any:
     """Flask-Babel's catalogue of the request's language (``get_translations``), kept on
     the request's Babel context while its locale stays the same object (``force_locale``
     sets another): Flask-Babel looks it up again at each string, some thirty calls."""
-    try:
-        context = g._flask_babel
-        kept = context.panel_translations
-        if kept[0] is context.babel_locale:
-            return kept[1]
-    except (AttributeError, RuntimeError):  # none kept yet, or outside an app context
-        pass
+    context = _babel_context()
+    kept = getattr(context, "panel_translations", None)
+    if kept is not None and kept[0] is context.babel_locale:
+        return kept[1]
     catalogue = get_translations()
-    try:
-        context = g._flask_babel
+    context = _babel_context()  # made by get_translations when it was not there yet
+    if context is not None and hasattr(context, "babel_locale"):
         context.panel_translations = (context.babel_locale, catalogue)
-    except (AttributeError, RuntimeError):  # outside a request
-        pass
     return catalogue
 
 

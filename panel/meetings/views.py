@@ -496,7 +496,6 @@ def spread(code: str) -> str | BaseResponse:
                                  "%(num)s members have no email address. Print the letters "
                                  "on the page of the meeting.", report.letters), "info")
             return redirect(url_for("meetings.staff_list"))
-    # After a plan that changed, the new plan as it is now (not one trusted for a while).
     plan = spread_suggestion.plan_for_area(current_user, code)
     form.fingerprint.data, form.plan.data = plan.fingerprint, plan.pairs
     return no_store(make_response(render_template(

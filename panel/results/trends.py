@@ -208,19 +208,24 @@ def trend_fingerprint(indicator_code: str, area_code: str) -> tuple[object, ...]
                                    .where(Indicator.code == indicator_code)).first()
     if indicator is None:
         return (None,)
-    upper = area_code.upper()
-    code = upper if MUNICIPALITY_CODE.match(upper) or NEIGHBOURHOOD_CODE.match(upper) \
-        else area_code.lower()
     return (tuple(indicator), _place_rows(area_code), _published_editions(),
-            *_published_results(Result.indicator_id == indicator.id, Result.area_code == code))
+            *_published_results(Result.indicator_id == indicator.id,
+                                Result.area_code == _result_code(area_code)))
+
+
+def _result_code(area_code: str) -> str:
+    """The code the results of the area ``area_code`` names are stored under: a
+    municipality's or wijk's in capitals, a gebied's in small letters."""
+    upper = area_code.upper()
+    return upper if MUNICIPALITY_CODE.match(upper) or NEIGHBOURHOOD_CODE.match(upper) \
+        else area_code.lower()
 
 
 def trend_presentation_fingerprint(indicator_code: str, area_code: str) -> tuple[object, ...]:
     """What the trend's slide shows: the trend (:func:`trend_fingerprint`) and the other
     indicators of the area it links to (:func:`indicator_codes`). Five statements."""
-    found = trend_fingerprint(indicator_code, area_code)
-    place = found[1] if len(found) > 1 else None
-    return found, indicator_codes(str(place[0])) if place else None
+    return (trend_fingerprint(indicator_code, area_code),
+            indicator_codes(_result_code(_checked(area_code))))
 
 
 # --- the overview of all indicators for the municipality or a gebied ----------------------
