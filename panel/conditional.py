@@ -53,6 +53,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from panel.config import PROJECT_ROOT
+from panel.db import reads_only
 from panel.i18n import current_language
 from panel.kept import LeastRecentlyUsed, TrustedForAWhile
 from panel.templating import header_municipality, trust_seconds
@@ -186,6 +187,10 @@ def conditional(fingerprint: Callable[..., object]) -> Callable[[View], View]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not _eligible():
                 return view(*args, **kwargs)
+            with reads_only():  # a public page reads, and does so without a transaction
+                return answer(*args, **kwargs)
+
+        def answer(*args: Any, **kwargs: Any) -> Any:
             etag = _current_etag(lambda: page_etag(fingerprint(*args, **kwargs)))
             # "If-None-Match: *" matches any page that exists, which only the view knows.
             star = request.if_none_match.star_tag

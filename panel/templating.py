@@ -21,7 +21,7 @@ from panel import form_errors
 from panel.areas.models import Municipality
 from panel.auth.forms import ROLE_LABELS
 from panel.auth.permissions import register_template_globals
-from panel.db import db
+from panel.db import db, reading_connection
 from panel.i18n import current_language
 from panel.importing import STATUS_LABELS as IMPORT_STATUS_LABELS
 from panel.kept import LeastRecentlyUsed, TrustedForAWhile
@@ -64,7 +64,7 @@ def _read_header() -> Header | None:
     if session.in_transaction():
         row = session.connection().execute(_HEADER_STATEMENT).first()
     else:
-        with db.engine.connect() as connection:
+        with reading_connection() as connection:
             row = connection.execute(_HEADER_STATEMENT).first()
     return Header(*row) if row else None
 
