@@ -293,7 +293,11 @@ def reading_connection() -> Connection:
     rows, with one round trip per statement instead of three."""
     connection = db.engine.connect()
     if connection.dialect.name == "postgresql":
-        connection.execution_options(**_WITHOUT_TRANSACTION)
+        try:
+            connection.execution_options(**_WITHOUT_TRANSACTION)
+        except BaseException:
+            connection.close()  # back to the pool, not left open
+            raise
     return connection
 
 
