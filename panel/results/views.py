@@ -91,15 +91,20 @@ def index() -> str:
                            indicators=overview.indicator_links(current_language()))
 
 
+def _wijk_fingerprint(code: str) -> tuple[object, ...]:
+    """The rows of a wijk's results in the edition asked for: its page, CSV and slides."""
+    return services.wijk_fingerprint(code, request.args.get("editie", type=int))
+
+
 @bp.get("/wijken/<code>")
-@conditional(lambda code: services.wijk_fingerprint(code, request.args.get("editie", type=int)))
+@conditional(_wijk_fingerprint)
 def wijk(code: str) -> str:
     report = services.wijk_results(code, request.args.get("editie", type=int), _staff())
     return render_template("results/wijk.html", **_context(report))
 
 
 @bp.get("/wijken/<code>.csv")
-@conditional(lambda code: services.wijk_fingerprint(code, request.args.get("editie", type=int)))
+@conditional(_wijk_fingerprint)
 def wijk_csv(code: str) -> BaseResponse:
     """The figures of the wijk page: every column with its year, the respondents too."""
     report = services.wijk_results(code, request.args.get("editie", type=int), _staff())
@@ -134,7 +139,7 @@ def _csv(data: bytes, *name: object) -> BaseResponse:
 
 
 @bp.get("/wijken/<code>/presentatie")
-@conditional(lambda code: services.wijk_fingerprint(code, request.args.get("editie", type=int)))
+@conditional(_wijk_fingerprint)
 def presentation(code: str) -> str:
     report = services.wijk_results(code, request.args.get("editie", type=int), _staff())
     total = len(report.rows)
@@ -157,7 +162,7 @@ def _overview_context(summary: trends.AreaOverview) -> dict[str, object]:
 
 
 @bp.get("/uitkomsten")
-@conditional(lambda: trends.municipality_fingerprint())
+@conditional(trends.municipality_fingerprint)
 def municipality() -> str:
     """The municipality's own figures, every edition side by side; the way to the gebieden
     and wijken."""
@@ -166,7 +171,7 @@ def municipality() -> str:
 
 
 @bp.get("/uitkomsten.csv")
-@conditional(lambda: trends.municipality_fingerprint())
+@conditional(trends.municipality_fingerprint)
 def municipality_csv() -> BaseResponse:
     summary = trends.area_overview(None, _staff())
     return _csv(trend_pages.overview_csv(summary),
@@ -174,7 +179,7 @@ def municipality_csv() -> BaseResponse:
 
 
 @bp.get("/gebieden/<code>")
-@conditional(lambda code: trends.gebied_fingerprint(code))
+@conditional(trends.gebied_fingerprint)
 def gebied(code: str) -> str:
     """A gebied's own figures next to the municipality's, and its wijken."""
     summary = trends.area_overview(code, _staff())
@@ -182,7 +187,7 @@ def gebied(code: str) -> str:
 
 
 @bp.get("/gebieden/<code>.csv")
-@conditional(lambda code: trends.gebied_fingerprint(code))
+@conditional(trends.gebied_fingerprint)
 def gebied_csv(code: str) -> BaseResponse:
     summary = trends.area_overview(code, _staff())
     return _csv(trend_pages.overview_csv(summary),
@@ -247,7 +252,7 @@ def _indicator_overview(code: str) -> overview.IndicatorOverview:
 
 
 @bp.get("/uitkomsten/<code>", endpoint="overview")
-@conditional(lambda code: _overview_source(code))
+@conditional(_overview_source)
 def indicator_overview(code: str) -> str:
     """One indicator for the municipality, the gebieden and every wijk: a map and a table."""
     return render_template("results/overview.html", report=_indicator_overview(code),
@@ -255,7 +260,7 @@ def indicator_overview(code: str) -> str:
 
 
 @bp.get("/uitkomsten/<code>.csv", endpoint="overview_csv")
-@conditional(lambda code: _overview_source(code))
+@conditional(_overview_source)
 def indicator_overview_csv(code: str) -> BaseResponse:
     """The rows and columns of the overview page, the year in every figure's header."""
     report = _indicator_overview(code)
