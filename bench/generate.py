@@ -583,6 +583,9 @@ def _feedback(writer: _Writer, rng: random.Random, sizes: Sizes, world: _World) 
             status = ("done" if age > 120 and rng.random() < 0.8 else
                       rng.choice(["planned", "in_progress", "in_progress", "stopped"]))
             progress = 100 if status == "done" else rng.choice([0, 25, 50, 75])
+            # The log below: created, and changed 10 days later unless still planned.
+            last_progress = created if status == "planned" \
+                else min(world.now, created + timedelta(days=10))
             actions.append({
                 "id": action_id, "area_id": area_id,
                 "title": f"Actie {action_id}: {rng.choice(['controle', 'herstel', 'gesprek'])}"
@@ -592,7 +595,8 @@ def _feedback(writer: _Writer, rng: random.Random, sizes: Sizes, world: _World) 
                 "due_date": (created + timedelta(days=rng.randint(14, 120))).date(),
                 "status": status, "progress": progress,
                 "created_by_id": world.team_ids[area_id], "created_at": created,
-                "updated_at": min(world.now, created + timedelta(days=rng.randint(1, 60)))})
+                "updated_at": min(world.now, created + timedelta(days=rng.randint(1, 60))),
+                "last_progress_at": last_progress})
             links.extend({"action_id": action_id, "item_id": item_id} for item_id, _c in chosen)
             if past_meetings and rng.random() < 0.3:
                 meeting_links.append({"action_id": action_id,
@@ -605,7 +609,7 @@ def _feedback(writer: _Writer, rng: random.Random, sizes: Sizes, world: _World) 
                                 "status_from": "planned", "status_to": status,
                                 "progress": progress, "note": "Bijgewerkt.",
                                 "author_id": world.team_ids[area_id],
-                                "created_at": min(world.now, created + timedelta(days=10))})
+                                "created_at": last_progress})
     writer.insert(Action.__table__, actions)
     writer.insert(action_item, links)
     writer.insert(action_meeting, meeting_links)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from panel import create_app, migrations
 from panel.db import NAMING_CONVENTION, db
 from panel.migrations import upgrade
 
@@ -28,3 +30,32 @@ def test_every_constraint_is_named_by_the_convention(session):
         for constraint in table.constraints:
             assert constraint.name, f"unnamed constraint on {table.name}"
     assert set(NAMING_CONVENTION) == {"ix", "uq", "ck", "fk", "pk"}
+
+
+def test_a_migration_that_leaves_broken_references_on_sqlite_is_undone(tmp_path, monkeypatch):
+    """Foreign keys are off while migrations run on SQLite (a rebuilt table would otherwise
+    take the rows that refer to it along): a migration that leaves a row referring to a
+    missing one is refused, and what it deleted comes back."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"},
+                     instance_path=tmp_path / "instance")
+    real = migrations.command.upgrade
+
+    def careless(config, revision):  # type: ignore[no-untyped-def]
+        real(config, revision)
+        config.attributes["connection"].exec_driver_sql("DELETE FROM area")
+
+    with app.app_context():
+        upgrade("e18a1a000006")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO area (id, code, name) VALUES (1, 'n', 'N')")
+            connection.exec_driver_sql(
+                "INSERT INTO neighbourhood (id, area_id, code, name, cbs_year) "
+                "VALUES (1, 1, 'w', 'W', 2025)")
+        monkeypatch.setattr(migrations.command, "upgrade", careless)
+        with pytest.raises(RuntimeError, match="refer to missing rows"):
+            upgrade()
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM area").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()

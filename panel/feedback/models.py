@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any, cast
 
 from sqlalchemy import (
     Boolean,
@@ -126,13 +127,21 @@ class FeedbackItem(db.Model):
                                                  back_populates="items")
 
 
+def _created_at(context: Any) -> datetime:
+    """A new action's last progress: its creation."""
+    return cast(datetime, context.get_current_parameters()["created_at"])
+
+
 class Action(db.Model):
     """What the team (or a partner) does about what residents raised."""
 
     __tablename__ = "action"
-    # The work list counts a gebied's open actions by due date and age from the index.
-    __table_args__ = (Index("ix_action_area_status_due", "area_id", "status", "due_date",
-                            "created_at"),)
+    __table_args__ = (
+        # The work list counts a gebied's open actions by due date from the index.
+        Index("ix_action_area_status_due", "area_id", "status", "due_date", "created_at"),
+        # ... and those without progress for a while, by their last entry in the log.
+        Index("ix_action_area_status_progress", "area_id", "status", "last_progress_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
@@ -147,6 +156,10 @@ class Action(db.Model):
         ForeignKey("staff_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When the log last got an entry: its creation, or the latest ``ActionUpdate`` (kept by
+    # ``services.update_action``), so that "no progress for 30 days" is read from an index
+    # instead of looking through the log of every open action.
+    last_progress_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_created_at)
 
     area: Mapped[Area] = relationship()
     items: Mapped[list[FeedbackItem]] = relationship(secondary=action_item,

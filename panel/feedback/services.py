@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, func, literal, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -335,11 +335,12 @@ def create_action(user: User, area_code: str, data: ActionData) -> Action:
     if not data.title.strip():
         raise DomainError(_l("Fill in a title."))
     items, meetings = _links(area, data)
+    now = utcnow()
     action = Action(area=area, title=data.title.strip(), description=data.description.strip(),
                     owner=data.owner.strip(), due_date=data.due_date, created_by_id=user.id,
-                    items=items, meetings=meetings)
+                    items=items, meetings=meetings, created_at=now, last_progress_at=now)
     action.updates.append(ActionUpdate(status_to=ActionStatus.PLANNED.value, author_id=user.id,
-                                       note=""))
+                                       note="", created_at=now))
     db.session.add(action)
     _mark_handling(items)
     db.session.flush()
@@ -391,10 +392,13 @@ def update_action(user: User, action_id: int, status: str, progress: int,
         raise DomainError(_l("Progress is a percentage from 0 to 100."))
     if target == ActionStatus.DONE:
         progress = 100
+    now = utcnow()
     entry = ActionUpdate(action=action, status_from=action.status, status_to=target.value,
-                         progress=progress, note=note.strip(), author_id=user.id)
+                         progress=progress, note=note.strip(), author_id=user.id,
+                         created_at=now)
     changed = target != action.status
     action.status, action.progress = target.value, progress
+    action.last_progress_at = now
     db.session.add(entry)
     db.session.flush()
     if changed:
@@ -465,9 +469,7 @@ def due_condition(due: Due, bounds: dict[str, Any]) -> Any:
         return condition & (Action.due_date < bounds["today"])
     if due == Due.SOON:
         return condition & Action.due_date.between(bounds["today"], bounds["soon_until"])
-    progressed = exists().where(ActionUpdate.action_id == Action.id,
-                                ActionUpdate.created_at >= bounds["quiet_since"])
-    return condition & (Action.created_at < bounds["quiet_since"]) & ~progressed
+    return condition & (Action.last_progress_at < bounds["quiet_since"])
 
 
 def list_actions(user: User, area_code: str = "", due: Due | None = None) -> list[Action]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -16,6 +17,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    literal_column,
+    or_,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -69,12 +74,26 @@ def _new_uid() -> str:
     return f"{uuid.uuid4()}@wijkpanel"
 
 
+# A meeting without attendance or a short report, as the partial index
+# ``ix_meeting_unrecorded`` states it. A database uses that index only for a query that
+# states the same condition, with the same constant (see ``unrecorded``).
+UNRECORDED_SQL = "closed_at IS NULL OR report = ''"
+
+
 class Meeting(db.Model):
     """A bijeenkomst of a gebied's panel, for one or more of its wijken."""
 
     __tablename__ = "meeting"
-    # The open and planned meetings of the coming days (the work list), by status and start.
-    __table_args__ = (Index("ix_meeting_status_starts", "status", "starts_at"),)
+    __table_args__ = (
+        # The open and planned meetings of the coming days (the work list), by status and
+        # start.
+        Index("ix_meeting_status_starts", "status", "starts_at"),
+        # The few meetings without attendance or a short report (``UNRECORDED``): the work
+        # list counts those that ended from this index alone, instead of reading every
+        # meeting a gebied ever had.
+        Index("ix_meeting_unrecorded", "status", "area_id", "ends_at",
+              sqlite_where=text(UNRECORDED_SQL), postgresql_where=text(UNRECORDED_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
@@ -138,6 +157,15 @@ class Meeting(db.Model):
         """The status to show: ``past`` once an open meeting has started (see
         ``forms.STATUS_LABELS``), otherwise the stored status."""
         return PAST if self.has_started(now) else self.status
+
+
+def unrecorded() -> ColumnElement[bool]:
+    """Open, without attendance or a short report (whether it ended is up to the caller):
+    the condition of the index ``ix_meeting_unrecorded``, with its constant written into
+    the statement, so that both databases use the index (also in a plan made once for
+    every run)."""
+    return and_(Meeting.status == MeetingStatus.OPEN.value,
+                or_(Meeting.closed_at.is_(None), Meeting.report == literal_column("''")))
 
 
 class PollSlot(db.Model):

@@ -3,9 +3,10 @@ work, each with the page where the work is done.
 
 The counts come from a fixed number of statements whatever the size of the municipality:
 one for the gebieden, one for the meetings of the next 14 days (each with its own counts
-as correlated subqueries), and one for every other count (one pass over the gebieden's
-meetings, one over the feedback waiting for a check, and scalar subqueries), which also
-says whether the list goes out by email every week.
+as correlated subqueries), and one for every other count (one pass over the feedback
+waiting for a check, and a subquery per count, each read from an index that holds only
+what it counts, or little more), which also says whether the list goes out by email every
+week.
 
 Days are Dutch days: "the next 14 days" runs from now to midnight in Europe/Amsterdam at
 the end of the 14th day after today, and a due date is overdue from the day after it.
@@ -27,7 +28,6 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
-    and_,
     bindparam,
     exists,
     func,
@@ -61,6 +61,7 @@ from panel.meetings.models import (
     ReplyStatus,
     meeting_neighbourhood,
 )
+from panel.meetings.models import unrecorded as meeting_unrecorded
 from panel.meetings.times import LOCAL, day_bounds, local_today
 from panel.motions.models import MotionRequest, RequestStatus
 from panel.signups.models import MemberStatus, PanelMember
@@ -315,18 +316,19 @@ def _counts_statement(areas: int) -> Select[Any]:
               "quiet_since": _param("quiet_since", UTCDateTime())}
     area_ids = _area_ids(areas)
     wijken = select(Neighbourhood.id).where(Neighbourhood.area_id.in_(area_ids))
-    # One pass over the gebieden's meetings (by the index on the gebied), for both counts
-    # and the first of each. With the status in the WHERE clause, SQLite would walk every
-    # open meeting of the municipality by the index on the status instead.
-    unrecorded = and_(Meeting.status == MeetingStatus.OPEN.value, Meeting.ends_at < now,
-                      or_(Meeting.closed_at.is_(None), Meeting.report == ""))
-    poll = Meeting.status == MeetingStatus.POLL.value
-    meetings = select(
-        func.count().filter(unrecorded).label("meetings_unrecorded"),
-        func.min(Meeting.id).filter(unrecorded).label("meetings_unrecorded_id"),
-        func.count().filter(poll).label("polls"),
-        func.min(Meeting.id).filter(poll).label("polls_id"),
-    ).where(Meeting.area_id.in_(area_ids)).subquery("meetings")
+    # Each count with the first of its meetings. The meetings that ended unrecorded come
+    # from the partial index on the few without attendance or a report; the date polls
+    # from the index on the status (a few per gebied).
+    unrecorded = select(
+        func.count().label("meetings_unrecorded"),
+        func.min(Meeting.id).label("meetings_unrecorded_id"),
+    ).where(meeting_unrecorded(), Meeting.area_id.in_(area_ids), Meeting.ends_at < now) \
+        .subquery("unrecorded")
+    polls = select(
+        func.count().label("polls"),
+        func.min(Meeting.id).label("polls_id"),
+    ).where(Meeting.status == MeetingStatus.POLL.value, Meeting.area_id.in_(area_ids)) \
+        .subquery("polls")
     # Reactions waiting for a check: more than 14 days, more than 7 days, all. One pass
     # over the index on wijk, review and date.
     feedback = select(
@@ -342,10 +344,11 @@ def _counts_statement(areas: int) -> Select[Any]:
     requests = select(MotionRequest.id).where(MotionRequest.status == RequestStatus.OPEN.value,
                                               MotionRequest.deadline.is_not(None))
     return select(
-        meetings, feedback,
-        # Without an email address: from the index on wijk, status and email.
+        unrecorded, polls, feedback,
+        # Without an email address, as the member list filters them (the line's link):
+        # from the index on wijk, status and email.
         _count(members.where(PanelMember.status == MemberStatus.INVITED.value,
-                             func.coalesce(PanelMember.email, "") == ""))
+                             PanelMember.email.is_(None)))
         .label("awaiting_confirmation"),
         _count(members.where(PanelMember.status != MemberStatus.LEFT.value,
                              PanelMember.call_requested_at.is_not(None)))
@@ -359,7 +362,7 @@ def _counts_statement(areas: int) -> Select[Any]:
                               MotionRequest.deadline <= _param("motions_until", Date())))
         .label("motions_due"),
         exists().where(WeeklyWorkList.user_id == bindparam("user_id")).label("weekly")) \
-        .select_from(meetings.join(feedback, true()))  # one row each
+        .select_from(unrecorded.join(polls, true()).join(feedback, true()))  # one row each
 
 
 def _parameters(user: User, area_ids: list[int], now: datetime) -> dict[str, Any]:

@@ -3,13 +3,15 @@ personal-data check, and a public page without unchecked words or names."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
-from panel.db import db
+from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.feedback import services
-from panel.feedback.models import Notification, Theme
+from panel.feedback.models import Action, Notification, Theme
 from tests import factories
 from tests.mailbox import outbox
 
@@ -102,6 +104,26 @@ def test_residents_are_told_once_per_status_change(world):
     assert len(outbox("anna@example.org")) == 2
     assert db.session.scalar(select(func.count(Notification.id))) == 4
     assert "/afmelden/" in outbox("anna@example.org")[-1].text_body
+
+
+def test_an_action_is_quiet_30_days_after_its_last_log_entry(world):
+    item = submit(world.anna)
+    action = services.create_action(world.team_noord, "noord", services.ActionData(
+        "Snelheidscontroles", "", "Politie", None, [item.id]))
+    assert action.last_progress_at == action.created_at == action.updates[0].created_at
+    entry = services.update_action(world.team_noord, action.id, "in_progress", 30, "Gestart.")
+    assert action.last_progress_at == entry.created_at
+    db.session.flush()
+
+    def quiet(now: datetime) -> bool:
+        return bool(db.session.scalar(select(func.count(Action.id)).where(
+            Action.id == action.id,
+            services.due_condition(services.Due.QUIET, services.due_bounds(now)))))
+
+    assert not quiet(entry.created_at + timedelta(days=29))
+    assert quiet(entry.created_at + timedelta(days=31))
+    services.update_action(world.team_noord, action.id, "done", 100, "Klaar.")
+    assert not quiet(utcnow() + timedelta(days=31))  # done is not open
 
 
 def test_residents_who_left_are_not_told(world):

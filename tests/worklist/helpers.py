@@ -87,7 +87,9 @@ def _gebied_work(area, wijk, theme: Theme, now: datetime, tag: str) -> SimpleNam
         "done": Action(area=area, title=f"Klaar {tag}", due_date=today - timedelta(days=3),
                        status=ActionStatus.DONE.value, created_at=now - timedelta(days=60)),
         "quiet": Action(area=area, title=f"Stil {tag}", created_at=now - timedelta(days=40)),
+        # Its log has an entry of 5 days ago (below), which is its last progress.
         "moving": Action(area=area, title=f"Loopt {tag}", created_at=now - timedelta(days=40),
+                         last_progress_at=now - timedelta(days=5),
                          status=ActionStatus.IN_PROGRESS.value),
     }
     db.session.add_all(actions.values())
