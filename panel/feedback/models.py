@@ -174,7 +174,7 @@ class ActionUpdate(db.Model):
     """One entry in an action's log: a status change, progress, or a note."""
 
     __tablename__ = "action_update"
-    # Whether an action had progress since a moment, from the index alone (the work list).
+    # An action's log in order (``Action.updates``).
     __table_args__ = (Index("ix_action_update_action_created", "action_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
