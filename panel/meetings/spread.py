@@ -489,12 +489,15 @@ def _plan(area: Area, now: datetime) -> AreaPlan:
     # gebied's members from the index on (wijk, status).
     wijken = dict(db.session.execute(select(Neighbourhood.id, Neighbourhood.name)
                                      .where(Neighbourhood.area_id == area.id)).tuples().all())
-    rows = [row for row in db.session.execute(
+    # Read on the session's connection, all at once: they are plain values, and the ORM's
+    # handling of each of a few thousand rows cost more than reading them.
+    db.session.flush()
+    rows = [row for row in db.session.connection().execute(
         select(PanelMember.id, PanelMember.neighbourhood_id, PanelMember.availability,
                PanelMember.name)
         .where(PanelMember.neighbourhood_id.in_(list(wijken)),
                PanelMember.status == MemberStatus.MEMBER.value)
-    ).tuples() if row[0] not in taken]  # unordered: ``suggest`` sorts by id
+    ).all() if row[0] not in taken]  # unordered: ``suggest`` sorts by id
     moments = {text: frozenset(s for s in text.split(",") if s)  # a few distinct ones
                for text in {availability for _id, _wijk, availability, _name in rows}}
     candidates = [Candidate(member_id=member_id, neighbourhood_id=wijk,
