@@ -88,9 +88,9 @@ class Meeting(db.Model):
         # The open and planned meetings of the coming days (the work list), by status and
         # start.
         Index("ix_meeting_status_starts", "status", "starts_at"),
-        # The few meetings without attendance or a short report (``UNRECORDED``): the work
-        # list counts those that ended from this index alone, instead of reading every
-        # meeting a gebied ever had.
+        # The few meetings without attendance or a short report (``unrecorded``): the
+        # work list counts those that ended from this index alone, instead of reading
+        # every meeting a gebied ever had.
         Index("ix_meeting_unrecorded", "status", "area_id", "ends_at",
               sqlite_where=text(UNRECORDED_SQL), postgresql_where=text(UNRECORDED_SQL)),
     )

@@ -126,6 +126,13 @@ def test_an_action_is_quiet_30_days_after_its_last_log_entry(world):
     assert not quiet(utcnow() + timedelta(days=31))  # done is not open
 
 
+def test_an_action_made_without_a_log_entry_has_its_creation_as_last_progress(world):
+    action = Action(area=world.noord, title="Zonder logboek")
+    db.session.add(action)
+    db.session.flush()
+    assert action.last_progress_at == action.created_at
+
+
 def test_residents_who_left_are_not_told(world):
     from panel.signups.services import leave
 
