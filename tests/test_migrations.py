@@ -59,3 +59,27 @@ def test_a_migration_that_leaves_broken_references_on_sqlite_is_undone(tmp_path,
             assert connection.exec_driver_sql("SELECT count(*) FROM area").scalar() == 1
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         db.engine.dispose()
+
+
+def test_upgrading_an_older_sqlite_database_keeps_who_works_where(tmp_path):
+    """Two older migrations rebuild a table on SQLite (the staff accounts: a longer column
+    for the two-step secret; the panel members: no unique email any more). The rows that
+    refer to a rebuilt table stay: a team member keeps their gebied."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"},
+                     instance_path=tmp_path / "instance")
+    with app.app_context():
+        upgrade("c1a5e0d40001")  # before both
+        with db.engine.begin() as connection:
+            for statement in (
+                    "INSERT INTO staff_user (id, email, name, role, password_hash, active, "
+                    "created_at) VALUES (1, 'team@example.org', 'Team', 'team', 'x', 1, "
+                    "'2026-01-01')",
+                    "INSERT INTO area (id, code, name) VALUES (1, 'noord', 'Noord')",
+                    "INSERT INTO user_area (user_id, area_id) VALUES (1, 1)"):
+                connection.exec_driver_sql(statement)
+        upgrade()
+        with db.engine.connect() as connection:
+            kept = connection.exec_driver_sql("SELECT user_id, area_id FROM user_area").all()
+        db.engine.dispose()
+    assert [tuple(row) for row in kept] == [(1, 1)]
