@@ -19,10 +19,12 @@ from panel.db import db
 from panel.worklist import services
 from tests.worklist.helpers import NOW, work_of_every_kind
 
-# The index each count is read from, by the name of the count.
+# The index each count is read from, by the name of the count: those a database can use
+# only when the statement is written for them (a partial index's condition, the last
+# progress kept on the action). Which of several usable indexes a count takes on a test's
+# few rows is up to the database, so the others are not checked here.
 INDEXES = {"meetings_unrecorded": "ix_meeting_unrecorded",
-           "actions_stale": "ix_action_area_status_progress",
-           "awaiting_confirmation": "ix_panel_member_wijk_status_email"}
+           "actions_stale": "ix_action_area_status_progress"}
 
 
 @pytest.fixture
@@ -41,6 +43,9 @@ def _sent(user: Any) -> Iterator[tuple[str, Any]]:
 
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
+        # The plan from this test's rows alone, whatever earlier tests left in the tables'
+        # statistics.
+        connection.exec_driver_sql("ANALYZE meeting, action, panel_member, neighbourhood")
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
     event.listen(db.engine, "before_cursor_execute", keep)
     try:
