@@ -280,6 +280,14 @@ def _adapt_dialect(connection: Any) -> None:
         dialect.do_ping = _no_ping
 
 
+def flushed_connection() -> Connection:
+    """The session's connection, after the session wrote what it holds (as the ORM does
+    before each of its own statements): for statements that load no objects, whose rows
+    are read as plain values without the ORM's handling of each row."""
+    db.session.flush()
+    return db.session.connection()
+
+
 # A connection that reads without a transaction: PostgreSQL then runs each statement on
 # its own, without the BEGIN before it and the ROLLBACK after it (two more round trips).
 _WITHOUT_TRANSACTION = {"isolation_level": "AUTOCOMMIT"}

@@ -338,7 +338,7 @@ def create_action(user: User, area_code: str, data: ActionData) -> Action:
     now = utcnow()
     action = Action(area=area, title=data.title.strip(), description=data.description.strip(),
                     owner=data.owner.strip(), due_date=data.due_date, created_by_id=user.id,
-                    items=items, meetings=meetings, created_at=now, last_progress_at=now)
+                    items=items, meetings=meetings, created_at=now)
     action.updates.append(ActionUpdate(status_to=ActionStatus.PLANNED.value, author_id=user.id,
                                        note="", created_at=now))
     db.session.add(action)

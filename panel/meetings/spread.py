@@ -31,7 +31,7 @@ from panel.areas.models import Area, Neighbourhood
 from panel.auth.models import User
 from panel.auth.permissions import managed_area, may_manage_meetings, require_staff
 from panel.days import LOCAL
-from panel.db import db, utcnow
+from panel.db import db, flushed_connection, utcnow
 from panel.errors import DomainError, NotFound
 from panel.meetings import services
 from panel.meetings.models import Invitation, Meeting, MeetingStatus, Reply, meeting_neighbourhood
@@ -489,10 +489,9 @@ def _plan(area: Area, now: datetime) -> AreaPlan:
     # gebied's members from the index on (wijk, status).
     wijken = dict(db.session.execute(select(Neighbourhood.id, Neighbourhood.name)
                                      .where(Neighbourhood.area_id == area.id)).tuples().all())
-    # Read on the session's connection, all at once: they are plain values, and the ORM's
-    # handling of each of a few thousand rows cost more than reading them.
-    db.session.flush()
-    rows = [row for row in db.session.connection().execute(
+    # Plain values, all at once: the ORM's handling of each of a few thousand rows cost
+    # more than reading them.
+    rows = [row for row in flushed_connection().execute(
         select(PanelMember.id, PanelMember.neighbourhood_id, PanelMember.availability,
                PanelMember.name)
         .where(PanelMember.neighbourhood_id.in_(list(wijken)),

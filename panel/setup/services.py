@@ -13,12 +13,12 @@ from functools import cache
 from typing import Any
 
 from flask_babel import format_datetime, format_decimal
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Select, func, select
 
 from panel.areas.models import Area, District, Municipality, Neighbourhood
 from panel.auth.models import User
 from panel.auth.permissions import may_administer, require, staffed_area_ids
-from panel.db import db
+from panel.db import flushed_connection
 from panel.i18n import Catalogue
 from panel.mail import services as mail_services
 from panel.results.models import Indicator
@@ -88,21 +88,15 @@ def _without_team_statement() -> Select[Any]:
     return select(Area.name).where(Area.id.not_in(staffed_area_ids())).order_by(Area.name)
 
 
-def _connection() -> Connection:
-    """The session's connection, after the session wrote what it holds (as the ORM does
-    before each of its own statements)."""
-    db.session.flush()
-    return db.session.connection()
-
 
 def _counts() -> _Counts:
     """Everything the checklist counts, in one statement."""
-    return _Counts(*_connection().execute(_counts_statement()).one())
+    return _Counts(*flushed_connection().execute(_counts_statement()).one())
 
 
 def areas_without_team() -> list[str]:
     """The names of the gebieden without an active area team member."""
-    return list(_connection().execute(_without_team_statement()).scalars())
+    return list(flushed_connection().execute(_without_team_statement()).scalars())
 
 
 def checklist(user: User) -> Checklist:

@@ -24,7 +24,6 @@ from typing import Any, NamedTuple
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import (
-    Connection,
     Date,
     Integer,
     Select,
@@ -48,7 +47,7 @@ from panel.auth.permissions import (
     sees_all_areas,
     visible_areas_statement,
 )
-from panel.db import UTCDateTime, db, plan_generically, utcnow
+from panel.db import UTCDateTime, db, flushed_connection, plan_generically, utcnow
 from panel.errors import NotFound
 from panel.feedback.models import Action, FeedbackItem
 from panel.feedback.services import Due, due_bounds, due_condition, waiting_for_check
@@ -439,12 +438,6 @@ def _lines(user: User, counts: Any, area_code: str) -> list[Line]:
     return candidates
 
 
-def _connection() -> Connection:
-    """The session's connection, after the session wrote what it holds (as the ORM does
-    before each of its own statements)."""
-    db.session.flush()
-    return db.session.connection()
-
 
 def work_list(user: User, area_code: str = "", now: datetime | None = None) -> WorkList:
     """The work list of ``user``: for an area team member their own gebieden, for an
@@ -454,7 +447,7 @@ def work_list(user: User, area_code: str = "", now: datetime | None = None) -> W
     whichever worker answers."""
     require_staff(user)
     now = now or utcnow()
-    connection = _connection()
+    connection = flushed_connection()
     areas = connection.execute(_areas_statement(sees_all_areas(user)),
                                {"visible_to": user.id}).all()
     chosen = [row for row in areas if row.code == area_code] if area_code else areas
