@@ -1,6 +1,7 @@
 """On a phone (360 × 800): the menus fold behind a button that works with the keyboard alone
 and without JavaScript, every page's first heading is on the first screen, no page scrolls
-sideways (also with the text at 200 %; wide tables scroll in their own named region), and
+sideways (also with the text at 200 %; wide tables scroll in their own named region), no
+heading cuts a word in two and no table's caption runs out of sight (at normal size), and
 everything that takes the focus shows the same focus style.
 
 The pages share one browser context (the module's), and each page is visited once for all
@@ -32,10 +33,39 @@ WIDTH, HEIGHT = 360, 800
 STAFF_MENU = "Menu voor medewerkers"
 BIG_TEXT = "html { font-size: 200% !important; }"
 
-# What the page measures: how far it scrolls sideways, where its first heading ends, and
-# every table that is not in a focusable region named by a label.
+# What the page measures: how far it scrolls sideways, where its first heading ends, every
+# table that is not in a focusable region named by a label, every word of a heading or
+# caption that is spread over two lines (other than after a hyphen, as in "e-mail"), and
+# every caption whose text goes past the right edge of the screen.
 MEASURE = """() => {
   const h1 = document.querySelector('h1');
+  const cutWords = [];
+  // Text only for screen readers (class wp-visually-hidden) is in a box of 1 px.
+  const shown = element => element.getBoundingClientRect().width > 1;
+  for (const heading of [...document.querySelectorAll('main :is(h1, h2, h3, caption)')]
+                        .filter(shown)) {
+    const texts = document.createTreeWalker(heading, NodeFilter.SHOW_TEXT);
+    for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+      // Words, each with the hyphen it ends in (a line may end after "e-"); an address
+      // (with @ or /) has no place to break, so it wraps anywhere.
+      for (const word of node.data.matchAll(/[^\\s-]+-?/g)) {
+        if (/[@/]/.test(word[0])) continue;
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const lines = new Set([...range.getClientRects()].filter(box => box.width > 0)
+                              .map(box => Math.round(box.top)));
+        if (lines.size > 1) cutWords.push(word[0]);
+      }
+    }
+  }
+  const outOfSight = [...document.querySelectorAll('main caption')].filter(shown)
+                                                                   .filter(caption => {
+    const range = document.createRange();
+    range.selectNodeContents(caption);
+    return [...range.getClientRects()].some(
+      box => box.right > document.documentElement.clientWidth + 1);
+  }).map(caption => caption.textContent.trim().slice(0, 40));
   const loose = [...document.querySelectorAll('table')].filter(table => {
     const region = table.closest('[role=region][tabindex="0"]');
     const label = region && document.getElementById(region.getAttribute('aria-labelledby'));
@@ -44,7 +74,7 @@ MEASURE = """() => {
   }).map(table => (table.querySelector('caption') || table).textContent.trim().slice(0, 40));
   return {scrollWidth: document.documentElement.scrollWidth,
           h1Bottom: h1 ? h1.getBoundingClientRect().bottom + window.scrollY : null,
-          looseTables: loose};
+          looseTables: loose, cutWords, outOfSight};
 }"""
 
 # The focus style of the element that has the focus, and where it is.
@@ -187,8 +217,9 @@ def _open(page: Page, path: str, status: int = 200) -> None:
 
 def _measure(page: Page, path: str) -> list[str]:
     """What is wrong with the page the browser shows: its first heading below the first
-    screen, a table outside a named scroll region, sideways scrolling at normal size or
-    with the text at 200 %."""
+    screen, a table outside a named scroll region, a word of a heading cut in two or a
+    caption running off the screen, sideways scrolling at normal size or with the text at
+    200 %."""
     problems = []
     normal = page.evaluate(MEASURE)
     if normal["h1Bottom"] is None or normal["h1Bottom"] > HEIGHT:
@@ -197,6 +228,10 @@ def _measure(page: Page, path: str) -> list[str]:
         problems.append(f"{path}: tables outside a named scroll region {normal['looseTables']}")
     if normal["scrollWidth"] > WIDTH:
         problems.append(f"{path}: {normal['scrollWidth']} px wide")
+    if normal["cutWords"]:
+        problems.append(f"{path}: words cut in two in headings {normal['cutWords']}")
+    if normal["outOfSight"]:
+        problems.append(f"{path}: captions running off the screen {normal['outOfSight']}")
     page.add_style_tag(content=BIG_TEXT)
     if (wide := page.evaluate(MEASURE)["scrollWidth"]) > WIDTH:
         problems.append(f"{path}: {wide} px wide with the text at 200 %")
