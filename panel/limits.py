@@ -39,6 +39,7 @@ PER_LINK = "10 per minute; 30 per hour"
 PER_MEMBER = PER_LINK
 # Joining and asking for a link to one's own page, per email address typed: people of one
 # household may share an address, so a few per hour (each request can send mail to it).
+# Only accepted forms count (``accepted``): a form sent back with errors sends nothing.
 PER_EMAIL = "5 per hour; 20 per day"
 # The same forms from one IP address, whatever the email: loose, for a library or a care
 # home where many people join in one afternoon.
@@ -152,6 +153,13 @@ def failed(response: Response) -> bool:
     itself (429) is not counted again."""
     status = response.status_code
     return status != 429 and not 300 <= status < 400
+
+
+def accepted(response: Response) -> bool:
+    """Whether a form was accepted (for ``deduct_when``): the request moved on with a
+    redirect. A form that came back with errors sent nothing and does not count, so a
+    resident who corrects a few typos is never refused."""
+    return 300 <= response.status_code < 400
 
 
 # --- how long to wait ---------------------------------------------------------------------

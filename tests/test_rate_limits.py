@@ -206,11 +206,32 @@ def test_joining_counts_per_email_and_loosely_per_address(app, session, limiter_
     assert members_with(f"buur{per_address - used}@example.org") == 0
 
 
+def test_a_join_form_sent_back_with_errors_does_not_count(app, session, limiter_clock):
+    """A resident who corrects typo after typo is never refused: only an accepted form
+    (one that can send mail) counts, per email address and per address."""
+    factories.panel_world()
+    db.session.commit()
+    client = app.test_client()
+    per_email = allowed(limits.PER_EMAIL, "hour")
+    wrong = {**join_data("piet@example.org"), "postcode": "1234"}
+    tries = [client.post("/aanmelden", data=wrong).status_code for _ in range(per_email * 2)]
+    assert tries == [200] * (per_email * 2)
+    assert client.post("/aanmelden", data=join_data("piet@example.org")).status_code == 302
+    assert members_with("piet@example.org") == 1
+    # The accepted ones still count: the limit is reached after per_email of them.
+    more = [client.post("/aanmelden", data=join_data("piet@example.org")).status_code
+            for _ in range(per_email)]
+    assert more == [302] * (per_email - 1) + [429]
+
+
 def test_asking_for_a_link_counts_per_email(app, session, limiter_clock):
     factories.panel_world()
     db.session.commit()
     client = app.test_client()
     per_email = allowed(limits.PER_EMAIL, "hour")
+    typos = [client.post("/mijn/link", data={"email": "anna@example"}).status_code
+             for _ in range(per_email + 1)]
+    assert typos == [200] * (per_email + 1)  # sent back with an error: not counted
     statuses = [client.post("/mijn/link", data={"email": "anna@example.org"}).status_code
                 for _ in range(per_email + 1)]
     assert statuses == [302] * per_email + [429]

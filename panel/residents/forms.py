@@ -4,14 +4,17 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, RadioField, SelectChoice, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from panel.forms import FlaskForm
+from panel.auth.services import normalise_email
+from panel.forms import CheckedBy, FlaskForm
+from panel.signups import validation
 from panel.signups.forms import AVAILABILITY_LABELS, LANGUAGE_CHOICES
 from panel.widgets import MultiCheckboxField
 
 
 class RequestLinkForm(FlaskForm):
     email = EmailField(_l("Your email address"), validators=[
-        DataRequired(_l("Fill in your email address.")), Length(max=254)])
+        DataRequired(_l("Fill in your email address.")), Length(max=254),
+        CheckedBy(normalise_email)])
 
 
 class CodeForm(FlaskForm):
@@ -23,8 +26,10 @@ class CodeForm(FlaskForm):
 class DetailsForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Fill in your name.")),
                                                Length(max=120)])
-    email = EmailField(_l("Email address"), validators=[Optional(), Length(max=254)])
-    phone = TelField(_l("Phone number"), validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("Email address"),
+                       validators=[Optional(), Length(max=254), CheckedBy(normalise_email)])
+    phone = TelField(_l("Phone number"),
+                     validators=[Optional(), Length(max=40), CheckedBy(validation.phone)])
     language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES)
     accessibility_needs = TextAreaField(
         _l("What do you need to take part?"),

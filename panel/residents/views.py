@@ -79,8 +79,8 @@ def code() -> str | BaseResponse:
 
 
 @bp.post("/mijn/link")
-@limiter.limit(limits.PER_ADDRESS, key_func=limits.by_address)
-@limiter.limit(limits.PER_EMAIL, key_func=limits.by_email())
+@limiter.limit(limits.PER_ADDRESS, key_func=limits.by_address, deduct_when=limits.accepted)
+@limiter.limit(limits.PER_EMAIL, key_func=limits.by_email(), deduct_when=limits.accepted)
 def request_link() -> str | BaseResponse:
     form = forms.RequestLinkForm()
     if not form.validate_on_submit():

@@ -19,9 +19,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from panel.forms import FlaskForm
+from panel.auth.services import normalise_email
+from panel.forms import CheckedBy, FlaskForm
+from panel.signups import validation
 from panel.signups.models import ConsentChannel, MemberStatus, Source
-from panel.signups.services import CALL_NEEDS_PHONE
+from panel.signups.services import CALL_NEEDS_PHONE, NEEDS_HOUSE_NUMBER
 from panel.widgets import SelectField
 
 # Each language named in itself, marked as such for screen readers (WCAG 3.1.2).
@@ -68,20 +70,25 @@ def labels() -> dict[str, object]:
 
 
 class JoinForm(FlaskForm):
+    """Every field is checked at once, with the checks of ``services.check_join``, so
+    every wrong field shows its message together."""
     name = StringField(_l("Your name"), validators=[
         DataRequired(_l("Fill in your name.")), Length(max=120)])
     email = EmailField(_l("Your email address"),
                        description=_l("We send you an email. Click the link in it to confirm."),
                        validators=[DataRequired(_l("Fill in your email address.")),
-                                   Length(max=254)])
+                                   Length(max=254), CheckedBy(normalise_email)])
     call_me = BooleanField(_l("Call me: I have a question"),
                            description=_l("Tick this box and fill in your phone number. "
                                           "Then someone of the municipality calls you."))
-    phone = TelField(_l("Phone number (optional)"), validators=[Optional(), Length(max=40)])
+    phone = TelField(_l("Phone number (optional)"),
+                     validators=[Optional(), Length(max=40), CheckedBy(validation.phone)])
     postcode = StringField(_l("Postcode"), description=_l("For example: 1823 AB"),
-                           validators=[Optional(), Length(max=8)])
+                           validators=[Optional(), Length(max=8),
+                                       CheckedBy(validation.postcode)])
     house_number = StringField(_l("House number"), description=_l("For example: 12 or 12a"),
-                               validators=[Optional(), Length(max=10)])
+                               validators=[Optional(), Length(max=10),
+                                           CheckedBy(validation.house_number)])
     neighbourhood = SelectField(_l("Your wijk"), choices=[], validate_choice=False,
                                 description=_l("Only needed when we do not know your "
                                                "postcode."))
@@ -91,12 +98,15 @@ class JoinForm(FlaskForm):
                            validators=[DataRequired(_l("You can only join if you agree."))])
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """Also: who asks to be called fills in a phone number (the message is shown at
-        the phone number)."""
+        """Also: who asks to be called fills in a phone number, and who fills in a
+        postcode fills in the house number too (each message at its field)."""
         valid = super().validate(extra_validators)
         if self.call_me.data and not (self.phone.data or "").strip():
             self.phone.errors = [*self.phone.errors, CALL_NEEDS_PHONE]
-            return False
+            valid = False
+        if (self.postcode.data or "").strip() and not (self.house_number.data or "").strip():
+            self.house_number.errors = [*self.house_number.errors, NEEDS_HOUSE_NUMBER]
+            valid = False
         return valid
 
 

@@ -344,6 +344,7 @@ class JoinRequest:
 
 
 CALL_NEEDS_PHONE = _l("Fill in your phone number, so we can call you.")
+NEEDS_HOUSE_NUMBER = _l("Fill in your house number.")
 
 
 @dataclass(frozen=True)
@@ -383,7 +384,7 @@ def check_join(request: JoinRequest) -> CheckedJoin:
     house_number = validation.house_number(request.house_number) \
         if request.house_number.strip() else ""
     if postcode and not house_number:
-        raise DomainError(_l("Fill in your house number."))
+        raise DomainError(NEEDS_HOUSE_NUMBER)
 
     street = city = ""
     if request.neighbourhood_code:

@@ -63,8 +63,10 @@ def _wijk_choices(empty_label: str, staff_member: User | None = None) -> list[Se
 # --- joining ------------------------------------------------------------------------------
 
 @bp.route("/aanmelden", methods=["GET", "POST"])
-@limiter.limit(limits.PER_ADDRESS, key_func=limits.by_address, methods=["POST"])
-@limiter.limit(limits.PER_EMAIL, key_func=limits.by_email(), methods=["POST"])
+@limiter.limit(limits.PER_ADDRESS, key_func=limits.by_address, methods=["POST"],
+               deduct_when=limits.accepted)
+@limiter.limit(limits.PER_EMAIL, key_func=limits.by_email(), methods=["POST"],
+               deduct_when=limits.accepted)
 def join() -> str | BaseResponse | tuple[str, int]:
     statement = services.latest_statement()
     if statement is None:

@@ -194,6 +194,35 @@ def test_invalid_join_input_shows_a_dutch_message_and_keeps_what_was_typed(
     assert member_count() == 0 and outbox() == []
 
 
+def _field_errors(page: str) -> dict[str, str]:
+    """The error summary's links (field id -> message) of a page."""
+    summary = page.split('id="foutmeldingen"', 1)[1].split("</div>", 1)[0]
+    return dict(re.findall(r'<a[^>]*href="#([^"]+)"[^>]*>([^<]*)</a>', summary))
+
+
+def test_every_wrong_field_of_the_join_form_shows_its_message_at_once(client, world):
+    """A resident with several typos sees them all in one go, each linked from the summary
+    to its field and shown at the field, not one service error at a time."""
+    data = join_data(email="ria@", postcode="1234", house_number="", phone="abc")
+    del data["consent"]
+    page = text(client.post("/aanmelden", data=data))
+    assert _field_errors(page) == {
+        "email": "Dit is geen geldig e-mailadres.",
+        "phone": "Dit is geen telefoonnummer. Bijvoorbeeld: 072 123 45 67.",
+        "postcode": "Dit is geen Nederlandse postcode. Een postcode ziet eruit als 1823 AB.",
+        "house_number": "Vul uw huisnummer in.",
+        "consent": "U kunt alleen meedoen als u akkoord gaat.",
+    }
+    for field, message in _field_errors(page).items():  # and at the field itself
+        assert f'id="{field}-error">{message}<' in page, field
+    assert member_count() == 0 and outbox() == []
+
+
+def test_a_postcode_without_a_house_number_is_marked_at_the_house_number(client, world):
+    page = text(client.post("/aanmelden", data=join_data(house_number="")))
+    assert _field_errors(page) == {"house_number": "Vul uw huisnummer in."}
+
+
 # --- rate limits --------------------------------------------------------------------------
 
 def test_the_sixth_join_within_a_minute_is_refused(client, world, rate_limits):
