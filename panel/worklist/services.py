@@ -128,6 +128,7 @@ _TEXTS: dict[str, Callable[[Plural, int], str]] = {
 
 
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
+LETTERS_ANCHOR = "brieven"  # the id of the letters' part of a meeting's staff page
 
 
 class Line(NamedTuple):
@@ -139,6 +140,11 @@ class Line(NamedTuple):
     endpoint: str
     params: Mapping[str, Any] = _NO_PARAMS
     urgent: bool = False
+    anchor: str = ""  # the part of the page, as ``#anchor`` after the link
+
+    def href(self, path: str) -> str:
+        """``path`` (the page's address) with the line's anchor, if any."""
+        return f"{path}#{self.anchor}" if self.anchor else path
 
     @property
     def text(self) -> str:
@@ -227,13 +233,15 @@ def _meeting_lines(row: Any) -> list[Line]:
     if row.status == MeetingStatus.DRAFT:
         return [Line("not_open", 1, "meetings.staff_detail", target, urgent=True)]
     lines = []
-    for kind, count, endpoint in (
-            ("waiting", row.waiting, "meetings.staff_detail"),
-            ("not_invited", max(0, row.not_invited), "meetings.staff_detail"),
-            ("letters_to_print", row.letters_to_print, "meetings.invitation_letters"),
-            ("letters_unanswered", row.letters_unanswered, "meetings.staff_detail")):
+    # All on the meeting's page; the letters are printed with a button in its part
+    # "letters" (printing is a form: a link cannot do it).
+    for kind, count, anchor in (
+            ("waiting", row.waiting, ""),
+            ("not_invited", max(0, row.not_invited), ""),
+            ("letters_to_print", row.letters_to_print, LETTERS_ANCHOR),
+            ("letters_unanswered", row.letters_unanswered, "")):
         if count:
-            lines.append(Line(kind, count, endpoint, target))
+            lines.append(Line(kind, count, "meetings.staff_detail", target, anchor=anchor))
     return lines
 
 
@@ -547,7 +555,8 @@ def send_weekly(now: datetime | None = None, any_day: bool = False) -> int:
             continue
 
         def linked(lines: list[Line]) -> list[Linked]:
-            return [Linked(line, link(line.endpoint, **line.params)) for line in lines]
+            return [Linked(line, line.href(link(line.endpoint, **line.params)))
+                    for line in lines]
 
         meetings = [(item, link("meetings.staff_detail", meeting_id=item.meeting_id),
                      linked(item.lines)) for item in work.meetings]

@@ -101,7 +101,7 @@ def _shown(work: services.WorkList) -> dict[str, Any]:
     link, when = _Links(), _short_datetime()
 
     def lines(items: list[services.Line]) -> list[ShownLine]:
-        return [ShownLine(line.kind, line.urgent, link(line.endpoint, line.params),
+        return [ShownLine(line.kind, line.urgent, line.href(link(line.endpoint, line.params)),
                           line.say(plural)) for line in items]
 
     meetings = [ShownMeeting(item.meeting_id,

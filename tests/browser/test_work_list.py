@@ -62,8 +62,14 @@ def test_a_team_member_works_through_the_list(page: Page, world) -> None:  # typ
             "li[data-kind]:not([data-kind=places])").nth(index)
         kind = item.get_attribute("data-kind")
         count = _number(item.inner_text()) if kind != "not_open" else 1
-        item.get_by_role("link").click()
+        link = item.get_by_role("link")
+        anchor = (link.get_attribute("href") or "").partition("#")[2]
+        with page.expect_navigation() as navigation:
+            link.click()
+        assert navigation.value is not None and navigation.value.status == 200, kind
         expect(page.locator("h1")).to_be_visible()
+        if anchor:  # the part of the page where the work is done
+            expect(page.locator(f"#{anchor}")).to_be_visible()
         check_accessibility(page)
         assert "Zuid" not in page.locator("main").inner_text() or kind.startswith("motions")
         if kind in TABLES:

@@ -45,8 +45,9 @@ def test_the_start_page_is_the_team_members_work_list(client, login_as, world) -
             for li in soon.select("li[data-kind]") if li["data-kind"] != "places"} \
         == EXPECTED_MEETING
     assert "2 van 2 plaatsen bezet, 0 vrij" in soon.get_text()
+    # Printing is a button on the meeting's page: the line leads to it.
     assert soon.select_one('li[data-kind="letters_to_print"] a')["href"] == \
-        f"/beheer/bijeenkomsten/{world.noord_work.soon.id}/brieven"
+        f"/beheer/bijeenkomsten/{world.noord_work.soon.id}#brieven"
     # Late work comes first and stands out.
     kinds = [li["data-kind"] for li in page.select("li[data-kind]")]
     assert kinds.index("actions_overdue") < kinds.index("waiting") < kinds.index("polls")
@@ -71,6 +72,23 @@ def test_each_link_shows_as_many_as_its_line_counts(client, login_as, world, pat
                          "html.parser")
     table = "items" if "meldingen" in path else "members" if "leden" in path else "actions"
     assert len(page.select(f'[aria-labelledby="{table}-caption"] tbody tr')) == rows
+
+
+@pytest.mark.parametrize("who", ["noord@example.org", "admin@example.org"])
+def test_every_link_of_the_work_list_opens_a_page(client, login_as, world, who) -> None:  # type: ignore[no-untyped-def]
+    """Each line leads to a page that opens with a plain link (not a form's address),
+    and to the part of it named after ``#``."""
+    user = login_as(who, client)
+    page = BeautifulSoup(user.get("/beheer/").get_data(as_text=True), "html.parser")
+    links = {a["href"] for a in page.select("#werklijst ~ * li[data-kind] a, "
+                                            "#werklijst ~ ul > li[data-kind] a")}
+    assert any("#" in link for link in links)
+    for link in sorted(links):
+        path, _, anchor = link.partition("#")
+        answer = user.get(path)
+        assert answer.status_code == 200, link
+        if anchor:
+            assert f'id="{anchor}"' in answer.get_data(as_text=True), link
 
 
 def test_an_administrator_chooses_a_gebied(client, login_as, world) -> None:  # type: ignore[no-untyped-def]
