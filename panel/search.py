@@ -18,8 +18,10 @@ Python, once when a row is written: a row keeps its *search text*, every field f
 - a phone number typed in the international form, ``+31 6 1234 5678``, ``0031 6 …`` or
   ``+31 (0)6 …``, is looked for in the national form ``0612345678``.
 
-A query with nothing left to look for (``%``, ``--``) finds nobody. ``|`` never survives
-folding, so a query cannot match across two fields. Changing ``fold`` changes what is
+A query of several words (``Çelik Ayşe``, ``Celik, Ayse``) finds the rows that hold every
+word, in any order and in any of the fields (``query_words``); a phone number or a postcode
+typed with spaces is one word. A query with nothing left to look for (``%``, ``--``) finds
+nobody. ``|`` never survives folding, so a word cannot match across two fields. Changing ``fold`` changes what is
 stored: it needs a migration that calls ``recompute`` (see ``migrations/versions``).
 """
 
@@ -84,9 +86,29 @@ def member_search_text(name: str | None, email: str | None, phone: str | None,
 
 
 def query_text(query: str) -> str:
-    """What to look for in search texts when staff type ``query``: folded, and a phone
-    number in the national form. ``""`` when nothing is left to look for."""
+    """What to look for in search texts when staff type ``query`` as one word: folded,
+    and a phone number in the national form. ``""`` when nothing is left to look for."""
     return national_phone(query) or fold(query)
+
+
+_POSTCODE = re.compile(r"\s*[0-9]{4}\s*[A-Za-z]{2}\s*")
+_WORD_BREAKS = re.compile(r"[\s,;]+")
+MAX_WORDS = 5  # more words are joined into the last one (a statement per number of words)
+
+
+def query_words(query: str) -> list[str]:
+    """What to look for when staff type ``query``: each word folded (``query_text``), in
+    the order typed, without repeats; a row matches when its search text holds them all.
+    A phone number or a postcode is one word, whatever its spaces. ``[]`` when nothing is
+    left to look for."""
+    if national_phone(query) or _POSTCODE.fullmatch(query):
+        words = [query]
+    else:
+        words = _WORD_BREAKS.split(query.strip())
+        if len(words) > MAX_WORDS:
+            words = [*words[:MAX_WORDS - 1], "".join(words[MAX_WORDS - 1:])]
+    folded = [query_text(word) for word in words]
+    return list(dict.fromkeys(word for word in folded if word))
 
 
 def recompute(connection: Connection, table: TableClause, columns: Iterable[str],

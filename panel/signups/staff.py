@@ -32,7 +32,7 @@ from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.exports import Sheet, csv_bytes, xlsx_bytes
 from panel.privacy.services import record as audit
-from panel.search import query_text
+from panel.search import query_words
 from panel.signups import letters, services, validation
 from panel.signups.models import (
     ConsentChannel,
@@ -76,10 +76,11 @@ def _scope(user: User) -> Select[tuple[PanelMember]]:
 _Query = TypeVar("_Query", bound=Select[Any])
 
 
-def _looked_for(flt: MemberFilter) -> str | None:
-    """What the search looks for in the members' search text: ``None`` without a search,
-    ``""`` when the query has nothing left to look for (it then finds nobody)."""
-    return query_text(flt.query) if flt.query.strip() else None
+def _looked_for(flt: MemberFilter) -> list[str] | None:
+    """The words the search looks for in the members' search text, every one of them:
+    ``None`` without a search, ``[]`` when the query has nothing left to look for (it then
+    finds nobody)."""
+    return query_words(flt.query) if flt.query.strip() else None
 
 
 def _like_pattern(wanted: str) -> str:
@@ -94,10 +95,10 @@ def _matching(query: _Query, flt: MemberFilter, *, bound: bool = False) -> _Quer
     ``bound``, as parameters named after the filter's fields (``_member_parameters``) in a
     statement that serves every filter of the same shape.
 
-    The search looks for the folded query in the members' folded search text (see
-    ``panel.search``: without case, accents, spaces or punctuation, phone numbers in the
-    national form), so SQLite and PostgreSQL find the same members; ``%`` and ``_`` are
-    escaped, and a query with nothing left to look for finds nobody.
+    The search looks for each folded word of the query in the members' folded search text
+    (see ``panel.search``: without case, accents, spaces or punctuation, phone numbers in
+    the national form), so SQLite and PostgreSQL find the same members; ``%`` and ``_``
+    are escaped, and a query with nothing left to look for finds nobody.
     """
     def value(name: str, given: object) -> Any:
         return bindparam(name) if bound else given
@@ -111,19 +112,20 @@ def _matching(query: _Query, flt: MemberFilter, *, bound: bool = False) -> _Quer
     if flt.without_email:
         query = query.where(PanelMember.email.is_(None))
     wanted = _looked_for(flt)
-    if wanted == "":
+    if wanted == []:
         query = query.where(false())
     elif wanted is not None:
-        query = query.where(PanelMember.search_text.like(
-            value("pattern", _like_pattern(wanted)), escape="/"))
+        for number, word in enumerate(wanted):
+            query = query.where(PanelMember.search_text.like(
+                value(f"pattern_{number}", _like_pattern(word)), escape="/"))
     return query
 
 
 def _member_parameters(flt: MemberFilter) -> dict[str, Any]:
     """The values of ``_matching(…, bound=True)``'s parameters for ``flt``."""
-    wanted = _looked_for(flt)
     return {"status": flt.status, "source": flt.source,
-            "pattern": _like_pattern(wanted) if wanted else ""}
+            **{f"pattern_{number}": _like_pattern(word)
+               for number, word in enumerate(_looked_for(flt) or [])}}
 
 
 def _filtered(user: User, flt: MemberFilter) -> Select[tuple[PanelMember]]:
@@ -209,7 +211,7 @@ def list_members(user: User, flt: MemberFilter,
     wijken = {c.id: c.name for c in counts if c.chosen_by(flt)}
     wanted = _looked_for(flt)
     counting, paging = _list_statements(bool(flt.status), bool(flt.source), flt.wants_call,
-                                        None if wanted is None else bool(wanted),
+                                        None if wanted is None else len(wanted),
                                         flt.without_email)
     parameters = {"wijken": list(wijken), **_member_parameters(flt)}
     connection = db.session.connection()
@@ -228,16 +230,17 @@ def list_members(user: User, flt: MemberFilter,
 
 @cache
 def _list_statements(status: bool, source: bool, wants_call: bool,
-                     search: bool | None, without_email: bool = False,
+                     search: int | None, without_email: bool = False,
                      ) -> tuple[Select[Any], Select[Any]]:
     """The statements ``list_members`` counts and reads a page with, for one shape of
-    filter (which of its fields are used; ``search``: none, one that finds nobody, or one
-    with something to look for), built once: with bound parameters for the wijken, the
-    filter's values and the page, the same statement objects serve every request, so
-    SQLAlchemy need not build and walk them again each time."""
+    filter (which of its fields are used; ``search``: none, or the number of words to
+    look for, 0 for a search that finds nobody), built once: with bound parameters for
+    the wijken, the filter's values and the page, the same statement objects serve every
+    request, so SQLAlchemy need not build and walk them again each time."""
+    words = " ".join(f"w{number}" for number in range(search or 0))
     shape = MemberFilter(status="s" if status else "", source="s" if source else "",
                          wants_call=wants_call, without_email=without_email,
-                         query="" if search is None else "s" if search else "%")
+                         query="" if search is None else words or "%")
     chosen = _matching(select(PanelMember.id).where(PanelMember.neighbourhood_id.in_(
         bindparam("wijken", expanding=True))), shape, bound=True)
     counting = chosen.with_only_columns(func.count(PanelMember.id))

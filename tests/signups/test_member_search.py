@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from panel.auth.models import Role
 from panel.db import db
-from panel.search import fold, member_search_text, query_text, recompute
+from panel.search import fold, member_search_text, query_text, query_words, recompute
 from panel.signups import importer, services, staff
 from panel.signups.models import SEARCHED, PanelMember
 from tests import factories
@@ -57,6 +57,16 @@ QUERIES = {
     "072 512 34 56": {"Ünal"},
     "+31 72 5123456": {"Ünal"},
     "072-5123456": {"Ünal"},
+    # several words: every one of them, in any order, in any field
+    "Yıldız Çelik": {"Çelik"},
+    "celik, yildiz": {"Çelik"},
+    "Çelik Yıldız": {"Çelik"},
+    "aydin hoff-celik": {"Hoff-Çelik"},
+    "celik bakker": {"Celik"},
+    "vries jan": {"Jan"},
+    "jan 1801ab": {"Jan"},
+    "celik onbekend": set(),
+    "  celik   ": {"Çelik", "Hoff-Çelik", "Celik"},
     # LIKE's wildcards are letters like any other: nothing left to look for finds nobody
     "%": set(),
     "_": set(),
@@ -202,3 +212,15 @@ def test_folding(typed, looked_for):
     assert query_text(typed) == looked_for
     assert SEARCHED == ("name", "email", "phone", "postcode")
     assert "|" not in fold(typed)
+
+
+@pytest.mark.parametrize(("typed", "words"), [
+    ("Çelik Ayşe", ["celik", "ayse"]), ("Celik, Ayse", ["celik", "ayse"]),
+    ("de vries de", ["de", "vries"]), ("1801 AB", ["1801ab"]), (" 1801ab ", ["1801ab"]),
+    ("06 1234 5678", ["0612345678"]), ("+31 (0)6 1234 5678", ["0612345678"]),
+    ("Hoff-Çelik", ["hoffcelik"]), ("% _", []), ("", []),
+    ("a b c d e f g", ["a", "b", "c", "d", "efg"]),
+])
+def test_query_words(typed, words):
+    assert query_words(typed) == words
+
