@@ -21,8 +21,9 @@ Python, once when a row is written: a row keeps its *search text*, every field f
 A query of several words (``Çelik Ayşe``, ``Celik, Ayse``) finds the rows that hold every
 word, in any order and in any of the fields (``query_words``); a phone number or a postcode
 typed with spaces is one word. A query with nothing left to look for (``%``, ``--``) finds
-nobody. ``|`` never survives folding, so a word cannot match across two fields. Changing ``fold`` changes what is
-stored: it needs a migration that calls ``recompute`` (see ``migrations/versions``).
+nobody. ``|`` never survives folding, so a word cannot match across two fields. Changing
+``fold`` changes what is stored: it needs a migration that calls ``recompute`` (see
+``migrations/versions``).
 """
 
 from __future__ import annotations
