@@ -218,14 +218,21 @@ def _apply(meeting: Meeting, data: MeetingData, wijken: list[Neighbourhood],
     meeting.team = team
 
 
+def _not_in_the_past(starts: datetime) -> None:
+    if starts <= utcnow():
+        raise DomainError(_l("This moment has passed. Choose a date and time in the "
+                             "future."))
+
+
 def create(user: User, area_code: str, data: MeetingData,
            accept_warnings: bool = False) -> tuple[Meeting | None, list[str]]:
-    """Plan a meeting (as a draft). Returns ``(meeting, warnings)``; when there are warnings
-    and they were not accepted, nothing is saved and the meeting is None. Raises
-    DomainError for invalid input."""
+    """Plan a meeting (as a draft), in the future. Returns ``(meeting, warnings)``; when
+    there are warnings and they were not accepted, nothing is saved and the meeting is
+    None. Raises DomainError for invalid input."""
     area = managed_area(user, area_code)
     wijken, team = _check(data, area)
     starts, ends = _times(data)
+    _not_in_the_past(starts)
     warnings = clashes(area, data.venue, starts, ends)
     if warnings and not accept_warnings:
         return None, warnings
@@ -241,8 +248,9 @@ def update_meeting(user: User, meeting_id: int, data: MeetingData,
                    accept_warnings: bool = False) -> tuple[Meeting | None, list[str]]:
     """Change a meeting. When its time or place changes, everyone with a place or on the
     waitlist gets an email with the updated calendar file (same UID, higher SEQUENCE).
-    More places move people up from the waitlist. Returns ``(meeting, warnings)`` like
-    :func:`create`. Raises DomainError."""
+    More places move people up from the waitlist; fewer places than people already
+    coming are refused, and so is a new time in the past. Returns ``(meeting, warnings)``
+    like :func:`create`. Raises DomainError."""
     meeting = managed(user, meeting_id)
     if meeting.status == MeetingStatus.CANCELLED:
         raise DomainError(_l("This meeting is cancelled and cannot be changed."))
@@ -250,8 +258,13 @@ def update_meeting(user: User, meeting_id: int, data: MeetingData,
         raise DomainError(_l("This meeting has already started. It can no longer be "
                              "changed."))
     wijken, team = _check(data, meeting.area)
+    if data.capacity < meeting.seats_taken:
+        raise DomainError(_l("%(num)s people are already coming. Choose at least %(num)s "
+                             "places.", num=meeting.seats_taken))
     starts, ends = _times(data) if meeting.status != MeetingStatus.POLL or data.day \
         else (meeting.starts_at, meeting.ends_at)
+    if starts != meeting.starts_at:
+        _not_in_the_past(starts)
     warnings = clashes(meeting.area, data.venue, starts, ends, exclude_id=meeting.id) \
         if starts and ends else []
     if warnings and not accept_warnings:

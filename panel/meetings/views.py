@@ -105,7 +105,9 @@ _PUBLIC_TEXTS = {
     "no_reply": _l("You can no longer reply."),
     "when": _l("When"), "kind": _l("Kind"), "where": _l("Where"),
     "accessibility": _l("Accessibility"), "wijken": _l("For the wijken"),
-    "places": _l("Places left"), "agenda": _l("Agenda"),
+    "places": _l("Places left"), "full": _l("None: the meeting is full. You can go on the "
+                                            "waitlist."),
+    "agenda": _l("Agenda"),
     "calendar": _l("Add to my calendar"),
     "invited": _l("Are you invited? Reply with the link in your invitation, or on your own "
                   "page."),
@@ -412,8 +414,17 @@ def choose_slot(meeting_id: int, slot_id: int) -> BaseResponse:
 def staff_reply(meeting_id: int, member_id: int) -> BaseResponse:
     if forms.ActionForm().validate_on_submit():
         coming = request.form.get("answer") == "yes"
-        with outcome(_("The reply is saved.")):
-            services.staff_reply(current_user, meeting_id, member_id, coming)
+        with outcome() as saved:
+            row = services.staff_reply(current_user, meeting_id, member_id, coming)
+            position = services.waiting_position(row)  # before the commit, as for residents
+        if saved:
+            if position is not None:  # said yes to a full meeting: tell the caller at once
+                say(_("The meeting is full. This resident is on the waitlist with number "
+                      "%(n)s. Tell them they do not have a place yet.", n=position), "info")
+            elif row.status == ReplyStatus.ATTENDING:
+                say(_("The reply is saved. This resident has a place."))
+            else:
+                say(_("The reply is saved."))
     return _back_to(meeting_id)
 
 

@@ -14,7 +14,7 @@ from panel.errors import DomainError, NotFound, PermissionDenied
 from panel.mail.models import OutboxMessage
 from panel.meetings import services
 from panel.meetings.models import Invitation, Meeting, Reply
-from panel.meetings.times import to_utc
+from panel.meetings.times import to_local, to_utc
 from tests.mailbox import outbox
 from tests.meetings.helpers import meeting_data
 
@@ -65,10 +65,26 @@ def test_a_team_member_plans_only_for_own_gebied(world):
         services.create(world.clerk, "noord", meeting_data())
 
 
-def test_a_meeting_in_the_past_cannot_be_opened(world):
-    meeting, _ = services.create(world.team_noord, "noord", meeting_data(day=day(-2)))
+def test_a_meeting_is_not_planned_in_the_past(world):
+    with pytest.raises(DomainError, match="al voorbij"):
+        services.create(world.team_noord, "noord", meeting_data(day=day(-2)))
+    meeting, _ = services.create(world.team_noord, "noord", meeting_data(day=day(2)))
+    with pytest.raises(DomainError, match="al voorbij"):
+        services.update_meeting(world.team_noord, meeting.id, meeting_data(day=day(-1)))
+
+
+def test_a_planned_meeting_whose_moment_passed_cannot_be_opened(world):
+    meeting, _ = services.create(world.team_noord, "noord", meeting_data(day=day(2)))
+    meeting.starts_at -= timedelta(days=4)  # it was never opened, and the days went by
+    meeting.ends_at -= timedelta(days=4)
     with pytest.raises(DomainError, match="verleden"):
         services.open_for_replies(world.team_noord, meeting.id)
+    # Changing something else than the moment is still possible.
+    data = meeting_data(day=day(-2), title="Nieuwe titel")
+    data.start = to_local(meeting.starts_at).time()
+    data.end = to_local(meeting.ends_at).time()
+    services.update_meeting(world.team_noord, meeting.id, data)
+    assert meeting.title == "Nieuwe titel"
 
 
 def day(offset: int) -> date:
@@ -92,6 +108,17 @@ def test_more_yes_replies_than_places_go_to_the_waitlist_in_order(world, open_me
     assert [r.status for r in rows] == ["attending"] * 3 + ["waiting"] * 2
     assert [services.waiting_position(r) for r in rows[3:]] == [1, 2]
     assert db.session.get(Meeting, open_meeting.id).seats_taken == 3
+
+
+def test_the_places_cannot_go_below_the_people_coming(world, open_meeting):
+    for member in world.members[:3]:
+        services.reply(open_meeting, member, True)
+    with pytest.raises(DomainError, match="Er komen al 3 mensen. Kies minstens 3 plaatsen."):
+        services.update_meeting(world.team_noord, open_meeting.id, meeting_data(
+            day=to_local(open_meeting.starts_at).date(), capacity=2))
+    assert db.session.get(Meeting, open_meeting.id).capacity == 3
+    services.update_meeting(world.team_noord, open_meeting.id, meeting_data(
+        day=to_local(open_meeting.starts_at).date(), capacity=3))
 
 
 def test_a_cancellation_gives_the_place_to_the_first_on_the_waitlist(world, open_meeting):

@@ -291,7 +291,39 @@ def test_yes_gives_a_place_and_the_fourth_yes_goes_on_the_waitlist(app, login_as
     assert fresh(open_meeting.id).seats_taken == 3
     statuses = [reply_of(open_meeting.id, m).status for m in world.members[1:6]]
     assert statuses == ["attending"] * 3 + ["waiting"] * 2
-    assert "nog 0 plekken" in text(app.test_client().get("/bijeenkomsten"))
+    assert "Vol: u kunt op de wachtlijst" in text(app.test_client().get("/bijeenkomsten"))
+    assert "Geen: de bijeenkomst is vol. U kunt op de wachtlijst." in \
+        text(app.test_client().get(f"/bijeenkomsten/{open_meeting.id}"))
+
+
+def test_a_reply_by_phone_to_a_full_meeting_says_it_went_on_the_waitlist(
+        app, login_as, world, open_meeting):
+    invite_by_button(login_as, open_meeting.id)
+    team = login_as("noord@example.org")
+    base = f"/beheer/bijeenkomsten/{open_meeting.id}/antwoord"
+    said = [text(team.post(f"{base}/{member.id}", data={"answer": "yes"},
+                           follow_redirects=True)) for member in world.members[:5]]
+    assert all("Het antwoord is opgeslagen. Deze bewoner heeft een plek." in page
+               for page in said[:3])
+    assert "De bijeenkomst is vol. Deze bewoner staat op de wachtlijst met nummer 1. " \
+        "Zeg dat er nog geen plek is." in said[3]
+    assert "wachtlijst met nummer 2." in said[4]
+    # The reply page: the second on the waitlist is not told the next place is theirs.
+    page = text(app.test_client().get(reply_path(world.members[4].email)))
+    assert "Uw nummer: 2." in page and "Die gaan op volgorde van de wachtlijst." in page
+    assert "Dan is die voor u." not in page
+    # Someone who has not replied yet is told before saying yes.
+    page = text(app.test_client().get(reply_path(world.members[5].email)))
+    assert "De bijeenkomst is vol. Zegt u ja? Dan komt u op de wachtlijst." in page
+
+
+def test_attendance_is_offered_once_the_meeting_has_started(login_as, world, open_meeting):
+    team = login_as("noord@example.org")
+    attendance = f"/beheer/bijeenkomsten/{open_meeting.id}/aanwezigheid"
+    assert attendance not in text(team.get(f"/beheer/bijeenkomsten/{open_meeting.id}"))
+    open_meeting.starts_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    assert attendance in text(team.get(f"/beheer/bijeenkomsten/{open_meeting.id}"))
 
 
 def test_a_no_gives_the_place_to_the_first_on_the_waitlist_who_gets_an_email(
@@ -576,11 +608,21 @@ def test_the_clerk_sees_the_meetings_but_cannot_plan_or_act(login_as, world, ope
     assert meeting_count() == 1 and fresh(open_meeting.id).status == "open"
 
 
-def test_a_meeting_in_the_past_cannot_be_opened(app, login_as, world):
+def test_a_meeting_in_the_past_is_not_planned_or_opened(app, login_as, world):
     team = login_as("noord@example.org")
-    team.post("/beheer/gebieden/noord/bijeenkomsten/nieuw",
-              data=plan_form(day=in_days(-3).isoformat()))
+    refused = team.post("/beheer/gebieden/noord/bijeenkomsten/nieuw",
+                        data=plan_form(day=in_days(-3).isoformat()))
+    assert "Dit moment is al voorbij. Kies een datum en tijd in de toekomst." in text(refused)
+    assert db.session.scalars(select(Meeting)).all() == []
+    # A planned meeting whose moment went by without being opened: no button to open it,
+    # and opening it all the same is refused.
+    team.post("/beheer/gebieden/noord/bijeenkomsten/nieuw", data=plan_form())
     meeting = db.session.scalars(select(Meeting)).one()
+    meeting.starts_at -= timedelta(days=30)
+    meeting.ends_at -= timedelta(days=30)
+    db.session.commit()
+    page = text(team.get(f"/beheer/bijeenkomsten/{meeting.id}"))
+    assert f"/beheer/bijeenkomsten/{meeting.id}/openen" not in page
     response = team.post(f"/beheer/bijeenkomsten/{meeting.id}/openen", follow_redirects=True)
     assert response.request.path == f"/beheer/bijeenkomsten/{meeting.id}"
     assert "Een bijeenkomst in het verleden kan niet open voor aanmeldingen." in text(response)
