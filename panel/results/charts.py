@@ -48,9 +48,13 @@ CAP_HALF = 6  # half the height of a whisker's end caps
 # when a single word or hyphenated piece would not fit otherwise.
 LABEL_MIN, LABEL_MAX, LABEL_HARD_MAX = 56.0, WIDTH * 0.4, WIDTH * 0.5
 VALUE_MIN, VALUE_MAX = 32.0, 80.0
-# Average advance of a character as a fraction of the font size: Noto Sans (the first font of
-# the design tokens) is about 0.53 regular and 0.57 bold for Dutch text, Arial a little less.
-CHAR_WIDTH, BOLD_CHAR_WIDTH = 0.56, 0.61
+# Average advance of a character as a fraction of the font size, taken from the widest
+# font a visitor is likely to see: the design tokens ask for Noto Sans (about 0.53 regular
+# and 0.57 bold for Dutch text; Arial and the phones' own fonts a little less), but a
+# computer without it shows DejaVu Sans (about 0.63 and 0.69), as Debian and many other
+# Linux systems do. Estimated for the narrower font, a label ran off the chart's left edge
+# ("emeente 2023"); estimated for the wider one, it only wraps a little sooner.
+CHAR_WIDTH, BOLD_CHAR_WIDTH = 0.64, 0.70
 
 SCALES: dict[str, tuple[float, tuple[float, ...]] | None] = {
     "percentage": (100.0, (0.0, 50.0, 100.0)),

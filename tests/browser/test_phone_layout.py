@@ -1,7 +1,8 @@
 """On a phone (360 × 800): the menus fold behind a button that works with the keyboard alone
 and without JavaScript, every page's first heading is on the first screen, no page scrolls
 sideways (also with the text at 200 %; wide tables scroll in their own named region), no
-heading cuts a word in two and no table's caption runs out of sight (at normal size), and
+heading cuts a word in two, no table's caption runs out of sight and no chart's text runs
+past its edge (at normal size), and
 everything that takes the focus shows the same focus style.
 
 The pages share one browser context (the module's), and each page is visited once for all
@@ -36,7 +37,8 @@ BIG_TEXT = "html { font-size: 200% !important; }"
 # What the page measures: how far it scrolls sideways, where its first heading ends, every
 # table that is not in a focusable region named by a label, every word of a heading or
 # caption that is spread over two lines (other than after a hyphen, as in "e-mail"), and
-# every caption whose text goes past the right edge of the screen.
+# every caption whose text goes past the right edge of the screen, and every text of a
+# chart or map that goes past the edge of its drawing.
 MEASURE = """() => {
   const h1 = document.querySelector('h1');
   const cutWords = [];
@@ -66,6 +68,12 @@ MEASURE = """() => {
     return [...range.getClientRects()].some(
       box => box.right > document.documentElement.clientWidth + 1);
   }).map(caption => caption.textContent.trim().slice(0, 40));
+  // Text of a chart or map that runs past the edge of its drawing is cut off there.
+  const cutText = [...document.querySelectorAll('main svg text')].filter(text => {
+    const box = text.getBBox(), view = text.ownerSVGElement.viewBox.baseVal;
+    return view && view.width > 0 && (box.x < view.x - 0.5
+                                      || box.x + box.width > view.x + view.width + 0.5);
+  }).map(text => text.textContent.trim().slice(0, 40));
   const loose = [...document.querySelectorAll('table')].filter(table => {
     const region = table.closest('[role=region][tabindex="0"]');
     const label = region && document.getElementById(region.getAttribute('aria-labelledby'));
@@ -74,7 +82,7 @@ MEASURE = """() => {
   }).map(table => (table.querySelector('caption') || table).textContent.trim().slice(0, 40));
   return {scrollWidth: document.documentElement.scrollWidth,
           h1Bottom: h1 ? h1.getBoundingClientRect().bottom + window.scrollY : null,
-          looseTables: loose, cutWords, outOfSight};
+          looseTables: loose, cutWords, outOfSight, cutText};
 }"""
 
 # The focus style of the element that has the focus, and where it is.
@@ -232,6 +240,8 @@ def _measure(page: Page, path: str) -> list[str]:
         problems.append(f"{path}: words cut in two in headings {normal['cutWords']}")
     if normal["outOfSight"]:
         problems.append(f"{path}: captions running off the screen {normal['outOfSight']}")
+    if normal["cutText"]:
+        problems.append(f"{path}: chart text cut off at its edge {normal['cutText']}")
     page.add_style_tag(content=BIG_TEXT)
     if (wide := page.evaluate(MEASURE)["scrollWidth"]) > WIDTH:
         problems.append(f"{path}: {wide} px wide with the text at 200 %")
