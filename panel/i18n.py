@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from babel import Locale
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import (
     format_date,
     format_datetime,
@@ -14,6 +14,7 @@ from flask_babel import (
     format_time,
     get_locale,
     get_translations,
+    refresh,
 )
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -34,6 +35,20 @@ def select_locale() -> Locale:
     if chosen in languages:
         return _locale(chosen)
     return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def speak_to(language: str | None) -> None:
+    """Show the rest of this request in ``language``, a resident's own language, unless
+    the visitor chose one with the language switch (its cookie wins). So a resident who
+    opens the link in an English email, or their own page, reads English without looking
+    for the switch. Call it before anything is translated that the page shows."""
+    if not has_request_context() or language not in current_app.config["LANGUAGES"]:
+        return
+    if request.cookies.get(LANGUAGE_COOKIE) in current_app.config["LANGUAGES"]:
+        return
+    if getattr(g, "forced_locale", None) != language:
+        g.forced_locale = language
+        refresh()  # Flask-Babel keeps the locale it chose for the request until told
 
 
 # The locales select_locale gives, parsed once, and their codes by the object's id (kept

@@ -33,7 +33,7 @@ from panel.db import utcnow
 from panel.errors import DomainError
 from panel.exports import download
 from panel.extensions import limiter
-from panel.i18n import current_language
+from panel.i18n import current_language, speak_to
 from panel.meetings import calendar, forms, services
 from panel.meetings import spread as spread_suggestion
 from panel.meetings.models import Invitation, Meeting, MeetingStatus, ReplyStatus
@@ -180,6 +180,7 @@ def reply(token: str) -> BaseResponse | tuple[str, int]:
         invitation = services.invitation_by_token(token)
     except DomainError as exc:
         return render_template("meetings/reply_closed.html", message=exc.message), 410
+    speak_to(invitation.member.language)  # the language of the invitation's email
     return _reply_page(invitation, url_for("meetings.reply", token=token))
 
 

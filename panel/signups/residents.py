@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import redirect, session, url_for
 from werkzeug.wrappers import Response
 
+from panel.i18n import speak_to
 from panel.outcome import outcome
 from panel.privacy import services as audit
 from panel.signups import services
@@ -22,8 +23,12 @@ def sign_out() -> None:
 
 
 def current_member() -> PanelMember | None:
-    """The panel member whose page is open in this browser, if any (and still a member)."""
-    return services.get_member(session.get(RESIDENT))
+    """The panel member whose page is open in this browser, if any (and still a member).
+    The page is then in the member's language, unless the visitor chose one."""
+    member = services.get_member(session.get(RESIDENT))
+    if member is not None:
+        speak_to(member.language)
+    return member
 
 
 def leave(member: PanelMember, detail: str) -> Response | None:

@@ -35,7 +35,7 @@ from panel.db import db
 from panel.errors import DomainError
 from panel.exports import download
 from panel.extensions import csrf, limiter
-from panel.i18n import current_language
+from panel.i18n import current_language, speak_to
 from panel.importing import run_upload
 from panel.later import hand_over_later, later, register
 from panel.outcome import outcome, say
@@ -129,6 +129,7 @@ def confirm(token: str) -> BaseResponse | tuple[str, int] | str:
     form = forms.ConfirmForm()
     try:
         member = services.confirmation_member(token)
+        speak_to(member.language)  # the language of the email with the link
         statement = services.current_statement()
         if form.validate_on_submit() and form.statement_version.data == statement.version:
             member = services.confirm(token, statement.version)
@@ -162,6 +163,7 @@ def leave_by_link(token: str) -> str | BaseResponse | tuple[str, int]:
         member = services.member_by_leave_link(token)
     except DomainError as exc:  # used or expired: the link-gone page, not a message
         return render_template("signups/link_gone.html", message=exc.message), 410
+    speak_to(member.language)  # the language of the email with the link
     if request.method == "POST":
         goodbye = residents.leave(member, "leave link")
         if goodbye is not None:
