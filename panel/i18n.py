@@ -55,14 +55,25 @@ def speak_to(language: str | None) -> None:
 # alive here, so an id is never reused); other locales (force_locale) are written out.
 _LOCALES: dict[str, Locale] = {}
 _CODES: dict[int, str] = {}
+# How each language writes dates, times and numbers. English as in Britain: the day before
+# the month and a 24-hour clock ("7 Dec 2026, 19:30"), as its readers in a Dutch
+# municipality expect; plain "en" is American English ("12/7/26, 7:30 PM", 7 December or
+# 12 July?). The catalogue is still translations/en (gettext looks for en_GB, then en).
+FORMATS = {"en": "en_GB"}
 
 
 def _locale(code: str) -> Locale:
     locale = _LOCALES.get(code)
     if locale is None:
-        locale = _LOCALES.setdefault(code, Locale.parse(code))
-        _CODES[id(locale)] = str(locale)
+        locale = _LOCALES.setdefault(code, Locale.parse(FORMATS.get(code, code)))
+        _CODES[id(locale)] = code
     return locale
+
+
+def locale_of(language: str) -> Locale:
+    """The locale that writes ``language`` ("nl", "en"): for Flask-Babel's
+    ``force_locale``, so an email or letter in English has the same dates as the pages."""
+    return _locale(language)
 
 
 def _babel_context() -> Any:

@@ -262,7 +262,7 @@ def test_a_service_error_without_a_field_is_listed_in_the_summary(login_as, worl
     assert title(soup).startswith("Fout: ")
     summary = soup.find(attrs={"data-error-summary": True})
     assert [li.get_text(strip=True) for li in summary.find_all("li")] == \
-        ["Een open bijeenkomst kan niet naar het verleden."]
+        ["Dit moment is al voorbij. Kies een datum en tijd in de toekomst."]
     assert summary_links(soup) == {}  # it belongs to no single field
     assert not soup.find(class_="wp-messages")  # and is not shown twice
 

@@ -52,3 +52,22 @@ def test_dutch_differs_from_english_for_sentences():
     sentences = [m for m in catalog if isinstance(m.id, str) and m.id.count(" ") >= 4]
     untranslated = [m.id for m in sentences if m.string == m.id]
     assert untranslated == []
+
+
+@pytest.mark.parametrize(("cookie", "short", "full"), [
+    ("nl", "07-12-2026, 20:08", "maandag 7 december 2026"),
+    # English with the day first and a 24-hour clock, not American "12/7/26, 8:08 PM"
+    ("en", "07/12/2026, 20:08", "Monday, 7 December 2026"),
+])
+def test_dates_read_the_same_way_in_both_languages(app, cookie, short, full):
+    from datetime import UTC, datetime
+
+    from flask_babel import format_date, format_datetime
+
+    from panel.i18n import current_language
+
+    moment = datetime(2026, 12, 7, 19, 8, tzinfo=UTC)
+    with app.test_request_context("/", headers={"Cookie": f"lang={cookie}"}):
+        assert current_language() == cookie
+        assert format_datetime(moment, "short") == short
+        assert format_date(moment, "full") == full

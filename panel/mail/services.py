@@ -45,7 +45,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
@@ -54,6 +54,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from panel.auth.models import User
 from panel.auth.permissions import may_administer, require
 from panel.db import db, insert_rows, utcnow
+from panel.i18n import current_language, locale_of
 from panel.mail import runs
 from panel.mail.models import MailStatus, OutboxMessage
 from panel.progress import track
@@ -154,7 +155,7 @@ def render_message(template: str, context: dict[str, Any], language: str,
                    subject: Any) -> Rendered:
     """Render ``templates/emails/{template}.html`` and ``.txt`` and the subject in
     ``language``, exactly as ``queue`` does (see there)."""
-    with force_locale(language):
+    with force_locale(locale_of(language)):
         subject_text = " ".join(str(subject).split())[:SUBJECT_LENGTH]
         values = {**context, "language": language, "subject": subject_text}
         html_body = render_template(f"emails/{template}.html", **values).strip() + "\n"
@@ -1305,7 +1306,7 @@ def _test_message(send_to: str, now: datetime) -> OutboxMessage:
     """The test message to ``send_to``, rendered in the current language, not yet added
     to the session. ValueError for an unusable address."""
     checked = _checked(send_to, None, None)
-    language = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    language = current_language()
     if language not in current_app.config["LANGUAGES"]:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
     rendered = render_message(CHECK_TEMPLATE, {"base_url": current_app.config["PANEL_BASE_URL"]},

@@ -40,6 +40,7 @@ from panel.auth.permissions import (
 )
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
+from panel.i18n import locale_of
 from panel.meetings import calendar
 from panel.meetings.models import (
     Invitation,
@@ -328,7 +329,7 @@ def ics_attachment(meeting: Meeting, method: str, language: str = "nl") -> \
         tuple[str, str, bytes]:
     """The meeting as a calendar file for an email, in the recipient's language."""
     base = absolute_url("site.home").rstrip("/")
-    with force_locale(language):
+    with force_locale(locale_of(language)):
         body = calendar.event_ics(meeting, method=method, base_url=base,
                                   organizer=current_app.config["PANEL_MAIL_FROM"])
     return ("uitnodiging.ics", ICS_TYPE.format(method=method), body)

@@ -46,6 +46,7 @@ from panel.disclosure import SECONDARY
 from panel.exports import Sheet, csv_bytes, xlsx_bytes
 from panel.feedback.labels import ACTION_STATUS_LABELS
 from panel.feedback.models import ActionStatus
+from panel.i18n import current_language
 from panel.motions.models import ReportStatus, RequestStatus
 
 __all__ = ["ASSESSMENT_LABELS", "EVENT_LABELS", "MEMBER_SOURCE_LABELS", "REPORT_STATUS_LABELS",
@@ -331,7 +332,7 @@ def _setup(document: DocumentObject, content: Mapping[str, Any],
         section.page_width, section.page_height = Cm(21.0), Cm(29.7)
         section.top_margin = section.bottom_margin = Cm(2.0)
         section.left_margin = section.right_margin = Cm(2.5)
-    language = _WORD_LANGUAGES.get(str(get_locale() or "nl"), "nl-NL")
+    language = _WORD_LANGUAGES.get(current_language(), "nl-NL")
     properties = document.styles["Normal"].element.get_or_add_rPr()
     for old in properties.findall(qn("w:lang")):
         properties.remove(old)

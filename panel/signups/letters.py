@@ -24,6 +24,8 @@ from flask import current_app, has_app_context
 from flask_babel import force_locale, format_date, format_time, get_timezone
 from flask_babel import gettext as _
 
+from panel.i18n import locale_of
+
 LetterKind = Literal["invitation", "access", "meeting"]
 LETTER_KINDS: tuple[str, ...] = ("invitation", "access", "meeting")
 
@@ -225,7 +227,7 @@ def build_letters_docx(letters: Sequence[Letter], municipality_name: str, phone:
     for number, letter in enumerate(letters):
         if number:
             document.add_page_break()
-        with force_locale(_language(letter)):
+        with force_locale(locale_of(_language(letter))):
             _add_letter(document, letter, municipality_name, phone.strip(), today)
 
     buffer = io.BytesIO()

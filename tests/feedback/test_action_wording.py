@@ -11,6 +11,7 @@ import pytest
 from babel.dates import format_date
 
 from panel.feedback import services
+from panel.i18n import locale_of
 from panel.meetings.times import local_today
 from tests.mailbox import outbox
 
@@ -43,8 +44,8 @@ def card(page: str) -> str:
     return found.group(1)
 
 
-def due(action, locale: str) -> str:  # type: ignore[no-untyped-def]
-    return format_date(action.due_date, "long", locale=locale)
+def due(action, language: str) -> str:  # type: ignore[no-untyped-def]
+    return format_date(action.due_date, "long", locale=locale_of(language))
 
 
 def test_a_done_action_with_a_future_due_date_reads_completed_in_dutch(client, done_action):
