@@ -43,7 +43,8 @@ class NeighbourhoodForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     area = SelectField(_l("Gebied"), choices=[])
     cbs_year = IntegerField(_l("Year of the CBS map"), validators=[
-        DataRequired(REQUIRED), NumberRange(min=2000, max=2100)])
+        DataRequired(REQUIRED), NumberRange(min=2000, max=2100, message=_l(
+            "The year is between %(min)s and %(max)s."))])
 
 
 class DistrictForm(FlaskForm):

@@ -32,7 +32,12 @@ class FeedbackForm(FlaskForm):
 
 
 class MeetingFeedbackForm(FeedbackForm):
+    """What the group raised at a meeting, written down by the area team."""
     theme = SelectField(_l("Theme"), choices=[])
+    text = TextAreaField(_l("What did the group raise?"),
+                         description=_l("Do not write names or phone numbers."),
+                         validators=[DataRequired(_l("Write what the group raised.")),
+                                     Length(max=4000)])
 
 
 class ReviewForm(FlaskForm):
@@ -68,7 +73,8 @@ class ActionUpdateForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[
         SelectChoice(k, v) for k, v in ACTION_STATUS_LABELS.items()])
     progress = IntegerField(_l("Progress (percent)"), default=0,
-                            validators=[Optional(), NumberRange(min=0, max=100)])
+                            validators=[Optional(), NumberRange(min=0, max=100, message=_l(
+                                "The progress is a percentage from %(min)s to %(max)s."))])
     note = TextAreaField(_l("What happened?"), validators=[Optional(), Length(max=5000)])
 
 

@@ -14,7 +14,7 @@ from wtforms import (
     TimeField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from panel.db import utcnow
 from panel.forms import FlaskForm
@@ -61,8 +61,11 @@ class MeetingForm(FlaskForm):
     day = DateField(_l("Date"), validators=[Optional()])
     start = TimeField(_l("Start time"), validators=[Optional()])
     end = TimeField(_l("End time"), validators=[Optional()])
+    # InputRequired, not DataRequired: 0 is typed in, but is no number of places.
     capacity = IntegerField(_l("Number of places"), default=30, validators=[
-        DataRequired(_l("Fill in the number of places.")), NumberRange(min=1, max=1000)])
+        InputRequired(_l("Fill in the number of places.")),
+        NumberRange(min=1, max=1000, message=_l("The number of places is at least %(min)s "
+                                                "and at most %(max)s."))])
     wijken = MultiCheckboxField(_l("For the panels of these wijken"), choices=[])
     team = MultiCheckboxField(_l("Team members present"), choices=[])
     accept_warnings = BooleanField(_l("I have read the warnings. Save anyway."))
@@ -165,6 +168,8 @@ class AttendanceForm(FlaskForm):
     present = MultiCheckboxField(_l("Who was there?"), choices=[], coerce=int,
                                  validate_choice=False)
     extra_attendees = IntegerField(_l("Other people present (not on the list)"), default=0,
-                                   validators=[Optional(), NumberRange(min=0, max=1000)])
+                                   validators=[Optional(), NumberRange(
+                                       min=0, max=1000, message=_l(
+                                           "The number of other people is at most %(max)s."))])
     report = TextAreaField(_l("Short report: what was discussed?"),
                            validators=[Optional(), Length(max=10000)])

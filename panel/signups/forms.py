@@ -81,7 +81,7 @@ class JoinForm(FlaskForm):
     call_me = BooleanField(_l("Call me: I have a question"),
                            description=_l("Tick this box and fill in your phone number. "
                                           "Then someone of the municipality calls you."))
-    phone = TelField(_l("Phone number (optional)"),
+    phone = TelField(_l("Phone number (needed if you want us to call you)"),
                      validators=[Optional(), Length(max=40), CheckedBy(validation.phone)])
     postcode = StringField(_l("Postcode"), description=_l("For example: 1823 AB"),
                            validators=[Optional(), Length(max=8),

@@ -131,6 +131,17 @@ class PanelMember(db.Model):
     def availability_slots(self) -> list[str]:
         return [slot for slot in self.availability.split(",") if slot]
 
+    @property
+    def address_line(self) -> str:
+        """The address as Dutch letters write it: ``Laat 12, 1811 AB Alkmaar`` (the
+        postcode is kept without its space)."""
+        street = " ".join(part for part in (self.street, self.house_number) if part)
+        postcode = self.postcode or ""
+        if len(postcode) == 6:
+            postcode = f"{postcode[:4]} {postcode[4:]}"
+        place = " ".join(part for part in (postcode, self.city) if part)
+        return ", ".join(part for part in (street, place) if part)
+
 
 @event.listens_for(PanelMember, "before_insert")
 @event.listens_for(PanelMember, "before_update")

@@ -30,7 +30,7 @@ def test_the_join_form_asks_for_a_number_to_call(page: Page, demo):
     expect(page.locator("#foutmeldingen").get_by_role("link")).to_have_attribute("href", "#phone")
     expect(page.get_by_label("Bel mij, ik heb een vraag")).to_be_checked()
     check_accessibility(page)
-    page.get_by_label("Telefoonnummer (hoeft niet)").fill("06 12345678")
+    page.get_by_label("Telefoonnummer (nodig als wij u moeten bellen)").fill("06 12345678")
     page.get_by_label("Ik ga akkoord").check()
     page.get_by_role("button", name="Aanmelden").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kijk in uw e-mail")

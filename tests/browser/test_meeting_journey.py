@@ -48,7 +48,7 @@ def test_plan_invite_reply_waitlist_cancel_promote_attend(page: Page, demo, smtp
     page.get_by_role("button", name="Opslaan").click()
     expect(page.get_by_text("De bijeenkomst is opgeslagen.")).to_be_visible()
     check_accessibility(page)
-    page.get_by_role("button", name="Open voor aanmeldingen").click()
+    page.get_by_role("button", name="Openen voor aanmeldingen").click()
     page.get_by_role("button", name="Panelleden van deze wijken uitnodigen").click()
     expect(page.get_by_text("uitnodigingen per e-mail verstuurd")).to_be_visible()
     check_accessibility(page)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
+import pytest
 from docx import Document
 from flask import Flask
 from flask.testing import FlaskClient
@@ -503,7 +504,7 @@ def test_the_team_plans_a_meeting_with_the_form(login_as, world):
 
     detail = text(team.get(response.headers["Location"]))
     assert "De bijeenkomst is opgeslagen." in detail
-    assert "Gepland, nog niet open" in detail and "Open voor aanmeldingen" in detail
+    assert "Gepland, nog niet open" in detail and "Openen voor aanmeldingen" in detail
 
 
 def test_a_second_meeting_at_the_same_time_and_place_needs_the_warnings_accepted(login_as, world):
@@ -933,3 +934,15 @@ def test_everything_is_answered_for_an_unsigned_visitor_with_the_login_page(clie
         assert "/beheer/inloggen" in response.headers["Location"]
     assert client.post(f"/beheer/bijeenkomsten/{open_meeting.id}/uitnodigen").status_code == 302
     assert outbox() == []
+
+
+@pytest.mark.parametrize(("capacity", "message"), [
+    ("0", "Het aantal plaatsen is minstens 1 en hoogstens 1000."),
+    ("", "Vul het aantal plaatsen in."),
+])
+def test_a_wrong_number_of_places_is_named_as_such(login_as, world, capacity, message):
+    team = login_as("noord@example.org")
+    page = text(team.post("/beheer/gebieden/noord/bijeenkomsten/nieuw",
+                          data=plan_form(capacity=capacity)))
+    assert message in page
+    assert "Nummer moet" not in page

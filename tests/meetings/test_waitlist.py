@@ -61,6 +61,7 @@ def _reply_by_link(app: Flask, path: str, barrier: threading.Barrier,
     keeps the number in the thank-you message and the number on the page."""
     try:
         browser = app.test_client()
+        browser.set_cookie("lang", "nl")  # the messages below are read in Dutch
         barrier.wait(timeout=30)
         response = browser.post(path, data={"answer": "yes"}, follow_redirects=True)
         assert response.status_code == 200, response.status_code

@@ -185,3 +185,14 @@ def test_my_data_holds_the_consent_proof(world):
     assert data["member"]["email"] == "piet@example.org"
     assert data["consents"][0]["statement_version"] == "2026-1"
     assert "wijkpanel" in data["consents"][0]["statement_text"]
+
+
+@pytest.mark.parametrize(("fields", "line"), [
+    ({"street": "Laat", "house_number": "12", "postcode": "1811AB", "city": "Alkmaar"},
+     "Laat 12, 1811 AB Alkmaar"),
+    ({"postcode": "1811AB"}, "1811 AB"),
+    ({"street": "Laat", "house_number": "12"}, "Laat 12"),
+    ({}, ""),
+])
+def test_the_address_is_written_as_on_a_letter(fields, line):
+    assert PanelMember(**fields).address_line == line
