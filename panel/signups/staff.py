@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, false, func, select
 from sqlalchemy.orm import joinedload
@@ -31,6 +32,7 @@ from panel.days import local_date
 from panel.db import db, utcnow
 from panel.errors import DomainError, NotFound
 from panel.exports import Sheet, csv_bytes, xlsx_bytes
+from panel.i18n import locale_of
 from panel.privacy.services import record as audit
 from panel.search import query_words
 from panel.signups import letters, services, validation
@@ -463,13 +465,28 @@ EXPORT_HEADERS = ("wijk", "wijkcode", "status", "bron", "naam", "e-mail", "telef
                   "straat", "huisnummer", "postcode", "plaats", "taal", "aangemeld op")
 
 
+def _dutch_labels() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The words the export writes for a status, a source and a language: Dutch, as its
+    column names are, whatever the language of the page it was asked from (the same file
+    for every colleague)."""
+    from panel.signups.forms import SOURCE_LABELS, STATUS_LABELS
+
+    with force_locale(locale_of("nl")):
+        return ({key: str(label) for key, label in STATUS_LABELS.items()},
+                {key: str(label) for key, label in SOURCE_LABELS.items()},
+                {"nl": "Nederlands", "en": "Engels"})
+
+
 def export_members(user: User, flt: MemberFilter, fmt: str) -> bytes:
-    """The members ``user`` may see (with the filter) as CSV or XLSX, formula-safe."""
+    """The members ``user`` may see (with the filter) as CSV or XLSX, formula-safe; the
+    status, source and language in words, as the member list shows them."""
     query = _filtered(user, flt).options(joinedload(PanelMember.neighbourhood)) \
         .order_by(Neighbourhood.code, PanelMember.name)
+    statuses, sources, languages = _dutch_labels()
     rows = [
-        (m.neighbourhood.name, m.neighbourhood.code, m.status, m.source, m.name, m.email or "",
-         m.phone, m.street, m.house_number, m.postcode, m.city, m.language,
+        (m.neighbourhood.name, m.neighbourhood.code, statuses.get(m.status, m.status),
+         sources.get(m.source, m.source), m.name, m.email or "", m.phone, m.street,
+         m.house_number, m.postcode, m.city, languages.get(m.language, m.language),
          local_date(m.created_at).isoformat())
         for m in db.session.scalars(query)
     ]

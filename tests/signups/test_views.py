@@ -551,6 +551,11 @@ def test_exports_hold_the_teams_members_only_and_are_formula_safe(login_as, worl
     names = {row[header.index("naam")] for row in rows}
     assert names == {"Anna de Vries", "Bram Bakker", '\'=HYPERLINK("http://x")'}
     assert all(row[header.index("wijkcode")] == "WK036101" for row in rows)
+    # In words, as the list shows them (and in Dutch, as the column names are).
+    assert {row[header.index("status")] for row in rows} <= {"Lid", "Uitgenodigd", "Afgemeld",
+                                                           "Wacht op bevestiging per e-mail"}
+    assert "Lid" in {row[header.index("status")] for row in rows}
+    assert {row[header.index("taal")] for row in rows} <= {"Nederlands", "Engels"}
 
     response = team.get("/beheer/leden/export.xlsx")
     assert response.status_code == 200
