@@ -4,6 +4,7 @@ planning, inviting and keeping attendance."""
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from dataclasses import dataclass
 
 from blinker import Namespace
@@ -348,9 +349,19 @@ def staff_detail(meeting_id: int) -> BaseResponse:
         context["poll_open"] = any(slot.starts_at > now for slot in meeting.slots)
     if manage:
         context["rows"] = services.attendance_rows(current_user, meeting_id)
+        context["names"] = told_apart([row.member for row in context["rows"]])
         context["letters"] = services.letter_counts(meeting)
     return no_store(make_response(render_template("meetings/staff_detail.html", **context,
                                                   **_labels())))
+
+
+def told_apart(members: list[PanelMember]) -> dict[int, str]:
+    """Each member's name as a list shows it, by member id in the list's order: a name
+    that two members share gets the address (or else the email address) after it, so that
+    a reply by phone or the attendance goes to the right one of them."""
+    shared = {name for name, count in Counter(m.name for m in members).items() if count > 1}
+    return {m.id: f"{m.name} ({m.address_line or m.email or m.id})" if m.name in shared
+            else m.name for m in members}
 
 
 def _back_to(meeting_id: int) -> BaseResponse:
@@ -471,8 +482,8 @@ def attendance(meeting_id: int) -> str | BaseResponse:
     rows = services.attendance_rows(current_user, meeting_id)
     walk_ins = services.walk_in_candidates(current_user, meeting_id)
     form = forms.AttendanceForm(obj=meeting)
-    form.present.choices = [SelectChoice(r.member.id, r.member.name) for r in rows] + \
-        [SelectChoice(m.id, m.name) for m in walk_ins]
+    names = told_apart([r.member for r in rows] + list(walk_ins))
+    form.present.choices = [SelectChoice(member_id, name) for member_id, name in names.items()]
     if request.method == "GET":
         form.present.data = [r.member.id for r in rows if r.reply and r.reply.attended]
     if form.validate_on_submit():

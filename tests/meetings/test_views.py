@@ -946,3 +946,23 @@ def test_a_wrong_number_of_places_is_named_as_such(login_as, world, capacity, me
                           data=plan_form(capacity=capacity)))
     assert message in page
     assert "Nummer moet" not in page
+
+
+def test_members_with_the_same_name_are_told_apart(login_as, world, open_meeting):
+    """Two residents called the same: the reply list and the attendance list add the
+    address, so a reply by phone goes to the right one."""
+    twins = [factories.member(world.mare, "Karim Bos", f"karim{n}@example.org",
+                              street="Laat", house_number=str(n), postcode="1811AB",
+                              city="Alkmaar") for n in (1, 2)]
+    for member in [*twins, world.members[1]]:
+        services.staff_reply(world.team_noord, open_meeting.id, member.id, True)
+    db.session.commit()
+    team = login_as("noord@example.org")
+    page = text(team.get(f"/beheer/bijeenkomsten/{open_meeting.id}"))
+    assert "Karim Bos (Laat 1, 1811 AB Alkmaar)" in page
+    assert 'aria-label="Karim Bos (Laat 2, 1811 AB Alkmaar) komt"' in page
+    assert "Lid 1<" in page  # a name nobody shares stays as it is
+    open_meeting.starts_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    attendance = text(team.get(f"/beheer/bijeenkomsten/{open_meeting.id}/aanwezigheid"))
+    assert "Karim Bos (Laat 2, 1811 AB Alkmaar)" in attendance
