@@ -127,15 +127,22 @@ class ActionForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
+    """Every field is checked at once, with the checks of ``staff.register``."""
     name = StringField(_l("Name"), validators=[DataRequired(_l("Fill in the name.")),
                                                Length(max=120)])
-    email = EmailField(_l("Email address (optional)"), validators=[Optional(), Length(max=254)])
-    phone = TelField(_l("Phone number (optional)"), validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("Email address (optional)"),
+                       validators=[Optional(), Length(max=254), CheckedBy(normalise_email)])
+    phone = TelField(_l("Phone number (optional)"),
+                     validators=[Optional(), Length(max=40), CheckedBy(validation.phone)])
     street = StringField(_l("Street"), validators=[Optional(), Length(max=120)])
-    house_number = StringField(_l("House number"), validators=[Optional(), Length(max=10)])
-    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=8)])
+    house_number = StringField(_l("House number"),
+                               validators=[Optional(), Length(max=10),
+                                           CheckedBy(validation.house_number)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=8),
+                                                       CheckedBy(validation.postcode)])
     city = StringField(_l("Place"), validators=[Optional(), Length(max=80)])
-    wijk = SelectField(_l("Wijk"), choices=[])
+    wijk = SelectField(_l("Wijk"), choices=[],
+                       validators=[DataRequired(_l("Choose a wijk from the list."))])
     language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="nl")
     channel = RadioField(_l("How did the resident give consent?"),
                          default=ConsentChannel.PAPER.value, choices=[

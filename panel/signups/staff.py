@@ -338,6 +338,20 @@ def _check_wijk_for(user: User, code: str) -> Neighbourhood:
     return wijk
 
 
+def _check_postcode_in(postcode: str, wijk: Neighbourhood) -> None:
+    """A postcode the postcode table places in another wijk than the one chosen is a slip
+    of the pen in one of them. A postcode the table does not know is accepted: staff may
+    know a new street before the table does. Raises DomainError."""
+    if not postcode:
+        return
+    known = services.neighbourhood_for_postcode(postcode)
+    if known is not None and known.id != wijk.id:
+        raise DomainError(_l("Postcode %(postcode)s is in wijk %(found)s, not in %(chosen)s. "
+                             "Check the postcode or choose wijk %(found)s.",
+                             postcode=f"{postcode[:4]} {postcode[4:]}", found=known.name,
+                             chosen=wijk.name))
+
+
 @dataclass
 class Registration:
     name: str
@@ -365,6 +379,7 @@ def register(user: User, reg: Registration) -> PanelMember:
     house_number = validation.house_number(reg.house_number) if reg.house_number.strip() \
         else ""
     phone = validation.phone(reg.phone)
+    _check_postcode_in(postcode, wijk)
     if not email and not phone and not (postcode and house_number):
         raise DomainError(_l("Fill in an email address, a phone number or an address, so "
                              "we can reach this resident."))
@@ -412,6 +427,7 @@ def update_member(user: User, member_id: int, reg: Registration) -> PanelMember:
     member.name, member.email, member.neighbourhood = name, email, wijk
     member.phone = validation.phone(reg.phone)
     member.postcode = validation.postcode(reg.postcode) if reg.postcode.strip() else ""
+    _check_postcode_in(member.postcode, wijk)
     member.house_number = validation.house_number(reg.house_number) \
         if reg.house_number.strip() else ""
     member.street, member.city = reg.street.strip(), reg.city.strip()

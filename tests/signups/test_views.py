@@ -609,6 +609,27 @@ def test_staff_register_a_resident_who_agreed_on_paper(login_as, world):
     assert "Op papier" in text(response)
 
 
+def test_registering_shows_every_mistake_at_once_and_checks_the_postcodes_wijk(
+        login_as, world):
+    admin = login_as("admin@example.org")
+    form = {"name": "", "email": "cor@", "phone": "", "street": "", "house_number": "",
+            "postcode": "9999", "city": "", "wijk": "", "language": "nl", "channel": "paper"}
+    page = text(admin.post("/beheer/leden/nieuw", data=form))
+    assert _field_errors(page) == {
+        "name": "Vul de naam in.", "email": "Dit is geen geldig e-mailadres.",
+        "postcode": "Dit is geen Nederlandse postcode. Een postcode ziet eruit als 1823 AB.",
+        "wijk": "Kies een wijk uit de lijst."}
+    # 1801 AA is in De Mare (the postcode table): not in Vroonermeer.
+    wrong = {**form, "name": "Cor Claassen", "email": "cor@example.org",
+             "postcode": "1801 AA", "house_number": "9", "wijk": world.vrooner.code}
+    assert "Postcode 1801 AA ligt in wijk De Mare, niet in Vroonermeer." in \
+        text(admin.post("/beheer/leden/nieuw", data=wrong))
+    assert member_count() == 0
+    unknown = {**wrong, "postcode": "9999 ZZ"}  # not in the table: staff may know better
+    assert admin.post("/beheer/leden/nieuw", data=unknown).status_code == 302
+    assert member_count() == 1
+
+
 def test_the_team_cannot_register_a_resident_in_another_gebied(login_as, world):
     team = login_as("noord@example.org")
     assert "Vroonermeer" not in text(team.get("/beheer/leden/nieuw"))  # not offered
