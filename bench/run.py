@@ -177,6 +177,7 @@ PAGES = [
     Page("sessions", "/beheer/sessies", login="team"),
     Page("spread", "/beheer/gebieden/{area}/spreiding", login="team"),
     Page("report", "/beheer/moties/rapportages/{report}", login="clerk"),
+    Page("motions", "/beheer/moties/", login="clerk"),  # the requests due, from the work list
     Page("setup", "/beheer/", login="admin"),
     Page("indicators", "/beheer/indicatoren", login="admin"),
     Page("indicator-form", f"/beheer/indicatoren/{INDICATOR}/bewerken", login="admin"),

@@ -18,7 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from time import monotonic as time_now
 from typing import Any
 
@@ -59,6 +59,33 @@ def list_motions(user: User) -> list[Motion]:
     """Every motion (no personal data in them). Any staff member may read the register."""
     require_staff(user)
     return list(db.session.scalars(select(Motion).order_by(Motion.adopted_on.desc())))
+
+
+@dataclass(frozen=True)
+class DueRequest:
+    """An open request of a motion whose deadline has passed or comes soon."""
+
+    motion_id: int
+    motion_title: str
+    text: str
+    deadline: date
+    late: bool
+
+
+def requests_due(user: User, today: date, days: int = 30) -> list[DueRequest]:
+    """The open requests of every motion that are overdue or due within ``days`` days of
+    ``today``, the earliest deadline first: what the work list's lines about motions
+    count. Any staff member may read them."""
+    require_staff(user)
+    rows = db.session.execute(
+        select(Motion.id, Motion.title, MotionRequest.text, MotionRequest.deadline)
+        .join(MotionRequest, MotionRequest.motion_id == Motion.id)
+        .where(MotionRequest.status == RequestStatus.OPEN.value,
+               MotionRequest.deadline.is_not(None),
+               MotionRequest.deadline <= today + timedelta(days=days))
+        .order_by(MotionRequest.deadline, Motion.id, MotionRequest.position)).all()
+    return [DueRequest(motion_id, title, text, deadline, deadline < today)
+            for motion_id, title, text, deadline in rows]
 
 
 def get_motion(user: User, motion_id: int) -> Motion:

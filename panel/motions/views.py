@@ -21,9 +21,11 @@ from panel.errors import NotFound
 from panel.exports import download
 from panel.feedback import services as feedback_services
 from panel.i18n import current_language
+from panel.meetings.times import local_today
 from panel.motions import exports, forms, services
 from panel.motions.models import FollowUpReport, Motion, RequestStatus
 from panel.outcome import outcome
+from panel.worklist.services import MOTION_DAYS
 
 bp = Blueprint("motions", __name__, url_prefix="/beheer/moties")
 
@@ -68,7 +70,9 @@ def _motion_data(form: forms.MotionForm) -> services.MotionData:
 @bp.get("/")
 @login_required
 def index() -> str:
-    return render_template("motions/index.html", motions=services.list_motions(current_user))
+    return render_template("motions/index.html", motions=services.list_motions(current_user),
+                           due=services.requests_due(current_user, local_today(),
+                                                     MOTION_DAYS))
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])

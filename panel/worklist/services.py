@@ -129,6 +129,7 @@ _TEXTS: dict[str, Callable[[Plural, int], str]] = {
 
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 LETTERS_ANCHOR = "brieven"  # the id of the letters' part of a meeting's staff page
+MOTIONS_ANCHOR = "verzoeken"  # the motion requests due, on the list of motions
 
 
 class Line(NamedTuple):
@@ -396,7 +397,8 @@ def _lines(user: User, counts: Any, area_code: str) -> list[Line]:
     """Every line with work, the most urgent first (the order of the kinds below)."""
     area = {"gebied": area_code} if area_code else {}
     meetings, feedback = may_manage_meetings(user), may_manage_feedback(user)
-    motions, members = may_edit_motions(user), may_manage_members(user)
+    # Motions belong to no gebied: a list narrowed to one gebied leaves them out.
+    motions, members = may_edit_motions(user) and not area_code, may_manage_members(user)
     candidates: list[Line] = []
     if meetings and counts.meetings_unrecorded:
         endpoint, params = _meeting_target(counts.meetings_unrecorded,
@@ -420,7 +422,7 @@ def _lines(user: User, counts: Any, area_code: str) -> list[Line]:
                                    {**area, "termijn": Due.OVERDUE.value}, urgent=True))
     if motions and counts.motions_overdue:
         candidates.append(Line("motions_overdue", counts.motions_overdue, "motions.index",
-                               urgent=True))
+                               urgent=True, anchor=MOTIONS_ANCHOR))
     if feedback:
         if counts.feedback_new != counts.feedback_7:
             candidates.append(Line("feedback_new", counts.feedback_new, "feedback.items",
@@ -442,7 +444,8 @@ def _lines(user: User, counts: Any, area_code: str) -> list[Line]:
                                    {**area, "status": MemberStatus.INVITED.value,
                                     "zonder_email": "1"}))
     if motions and counts.motions_due:
-        candidates.append(Line("motions_due", counts.motions_due, "motions.index"))
+        candidates.append(Line("motions_due", counts.motions_due, "motions.index",
+                               anchor=MOTIONS_ANCHOR))
     return candidates
 
 

@@ -106,7 +106,14 @@ def test_an_administrator_chooses_a_gebied(client, login_as, world) -> None:  # 
     assert [row.select("td")[1].get_text(strip=True) for row in
             members.select('[aria-labelledby="members-caption"] tbody tr')] == ["Wacht z"]
     assert "Bijeenkomst z" in html and "Bijeenkomst n" not in html
+    assert "motions_overdue" not in zuid  # motions belong to no gebied
     assert admin.get("/beheer/?gebied=nergens").status_code == 404
+    # The line about motions leads to the late requests on the list of motions.
+    assert everything["motions_overdue"][1] == "/beheer/moties/#verzoeken"
+    motions = BeautifulSoup(admin.get("/beheer/moties/").get_data(as_text=True), "html.parser")
+    late = [row for row in motions.select('[aria-labelledby="due-caption"] tbody tr')
+            if "(voorbij)" in row.get_text()]
+    assert len(late) == everything["motions_overdue"][0]
 
 
 def test_a_team_member_cannot_open_another_gebieds_list(client, login_as, world) -> None:  # type: ignore[no-untyped-def]
