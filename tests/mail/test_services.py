@@ -444,3 +444,21 @@ def test_log_never_contains_the_address_subject_or_body(session, smtp, caplog):
     for secret in (RESIDENT, OTHER, "resident.one", "someone.else", "persoonlijk",
                    "geheime naam"):
         assert secret not in text
+
+
+def test_every_link_of_an_email_is_in_its_plain_text_too():
+    """A mail program that shows the plain text (or a reader who prefers it) gets every
+    link the HTML version has, in the body: not only in the footer after the signature."""
+    import re
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "templates" / "emails"
+    missing = []
+    for html in sorted(folder.glob("*.html")):
+        if html.name.startswith("_"):
+            continue
+        text = html.with_suffix(".txt").read_text(encoding="utf-8")
+        for name in set(re.findall(r'href="\{\{ ([a-z_]+) \}\}"', html.read_text("utf-8"))):
+            if f"{{{{ {name} }}}}" not in text:
+                missing.append(f"{html.stem}: {name}")
+    assert missing == []
