@@ -104,8 +104,8 @@ def moment_of(starts_at: datetime) -> str:
     judged in Europe/Amsterdam time.
 
     Monday to Friday: before 12:00 ``weekday-morning``, 12:00–17:59 ``weekday-afternoon``,
-    from 18:00 ``weekday-evening``. Saturday: before 12:00 ``saturday-morning``, later
-    ``saturday-afternoon``. Sunday: ``sunday``, which suits only members who named no
+    from 18:00 ``weekday-evening``. Saturday the same: ``saturday-morning``,
+    ``saturday-afternoon``, ``saturday-evening``. Sunday: ``sunday``, which suits only members who named no
     moments. Raises ValueError for a naive datetime.
     """
     if starts_at.tzinfo is None:
@@ -114,13 +114,12 @@ def moment_of(starts_at: datetime) -> str:
     weekday = local.weekday()
     if weekday == 6:
         return SUNDAY
-    if weekday == 5:
-        return "saturday-morning" if local.hour < 12 else "saturday-afternoon"
+    day = "saturday" if weekday == 5 else "weekday"
     if local.hour < 12:
-        return "weekday-morning"
+        return f"{day}-morning"
     if local.hour < 18:
-        return "weekday-afternoon"
-    return "weekday-evening"
+        return f"{day}-afternoon"
+    return f"{day}-evening"
 
 
 def suggest(members: Sequence[Candidate], meetings: Sequence[Slot]) -> Suggestion:

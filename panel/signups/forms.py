@@ -35,6 +35,7 @@ AVAILABILITY_LABELS = {
     "weekday-evening": _l("Monday to Friday, evening"),
     "saturday-morning": _l("Saturday morning"),
     "saturday-afternoon": _l("Saturday afternoon"),
+    "saturday-evening": _l("Saturday evening"),
 }
 STATUS_LABELS = {
     MemberStatus.PENDING.value: _l("Waiting for email confirmation"),

@@ -52,7 +52,7 @@ LANGUAGES = ("nl", "en")
 # Moments that may suit a resident for meetings; stored as tokens, labelled in forms.
 AVAILABILITY_SLOTS = (
     "weekday-morning", "weekday-afternoon", "weekday-evening",
-    "saturday-morning", "saturday-afternoon",
+    "saturday-morning", "saturday-afternoon", "saturday-evening",
 )
 
 LINK_GONE = _l("This link no longer works. It was already used or it has expired.")

@@ -53,7 +53,9 @@ def slot(meeting_id: int, wijken: set[int], moment: str = EVENING, places: int =
     (datetime(2027, 1, 15, 23, 30, tzinfo=UTC), "saturday-morning"),  # Saturday 00:30
     (datetime(2027, 1, 16, 10, 59, tzinfo=UTC), "saturday-morning"),  # Saturday 11:59
     (datetime(2027, 1, 16, 11, 0, tzinfo=UTC), "saturday-afternoon"),  # Saturday 12:00
-    (datetime(2027, 1, 16, 19, 0, tzinfo=UTC), "saturday-afternoon"),  # Saturday 20:00
+    (datetime(2027, 1, 16, 16, 59, tzinfo=UTC), "saturday-afternoon"),  # Saturday 17:59
+    (datetime(2027, 1, 16, 17, 0, tzinfo=UTC), "saturday-evening"),  # Saturday 18:00
+    (datetime(2027, 1, 16, 19, 0, tzinfo=UTC), "saturday-evening"),  # Saturday 20:00
     (datetime(2027, 1, 17, 9, 0, tzinfo=UTC), "sunday"),
     (datetime(2027, 1, 17, 23, 30, tzinfo=UTC), "weekday-morning"),  # Monday 00:30
 ])
