@@ -105,8 +105,8 @@ def moment_of(starts_at: datetime) -> str:
 
     Monday to Friday: before 12:00 ``weekday-morning``, 12:00–17:59 ``weekday-afternoon``,
     from 18:00 ``weekday-evening``. Saturday the same: ``saturday-morning``,
-    ``saturday-afternoon``, ``saturday-evening``. Sunday: ``sunday``, which suits only members who named no
-    moments. Raises ValueError for a naive datetime.
+    ``saturday-afternoon``, ``saturday-evening``. Sunday: ``sunday``, which suits only
+    members who named no moments. Raises ValueError for a naive datetime.
     """
     if starts_at.tzinfo is None:
         raise ValueError("naive datetimes are not accepted; pass an aware datetime")
