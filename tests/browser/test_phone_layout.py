@@ -85,6 +85,25 @@ MEASURE = """() => {
           looseTables: loose, cutWords, outOfSight, cutText};
 }"""
 
+# The words of the municipality's name in the header that are spread over two lines.
+CUT_BRAND = """() => {
+  const cut = [];
+  for (const brand of document.querySelectorAll('.wp-brand__text')) {
+    const texts = document.createTreeWalker(brand, NodeFilter.SHOW_TEXT);
+    for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+      for (const word of node.data.matchAll(/[^\\s-]+-?/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const lines = new Set([...range.getClientRects()].filter(box => box.width > 0)
+                              .map(box => Math.round(box.top)));
+        if (lines.size > 1) cut.push(word[0]);
+      }
+    }
+  }
+  return cut;
+}"""
+
 # The focus style of the element that has the focus, and where it is.
 FOCUS_STYLE = """() => {
   const element = document.activeElement, style = getComputedStyle(element);
@@ -245,6 +264,8 @@ def _measure(page: Page, path: str) -> list[str]:
     page.add_style_tag(content=BIG_TEXT)
     if (wide := page.evaluate(MEASURE)["scrollWidth"]) > WIDTH:
         problems.append(f"{path}: {wide} px wide with the text at 200 %")
+    if cut := page.evaluate(CUT_BRAND):  # the name goes under the logo instead
+        problems.append(f"{path}: the header's name cut with the text at 200 % {cut}")
     return problems
 
 
