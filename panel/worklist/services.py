@@ -83,18 +83,18 @@ _TEXTS: dict[str, Callable[[Plural, int], str]] = {
         "%(num)s meeting has ended without attendance or a short report",
         "%(num)s meetings have ended without attendance or a short report", n),
     "feedback_14": lambda ngettext, n: ngettext(
-        "%(num)s reaction has been waiting for a check for more than 14 days",
-        "%(num)s reactions have been waiting for a check for more than 14 days", n),
+        "%(num)s item has been waiting for a check for more than 14 days",
+        "%(num)s items have been waiting for a check for more than 14 days", n),
     "feedback_7": lambda ngettext, n: ngettext(
-        "%(num)s reaction has been waiting for a check for more than 7 days",
-        "%(num)s reactions have been waiting for a check for more than 7 days", n),
+        "%(num)s item has been waiting for a check for more than 7 days",
+        "%(num)s items have been waiting for a check for more than 7 days", n),
     "actions_overdue": lambda ngettext, n: ngettext(
         "%(num)s action is past its due date", "%(num)s actions are past their due date", n),
     "motions_overdue": lambda ngettext, n: ngettext(
         "%(num)s motion request is past its deadline",
         "%(num)s motion requests are past their deadline", n),
     "feedback_new": lambda ngettext, n: ngettext(
-        "%(num)s reaction is waiting for a check", "%(num)s reactions are waiting for a check",
+        "%(num)s item is waiting for a check", "%(num)s items are waiting for a check",
         n),
     "actions_due": lambda ngettext, n: ngettext(
         "%(num)s action is due within 14 days", "%(num)s actions are due within 14 days", n),

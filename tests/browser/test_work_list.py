@@ -39,7 +39,7 @@ def test_a_team_member_works_through_the_list(page: Page, world) -> None:  # typ
     work = page.get_by_role("region", name="Wat moet er gebeuren")
     expect(work).to_be_visible()
     check_accessibility(page)
-    expect(work).to_contain_text("1 reactie wacht al meer dan 14 dagen op controle")
+    expect(work).to_contain_text("1 melding wacht al meer dan 14 dagen op controle")
     expect(work).to_contain_text("1 actie is over de datum")
     expect(work).not_to_contain_text("Bijeenkomst z")
     expect(page.locator("main")).not_to_contain_text("Vroonermeer")

@@ -188,7 +188,7 @@ def test_the_weekly_email_is_off_until_chosen_and_sent_once_a_week(world, sessio
     assert len(messages) == 2
     text = messages[0].text_body
     assert "Bijeenkomst n" in text and "Bijeenkomst z" not in text
-    assert "1 reactie wacht al meer dan 14 dagen op controle" in text
+    assert "1 melding wacht al meer dan 14 dagen op controle" in text
     assert f"/beheer/bijeenkomsten/{world.noord_work.soon.id}" in text
     assert "/brieven" not in text  # printing is a form on the meeting's page
     assert "/beheer/acties?termijn=verlopen" in text
