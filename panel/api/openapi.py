@@ -171,7 +171,8 @@ SCHEMAS: dict[str, Any] = {
         "decimals": {**INTEGER, "description": "How many decimals the figures are shown "
                                                "with on the website (0 for 32%, 1 for 7.3)."},
         "higherIsBetter": BOOLEAN,
-        "theme": STRING,
+        "theme": {**STRING, "description": "The theme in Dutch, as the indicators are grouped."},
+        "themeName": _ref("LocalizedText"),  # the Dutch name where there is no English one
     }, description="Something the safety survey measures."),
     "IndicatorPage": _page_of("Indicator"),
     "Figure": _object({

@@ -107,6 +107,7 @@ def indicator(item: Indicator) -> dict[str, Any]:
         "decimals": item.decimals,
         "higherIsBetter": item.higher_is_better,
         "theme": item.theme,
+        "themeName": {"nl": item.theme, "en": item.theme_en or item.theme},
     }
 
 

@@ -286,6 +286,10 @@ def _seed_meetings(areas: list[Area]) -> None:
                               "Het team komt terug met acties.")
 
 
+# The themes of the demo's indicators in English.
+DEMO_THEMES_EN = {"Veiligheidsgevoel": "Feeling safe", "Leefbaarheid": "Liveability",
+                  "Verkeer": "Traffic", "Jeugdoverlast": "Nuisance from young people",
+                  "Drugs en ondermijning": "Drugs and organised crime"}
 # code, Dutch name, English name, unit, higher is better, theme, municipality 2021, 2023
 DEMO_INDICATORS = [
     ("onveilig_buurt", "Voelt zich wel eens onveilig in de eigen buurt",
@@ -334,7 +338,8 @@ def _seed_results(municipality: Municipality, areas: list[Area]) -> None:
     for position, (code, name_nl, name_en, unit, better, theme, _a, _b) in \
             enumerate(DEMO_INDICATORS):
         indicator = Indicator(code=code, name_nl=name_nl, name_en=name_en, unit=unit,
-                              higher_is_better=better, theme=theme, position=position,
+                              higher_is_better=better, theme=theme,
+                              theme_en=DEMO_THEMES_EN.get(theme, ""), position=position,
                               explanation_nl=DEMO_EXPLANATIONS[unit][0],
                               explanation_en=DEMO_EXPLANATIONS[unit][1])
         indicators.append(indicator)

@@ -64,7 +64,8 @@ def register_commands(app: Flask) -> None:
 
         Columns: code, naam, eenheid (percentage, rapportcijfer, aantal or schaalscore),
         hoger_is_beter (ja or nee), and optionally naam_en, uitleg, uitleg_en, decimalen,
-        thema and volgorde. English names work too. When any line is wrong, nothing changes.
+        thema, thema_en and volgorde. English names work too. When any line is wrong,
+        nothing changes.
         """
         if (file is None) == (catalogue is None):
             raise click.UsageError(_("Give a file or --catalogue, not both."))

@@ -71,6 +71,9 @@ class IndicatorForm(FlaskForm):
     theme = StringField(_l("Theme"), description=_l(
         "Indicators with the same theme are listed together, for example Overlast."),
         validators=[Optional(), Length(max=THEME_LENGTH)])
+    theme_en = StringField(_l("Theme in English"), description=_l(
+        "For the English pages, for example Nuisance. Leave empty to show the Dutch theme."),
+        validators=[Optional(), Length(max=THEME_LENGTH)])
     position = IntegerField(_l("Place in the order"), description=_l(
         "1 is first. Leave empty to keep the place; a new indicator goes at the end."),
         validators=[Optional(), NumberRange(min=1, message=_l(

@@ -54,7 +54,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "unit": ("eenheid", "unit"),
     "higher_is_better": ("hoger is beter", "higher is better"),
     "decimals": ("decimalen", "aantal decimalen", "decimals"),
-    "theme": ("thema", "theme"),
+    "theme": ("thema", "thema nl", "theme", "theme nl"),
+    "theme_en": ("thema en", "theme en"),
     "position": ("volgorde", "positie", "position", "order"),
 }
 REQUIRED = ("code", "name_nl", "unit", "higher_is_better")
@@ -88,9 +89,9 @@ def _same(indicator: Indicator, planned: _Planned) -> bool:
     data = planned.data
     return (indicator.name_nl, indicator.name_en, indicator.explanation_nl,
             indicator.explanation_en, indicator.unit, indicator.higher_is_better,
-            indicator.decimals, indicator.theme, indicator.position) == (
+            indicator.decimals, indicator.theme, indicator.theme_en, indicator.position) == (
         data.name_nl, data.name_en, data.explanation_nl, data.explanation_en, data.unit,
-        data.higher_is_better, planned.decimals, data.theme, planned.position)
+        data.higher_is_better, planned.decimals, data.theme, data.theme_en, planned.position)
 
 
 class IndicatorsImporter(Importer[_Context, _Planned]):
@@ -161,6 +162,7 @@ class IndicatorsImporter(Importer[_Context, _Planned]):
             explanation_en=kept("explanation_en", current.explanation_en if current else ""),
             unit=unit or "", higher_is_better=better, decimals=decimals,
             theme=kept("theme", current.theme if current else ""), position=position,
+            theme_en=kept("theme_en", current.theme_en if current else ""),
         ).cleaned()
         messages += [m for m in check_indicator(data) if m not in skip and m not in messages]
         if code and (earlier := context.seen.earlier(code, line.line)) is not None:
@@ -199,6 +201,7 @@ class IndicatorsImporter(Importer[_Context, _Planned]):
             indicator.explanation_en = data.explanation_en
             indicator.unit, indicator.higher_is_better = data.unit, bool(data.higher_is_better)
             indicator.decimals, indicator.theme = planned.decimals, data.theme
+            indicator.theme_en = data.theme_en
             indicator.position = planned.position
             db.session.add(indicator)
 

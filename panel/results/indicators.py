@@ -71,6 +71,7 @@ class IndicatorData:
     decimals: int | None = None
     theme: str = ""
     position: int | None = None
+    theme_en: str = ""
 
     def cleaned(self) -> IndicatorData:
         """Spaces trimmed, the code in lower case; an empty English name is the Dutch one."""
@@ -81,7 +82,8 @@ class IndicatorData:
             explanation_nl=self.explanation_nl.strip(),
             explanation_en=self.explanation_en.strip(), unit=self.unit,
             higher_is_better=self.higher_is_better, decimals=self.decimals,
-            theme=" ".join(self.theme.split()), position=self.position)
+            theme=" ".join(self.theme.split()), position=self.position,
+            theme_en=" ".join(self.theme_en.split()))
 
 
 def check_indicator(data: IndicatorData) -> list[str]:
@@ -107,7 +109,7 @@ def check_indicator(data: IndicatorData) -> list[str]:
         errors.append(str(_l("Say whether a higher figure is better: yes or no.")))
     if data.decimals is not None and not 0 <= data.decimals <= MAX_DECIMALS:
         errors.append(str(_l("The number of decimals must be 0, 1, 2 or 3.")))
-    if len(data.theme) > THEME_LENGTH:
+    if max(len(data.theme), len(data.theme_en)) > THEME_LENGTH:
         errors.append(str(_l("The theme is too long (at most %(max)s characters).",
                              max=THEME_LENGTH)))
     if data.position is not None and data.position < 0:
@@ -245,6 +247,7 @@ def save_indicator(user: User, data: IndicatorData,
         data.explanation_en
     indicator.unit, indicator.higher_is_better = data.unit, bool(data.higher_is_better)
     indicator.decimals, indicator.theme = decimals, data.theme
+    indicator.theme_en = data.theme_en
     _place(indicator, data.position)
     db.session.add(indicator)
     db.session.flush()

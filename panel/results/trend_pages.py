@@ -200,16 +200,22 @@ def _row(overview: AreaOverview, row: OverviewRow, links: bool) -> list[Cell]:
 
 
 def theme_name(name: str) -> str:
+    """A theme's name as shown (``ThemeRows.shown``), or what indicators without one are
+    under."""
     return name or _("Other subjects")
 
 
 def overview_tables(overview: AreaOverview, links: bool = True) -> list[Table]:
     """One table per theme: a row per indicator, every edition side by side."""
     headers, numeric = _headers(overview)
-    return [Table(f"figures-{index}", _("Figures per edition: %(theme)s",
-                                        theme=theme_name(theme.name)), headers, numeric,
-                  [_row(overview, row, links) for row in theme.rows], theme_name(theme.name))
-            for index, theme in enumerate(overview.themes, start=1)]
+    language = current_language()
+    tables = []
+    for index, theme in enumerate(overview.themes, start=1):
+        name = theme_name(theme.shown(language))
+        tables.append(Table(f"figures-{index}", _("Figures per edition: %(theme)s", theme=name),
+                            headers, numeric, [_row(overview, row, links) for row in theme.rows],
+                            name))
+    return tables
 
 
 def overview_csv(overview: AreaOverview) -> bytes:

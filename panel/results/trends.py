@@ -248,6 +248,11 @@ class OverviewRow:
 class ThemeRows:
     name: str
     rows: list[OverviewRow] = field(default_factory=list)
+    name_en: str = ""  # the English name, when there is one
+
+    def shown(self, language: str) -> str:
+        """The theme's name in ``language`` ("" for indicators without a theme)."""
+        return (self.name_en or self.name) if language == "en" else self.name
 
 
 @dataclass
@@ -321,7 +326,8 @@ def _overview(place: Place, municipality: Municipality | None, staff: bool) -> A
                               and (newest.id, indicator.id, municipality.code) in hidden)
             row.municipality = whole
             row.vs_municipality = direction(indicator, latest, whole)
-        themes.setdefault(indicator.theme, ThemeRows(indicator.theme)).rows.append(row)
+        themes.setdefault(indicator.theme, ThemeRows(indicator.theme, name_en=indicator.theme_en)
+                          ).rows.append(row)
     overview.themes = list(themes.values())
     return overview
 

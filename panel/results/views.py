@@ -341,7 +341,8 @@ def _indicator_data(form: forms.IndicatorForm) -> indicators.IndicatorData:
         name_en=form.name_en.data or "", explanation_nl=form.explanation_nl.data or "",
         explanation_en=form.explanation_en.data or "", unit=form.unit.data or "",
         higher_is_better=form.higher_is_better.data == "1", decimals=form.decimals.data,
-        theme=form.theme.data or "", position=form.position.data)
+        theme=form.theme.data or "", position=form.position.data,
+        theme_en=form.theme_en.data or "")
 
 
 @bp.route("/beheer/indicatoren/nieuw", methods=["GET", "POST"])

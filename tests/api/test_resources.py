@@ -60,6 +60,7 @@ def test_indicatoren(client: FlaskClient, demo: Demo) -> None:
                         "en": "The share of residents who say so, as a percentage."},
         "unit": "percentage", "decimals": 0, "higherIsBetter": False,
         "theme": "Veiligheidsgevoel",
+        "themeName": {"nl": "Veiligheidsgevoel", "en": "Feeling safe"},
     }
     assert body["items"][1]["code"] == "cijfer_leefbaarheid"
 
