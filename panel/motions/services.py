@@ -72,7 +72,10 @@ class DueRequest:
     late: bool
 
 
-def requests_due(user: User, today: date, days: int = 30) -> list[DueRequest]:
+DUE_DAYS = 30  # a request counts as due this many days before its deadline
+
+
+def requests_due(user: User, today: date, days: int = DUE_DAYS) -> list[DueRequest]:
     """The open requests of every motion that are overdue or due within ``days`` days of
     ``today``, the earliest deadline first: what the work list's lines about motions
     count. Any staff member may read them."""

@@ -25,7 +25,6 @@ from panel.meetings.times import local_today
 from panel.motions import exports, forms, services
 from panel.motions.models import FollowUpReport, Motion, RequestStatus
 from panel.outcome import outcome
-from panel.worklist.services import MOTION_DAYS
 
 bp = Blueprint("motions", __name__, url_prefix="/beheer/moties")
 
@@ -71,8 +70,7 @@ def _motion_data(form: forms.MotionForm) -> services.MotionData:
 @login_required
 def index() -> str:
     return render_template("motions/index.html", motions=services.list_motions(current_user),
-                           due=services.requests_due(current_user, local_today(),
-                                                     MOTION_DAYS))
+                           due=services.requests_due(current_user, local_today()))
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])

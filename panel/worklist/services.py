@@ -63,12 +63,13 @@ from panel.meetings.models import (
 from panel.meetings.models import unrecorded as meeting_unrecorded
 from panel.meetings.times import LOCAL, day_bounds, local_today
 from panel.motions.models import MotionRequest, RequestStatus
+from panel.motions.services import DUE_DAYS
 from panel.signups.models import MemberStatus, PanelMember
 from panel.urls import UrlBuilder
 from panel.worklist.models import WeeklyWorkList
 
 MEETING_DAYS = 14  # meetings starting today or in the next 14 days
-MOTION_DAYS = 30  # motion requests due within 30 days
+MOTION_DAYS = DUE_DAYS  # motion requests due within 30 days
 
 
 # --- the lines ----------------------------------------------------------------------------
