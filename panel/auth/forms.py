@@ -46,7 +46,11 @@ class UserForm(FlaskForm):
     email = EmailField(_l("Email address"), validators=[DataRequired(_l("Fill in an email "
                                                                           "address."))])
     name = StringField(_l("Name"), validators=[Length(max=120)])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    # No role is chosen beforehand: an account saved without a look at it must not be an
+    # administrator's.
+    role = SelectField(_l("Role"), choices=[SelectChoice("", _l("Choose a role")),
+                                            *ROLE_CHOICES],
+                       validators=[DataRequired(_l("Choose a role."))])
     areas = MultiCheckboxField(_l("Gebieden (for area team members)"), choices=[])
 
 

@@ -364,6 +364,16 @@ def users() -> str:
     return render_template("auth/users.html", users=services.list_users(current_user))
 
 
+def _record_account(action: str, user: User) -> None:
+    """An account made or changed, in the audit log: its role, gebieden and whether it
+    may sign in (who did it is the signed-in administrator)."""
+    areas = ", ".join(sorted(area.code for area in user.areas)) or "-"
+    audit.record(action, "staff_account", user.id,
+                 detail=f"role {user.role}; gebieden {areas}; "
+                        f"{'active' if user.active else 'blocked'}")
+    db.session.commit()
+
+
 @bp.route("/accounts/nieuw", methods=["GET", "POST"])
 @fresh_login_required
 def new_user() -> str | Response:
@@ -377,6 +387,7 @@ def new_user() -> str | Response:
                 form.areas.data or [], form.name.data or "",
                 current_app.config["PANEL_PASSWORD_LINK_HOURS"])
         if created:
+            _record_account("create", user)
             return render_template("auth/link_created.html", user=user,
                                    link=password_link_url(token))
     return render_template("auth/user_form.html", form=form, user=None)
@@ -392,10 +403,11 @@ def edit_user(user_id: int) -> str | Response:
         form.areas.data = [a.code for a in user.areas]
     if form.validate_on_submit():
         with outcome(_("The account is saved."), form=form) as saved:
-            services.update_user(current_user, user_id, form.name.data or "",
-                                 form.role.data or "", form.areas.data or [],
-                                 bool(form.active.data))
+            changed = services.update_user(current_user, user_id, form.name.data or "",
+                                           form.role.data or "", form.areas.data or [],
+                                           bool(form.active.data))
         if saved:
+            _record_account("change", changed)
             return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=user,
                            two_factor_on=two_factor.has_two_factor(user))

@@ -351,7 +351,7 @@ def import_upload() -> str | BaseResponse:
         upload = form.file.data
         with outcome(field=form.file) as stored:  # an unreadable file: the message at the field
             record = importer.store_upload(current_user, upload.read(), upload.filename or "")
-            audit.record("import", "import", record.id, detail="file uploaded")
+            audit.record("upload", "import", record.id, detail="file uploaded")
         if stored:
             return redirect(url_for("signups.import_review", record_id=record.id))
     return render_template("signups/import_upload.html", form=form)

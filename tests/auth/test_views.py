@@ -116,6 +116,36 @@ def test_admin_creates_an_account_and_sees_the_link_once(client, session):
     assert [a.code for a in user.areas] == ["noord"]
 
 
+def test_a_new_account_gets_no_role_until_one_is_chosen_and_both_steps_are_logged(
+        client, session):
+    from panel.privacy.models import AuditEvent
+
+    factories.user(Role.ADMIN, email="admin@example.org")
+    factories.area("noord", "Noord")
+    session.commit()
+    factories.login(client, "admin@example.org")
+    form = client.get("/beheer/accounts/nieuw").get_data(as_text=True)
+    select_role = form.split('id="role"', 1)[1].split("</select>", 1)[0]
+    assert select_role.split("<option", 2)[1] == ' value="">Kies een rol</option>'
+    assert "selected" not in select_role  # the browser shows the first: no role
+    page = client.post("/beheer/accounts/nieuw", data={
+        "email": "nieuw@example.org", "name": "Nieuw"}).get_data(as_text=True)
+    assert "Kies een rol." in page
+    assert db.session.scalars(select(User).where(User.email == "nieuw@example.org")).first() \
+        is None
+    client.post("/beheer/accounts/nieuw", data={
+        "email": "nieuw@example.org", "name": "Nieuw", "role": "team", "areas": ["noord"]})
+    user = db.session.scalars(select(User).where(User.email == "nieuw@example.org")).one()
+    client.post(f"/beheer/accounts/{user.id}", data={"name": "Nieuw", "role": "clerk",
+                                                     "active": "y"})
+    events = [(e.action, e.detail) for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "staff_account",
+                                 AuditEvent.object_id == str(user.id))
+        .order_by(AuditEvent.id))]
+    assert events == [("create", "role team; gebieden noord; active"),
+                      ("change", "role clerk; gebieden -; active")]
+
+
 def test_admin_edits_an_account_and_makes_a_new_link(client, session):
     factories.user(Role.ADMIN, email="admin@example.org")
     other = factories.user(Role.CLERK, email="clerk@example.org")
