@@ -39,7 +39,7 @@ from panel.feedback.models import Action, FeedbackItem, Theme, action_item, acti
 from panel.kept import LeastRecentlyUsed
 from panel.meetings.models import Meeting, MeetingStatus, Reply, meeting_neighbourhood
 from panel.motions.models import FollowUpReport, Motion, MotionRequest, ReportStatus, RequestStatus
-from panel.signups.models import ImportRecord, MemberStatus, PanelMember
+from panel.signups.models import ImportRecord, MemberStatus, PanelMember, Source
 
 SCHEMA = "https://wijkpanel.example/schemas/motion-report-1.json"
 
@@ -699,6 +699,22 @@ def _build(report: FollowUpReport, kept: _Kept | None) -> dict[str, Any]:
     return _build_with_key(report, kept)[0]
 
 
+def _new_in(summary: dict[str, Any], wijk_ids: list[int], uploaded_at: datetime,
+            finished_at: datetime) -> int:
+    """The people an import of the survey added in the report's wijken: from the counts
+    per wijk the import kept; for an import from before those were kept, the members from
+    the survey that it made in those wijken (made between its upload and its end)."""
+    per_wijk = summary.get("new_per_wijk")
+    if isinstance(per_wijk, dict):
+        return sum(int(per_wijk.get(str(wijk_id), 0)) for wijk_id in wijk_ids)
+    return db.session.scalar(
+        select(func.count()).select_from(PanelMember)
+        .where(PanelMember.neighbourhood_id.in_(wijk_ids),
+               PanelMember.source == Source.SURVEY.value,
+               PanelMember.created_at >= uploaded_at,
+               PanelMember.created_at <= finished_at)) or 0
+
+
 def _build_with_key(report: FollowUpReport,
                     kept: _Kept | None) -> tuple[dict[str, Any], Hashable]:
     """:func:`_build` and the report's key (None without ``kept``).
@@ -747,7 +763,7 @@ def _build_with_key(report: FollowUpReport,
     themes = {theme_id: (name, position) for theme_id, name, position in db.session.execute(
         select(Theme.id, Theme.name_nl, Theme.position)).tuples()}
     imports = db.session.execute(
-        select(ImportRecord.finished_at, ImportRecord.summary)
+        select(ImportRecord.finished_at, ImportRecord.summary, ImportRecord.created_at)
         .where(ImportRecord.finished_at.is_not(None), ImportRecord.finished_at >= start,
                ImportRecord.finished_at < end)
         .order_by(ImportRecord.finished_at)).tuples().all()
@@ -791,10 +807,11 @@ def _build_with_key(report: FollowUpReport,
 
     timeline = [{"date": motion.adopted_on.isoformat(), "event": "adopted",
                  "label": motion.title}]
-    for finished_at, summary in imports:
-        new = json.loads(summary or "{}").get("new", 0)
-        timeline.append({"date": local_date(finished_at).isoformat(),  # type: ignore[arg-type]
-                         "event": "survey_optins", "label": str(shown(int(new), minimum))})
+    for finished_at, summary, uploaded_at in imports:
+        new = _new_in(json.loads(summary or "{}"), wijk_ids, uploaded_at, finished_at)
+        if new:
+            timeline.append({"date": local_date(finished_at).isoformat(),  # type: ignore[arg-type]
+                             "event": "survey_optins", "label": str(shown(new, minimum))})
     for _area, title, starts_at, _attendance, _written in meetings:
         timeline.append({"date": local_date(starts_at).isoformat(),  # type: ignore[arg-type]
                          "event": "meeting", "label": title})

@@ -55,7 +55,8 @@ def register_commands(app: Flask) -> None:
                                                answer=answer))
                 answers[key] = choice
         with shown():
-            report = importer.RespondentsImporter(None, answers).run(
+            respondents = importer.RespondentsImporter(None, answers)
+            report = respondents.run(
                 file.read_bytes(), file.name, dry_run=dry_run, mapping=mapping,
                 header_line=header_line)
         if report.missing:
@@ -64,7 +65,7 @@ def register_commands(app: Flask) -> None:
                 "The file has no column for the answer to the panel question. Name it with "
                 "--map panel_answer=HEADER."))
         if report.applied:
-            importer.keep_record(None, file.name, report)
+            importer.keep_record(None, file.name, report, respondents.new_per_wijk)
         finish_command(report)
 
     @app.cli.command("load-postcodes")

@@ -521,6 +521,9 @@ class RespondentsImporter(Importer[_Context, _Plan]):
     def __init__(self, user: Any = None, answers: Mapping[str, str] | None = None) -> None:
         super().__init__(user)
         self.answers = _choices(answers)
+        # After a real run: the new people per wijk id, kept with the import's counts so
+        # that a report about some wijken counts only theirs.
+        self.new_per_wijk: dict[int, int] = {}
 
     def may_import(self, user: Any) -> bool:
         return may_manage_members(user)
@@ -600,10 +603,10 @@ class RespondentsImporter(Importer[_Context, _Plan]):
         report.notes += [str(note) for count, note in notes if count]
 
     def apply(self, plan: list[_Plan], context: _Context) -> None:
-        _apply(plan)
+        self.new_per_wijk = _apply(plan)
 
 
-def _apply(plan: list[_Plan]) -> None:
+def _apply(plan: list[_Plan]) -> dict[int, int]:
     """Carry out the plan in the caller's transaction: changes to known people (by id)
     through the ORM, new people with one bulk INSERT, then the invitations to confirm
     (double opt-in) in bulk, for the new people and for known people with a new email
@@ -623,6 +626,7 @@ def _apply(plan: list[_Plan]) -> None:
             changed.append(member)
     db.session.flush()
     invite = [services.Invitee.of(member) for member in changed]
+    per_wijk = Counter(row.wijk.id for row in new if row.wijk)
     if new:
         now = utcnow()
         invited, survey = MemberStatus.INVITED.value, Source.SURVEY.value
@@ -645,6 +649,15 @@ def _apply(plan: list[_Plan]) -> None:
                                     row.name, "nl", survey, row.wijk.name if row.wijk else "")
                    for row in new]
     services.send_confirmations(invite)
+    return dict(per_wijk)
+
+
+def record_summary(report: ImportReport, new_per_wijk: Mapping[int, int]) -> str:
+    """What an import record keeps of a real run: the lines per status and the new people
+    per wijk id (``"new_per_wijk"``)."""
+    return json.dumps({**report.summary(),
+                       "new_per_wijk": {str(wijk): count
+                                        for wijk, count in sorted(new_per_wijk.items())}})
 
 
 # The columns of a new member's row in ``_apply``; ``search_text`` is made as the column's
@@ -728,7 +741,8 @@ def run_upload(user: User, record: ImportRecord, mapping: Mapping[str, str | Non
     staff's choices for the ``answers`` to the panel question (``table``: the file as the
     review of this request read it). After the real run the file itself is erased and only
     the counts are kept."""
-    report = RespondentsImporter(user, answers).run(
+    respondents = RespondentsImporter(user, answers)
+    report = respondents.run(
         record.content or b"", record.filename, dry_run=dry_run, mapping=mapping,
         header_line=header_line, table=table)
     record.mapping = json.dumps(report.mapping)
@@ -736,18 +750,19 @@ def run_upload(user: User, record: ImportRecord, mapping: Mapping[str, str | Non
         record.content = None
         record.finished_at = utcnow()
         record.row_count = len(report.lines)
-        record.summary = json.dumps(report.summary())
+        record.summary = record_summary(report, respondents.new_per_wijk)
     db.session.flush()
     return report
 
 
-def keep_record(user: User | None, filename: str, report: ImportReport) -> ImportRecord:
+def keep_record(user: User | None, filename: str, report: ImportReport,
+                new_per_wijk: Mapping[int, int]) -> ImportRecord:
     """Record an import made on the command line (the file itself is not kept)."""
     record = ImportRecord(kind="respondents", filename=filename[:255],
                           uploaded_by_id=user.id if user else None,
                           mapping=json.dumps(report.mapping), content=None,
                           finished_at=utcnow(), row_count=len(report.lines),
-                          summary=json.dumps(report.summary()))
+                          summary=record_summary(report, new_per_wijk))
     db.session.add(record)
     db.session.flush()
     return record

@@ -128,7 +128,8 @@ def world(session):  # type: ignore[no-untyped-def]
                                        created_at=_moment(date(2025, 4, 20)))])
     db.session.add(ImportRecord(kind="respondents", filename="monitor.csv",
                                 finished_at=_moment(date(2025, 1, 20)),
-                                summary=json.dumps({"new": 2})))
+                                summary=json.dumps({"new": 3, "new_per_wijk": {
+                                    str(mare.id): 2, str(vrooner.id): 1}})))
     db.session.flush()
 
     motion = services.save_motion(clerk, services.MotionData(

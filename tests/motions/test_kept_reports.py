@@ -55,7 +55,8 @@ def world(session):  # type: ignore[no-untyped-def]
                             progress=10 * n, created_at=_moment(date(2025, 5, 1 + n)))
                      for n in range(3)])
     session.add(ImportRecord(kind="respondents", finished_at=_moment(date(2025, 1, 20)),
-                             summary=json.dumps({"new": 7})))
+                             summary=json.dumps({"new": 7,
+                                                 "new_per_wijk": {str(item.mare.id): 7}})))
     motion = services.save_motion(item.clerk, services.MotionData(
         reference="M2025-002", title="Veilig in Noord", adopted_on=date(2024, 12, 1),
         text="", area_codes=["noord"], requests=[
@@ -138,7 +139,7 @@ CHANGES: dict[str, Callable[[Any], Callable[[Any], None]]] = {
         Neighbourhood.id == w.mare.id).values(name="De Mare-Oost")),
     "survey imported": lambda w: lambda c: c.execute(insert(ImportRecord).values(
         kind="respondents", finished_at=_moment(date(2025, 11, 1)),
-        summary=json.dumps({"new": 30}))),
+        summary=json.dumps({"new": 30, "new_per_wijk": {str(w.mare.id): 30}}))),
 }
 
 

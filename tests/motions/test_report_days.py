@@ -85,7 +85,8 @@ def test_a_report_over_one_day_counts_that_dutch_day(app, world, session, monkey
         session.add(Meeting(area=world.noord, title=f"Avond {number} {counted}", status="open",
                             starts_at=moment, extra_attendees=3))
         session.add(ImportRecord(kind="respondents", finished_at=moment,
-                                 summary=json.dumps({"new": 10 + number})))
+                                 summary=json.dumps({"new": 10 + number, "new_per_wijk": {
+                                     str(world.mare.id): 10 + number}})))
         factories.member(world.mare, email=f"lid{number}@example.org", confirmed_at=moment)
         session.add(Action(area=world.noord, title=f"Actie {number}", created_at=moment))
     report = services.start_report(world.clerk, world.motion.id, day, day)
@@ -132,3 +133,27 @@ def test_the_member_export_dates_sign_ups_by_the_dutch_day(world, session):
     rows = list(csv.reader(io.StringIO(export_members(team, MemberFilter(), "csv")
                                        .decode("utf-8-sig")), delimiter=";"))
     assert rows[1][-1] == "2025-01-15"
+
+
+def test_sign_ups_from_the_survey_count_only_the_reports_wijken(app, world, session,
+                                                                   monkeypatch):
+    """An import of the survey adds people all over the municipality; a report about Noord
+    counts those in Noord's wijk. An import from before the counts per wijk were kept is
+    counted from the members it made there."""
+    monkeypatch.setitem(app.config, "PANEL_REPORT_MIN_COUNT", 1)
+    day = date(2025, 3, 3)
+    start, _end = dutch_day_bounds(day, day)
+    session.add(ImportRecord(kind="respondents", finished_at=start + timedelta(hours=9),
+                             summary=json.dumps({"new": 5, "new_per_wijk": {
+                                 str(world.mare.id): 1, str(world.vrooner.id): 4}})))
+    uploaded, finished = start + timedelta(hours=13), start + timedelta(hours=14)
+    session.add(ImportRecord(kind="respondents", created_at=uploaded, finished_at=finished,
+                             summary=json.dumps({"new": 6})))
+    for number, wijk in enumerate([world.mare] * 2 + [world.vrooner] * 4):
+        factories.member(wijk, email=f"monitor{number}@example.org", source="survey",
+                         status="invited", created_at=uploaded + timedelta(minutes=30))
+    report = services.start_report(world.clerk, world.motion.id, day, day)
+    session.commit()
+    content = services.build(report)
+    assert [e["label"] for e in content["timeline"] if e["event"] == "survey_optins"] == \
+        ["1", "2"]

@@ -748,6 +748,8 @@ def test_importing_the_upload_applies_it_and_erases_the_file(login_as, world):
     record = db.session.get(ImportRecord, record_id)
     assert record.content is None and record.finished_at is not None
     assert record.row_count == 3
+    # The counts, and the new people per wijk for the reports about some wijken.
+    assert json.loads(record.summary)["new_per_wijk"] == {str(anna.neighbourhood_id): 1}
     assert team.get(location).status_code == 404  # nothing left to import
 
 
