@@ -68,6 +68,11 @@ MEASURE = """() => {
     return [...range.getClientRects()].some(
       box => box.right > document.documentElement.clientWidth + 1);
   }).map(caption => caption.textContent.trim().slice(0, 40));
+  // An alert's sentences stand one under another, not side by side as columns.
+  const sideBySide = [...document.querySelectorAll('.utrecht-alert')].filter(alert => {
+    const tops = [...alert.children].map(child => child.getBoundingClientRect().top);
+    return tops.some((top, index) => index > 0 && top <= tops[index - 1]);
+  }).map(alert => alert.textContent.trim().slice(0, 40));
   // Text of a chart or map that runs past the edge of its drawing is cut off there.
   const cutText = [...document.querySelectorAll('main svg text')].filter(text => {
     const box = text.getBBox(), view = text.ownerSVGElement.viewBox.baseVal;
@@ -82,7 +87,7 @@ MEASURE = """() => {
   }).map(table => (table.querySelector('caption') || table).textContent.trim().slice(0, 40));
   return {scrollWidth: document.documentElement.scrollWidth,
           h1Bottom: h1 ? h1.getBoundingClientRect().bottom + window.scrollY : null,
-          looseTables: loose, cutWords, outOfSight, cutText};
+          looseTables: loose, cutWords, outOfSight, cutText, sideBySide};
 }"""
 
 # The words of the municipality's name in the header that are spread over two lines.
@@ -261,6 +266,8 @@ def _measure(page: Page, path: str) -> list[str]:
         problems.append(f"{path}: captions running off the screen {normal['outOfSight']}")
     if normal["cutText"]:
         problems.append(f"{path}: chart text cut off at its edge {normal['cutText']}")
+    if normal["sideBySide"]:
+        problems.append(f"{path}: an alert's sentences side by side {normal['sideBySide']}")
     page.add_style_tag(content=BIG_TEXT)
     if (wide := page.evaluate(MEASURE)["scrollWidth"]) > WIDTH:
         problems.append(f"{path}: {wide} px wide with the text at 200 %")
@@ -303,7 +310,12 @@ def staff_pages(session, demo) -> list[str]:  # type: ignore[no-untyped-def]
     report = session.scalars(select(FollowUpReport).order_by(FollowUpReport.id)).first()
     user = session.scalars(select(User).order_by(User.id.desc())).first()
     area = meeting.area.code
-    return [
+    # A meeting that ended without its attendance: its page asks for it in an alert.
+    unrecorded = session.scalars(select(Meeting).where(Meeting.closed_at.is_not(None))
+                                 .order_by(Meeting.id)).first()
+    unrecorded.closed_at = None
+    session.commit()
+    return [f"/beheer/bijeenkomsten/{unrecorded.id}",
         "/beheer/leden", f"/beheer/leden/{member.id}", f"/beheer/leden/{member.id}/bewerken",
         "/beheer/bijeenkomsten", f"/beheer/bijeenkomsten/{meeting.id}",
         f"/beheer/bijeenkomsten/{meeting.id}/bewerken", f"/beheer/gebieden/{area}",
