@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from panel.mail import services
-from panel.mail.forms import STATUS_LABELS, OutboxFilterForm
+from panel.mail.forms import KIND_LABELS, STATUS_LABELS, OutboxFilterForm
 from panel.mail.services import MailCheck
 from panel.outcome import outcome
 from panel.security import no_store
@@ -29,7 +29,7 @@ def _page(check: MailCheck | None = None, sent_test: bool = False) -> Response:
     return no_store(make_response(render_template(
         "mail/outbox.html", form=form, outbox=page, args=args,
         settings=services.mail_settings(current_user), state=services.mail_state(),
-        check=check, sent_test=sent_test, status_labels=STATUS_LABELS,
+        check=check, sent_test=sent_test, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
         failure_labels=services.FAILURE_LABELS)))
 
 

@@ -462,3 +462,13 @@ def test_every_link_of_an_email_is_in_its_plain_text_too():
             if f"{{{{ {name} }}}}" not in text:
                 missing.append(f"{html.stem}: {name}")
     assert missing == []
+
+
+def test_every_kind_of_email_has_a_name_on_the_outbox_page():
+    from pathlib import Path
+
+    from panel.mail.forms import KIND_LABELS
+
+    folder = Path(__file__).resolve().parents[2] / "templates" / "emails"
+    kinds = {path.stem for path in folder.glob("*.txt") if not path.name.startswith("_")}
+    assert kinds == set(KIND_LABELS)
