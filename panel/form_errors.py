@@ -17,11 +17,17 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from flask import Flask, get_flashed_messages
+from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from wtforms import Field, FieldList, Form, FormField
 from wtforms.form import BaseForm
 from wtforms.widgets import HiddenInput, ListWidget
+
+
+# Messages that do not say which field they are about: the summary names the field before
+# them (next to the field itself its label says it).
+GENERIC = (_l("This field is required."),)
 
 
 class Problem(NamedTuple):
@@ -55,9 +61,13 @@ def _field_problems(field: Field) -> Iterator[Problem]:
             yield from _field_problems(entry)
     else:
         target = target_id(field)
+        generic = {str(text) for text in GENERIC}
         for message in field.errors or ():
             if isinstance(message, str) or hasattr(message, "__html__"):
-                yield Problem(target, str(message))
+                text = str(message)
+                if text in generic:  # a summary of "required, required" says nothing
+                    text = f"{field.label.text}: {text}"
+                yield Problem(target, text)
 
 
 def form_problems(*forms: Any) -> list[Problem]:

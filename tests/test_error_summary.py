@@ -415,3 +415,11 @@ def test_every_staff_form_sent_empty_shows_the_summary(app: Flask, session, logi
             first = element.find("input") if element.name == "fieldset" else element
             assert first is not None and first.get("id") in links, (path, field_id, links)
     assert len(with_errors) >= 10, with_errors
+
+
+def test_a_message_that_names_no_field_gets_the_fields_label_in_the_summary(login_as, world):
+    admin = login_as("admin@example.org")
+    soup = soup_of(admin.post("/beheer/indicatoren/nieuw", data={
+        "code": "", "name_nl": "", "unit": "percentage", "higher_is_better": "1"}))
+    assert summary_links(soup) == {"code": "Code: Vul dit veld in.",
+                                   "name_nl": "Naam in het Nederlands: Vul dit veld in."}

@@ -68,7 +68,7 @@ class IndicatorForm(FlaskForm):
         "for the usual number of the unit."),
         validators=[Optional(), NumberRange(min=0, max=MAX_DECIMALS, message=_l(
             "The number of decimals must be 0, 1, 2 or 3."))])
-    theme = StringField(_l("Theme"), description=_l(
+    theme = StringField(_l("Theme of the indicator"), description=_l(
         "Indicators with the same theme are listed together, for example Overlast."),
         validators=[Optional(), Length(max=THEME_LENGTH)])
     theme_en = StringField(_l("Theme in English"), description=_l(
