@@ -24,7 +24,6 @@ from wtforms import Field, FieldList, Form, FormField
 from wtforms.form import BaseForm
 from wtforms.widgets import HiddenInput, ListWidget
 
-
 # Messages that do not say which field they are about: the summary names the field before
 # them (next to the field itself its label says it).
 GENERIC = (_l("This field is required."),)
