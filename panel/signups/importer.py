@@ -690,6 +690,22 @@ def store_upload(user: User, data: bytes, filename: str) -> ImportRecord:
     return record
 
 
+def finished_upload(user: User, record_id: int) -> ImportRecord | None:
+    """An upload that ``user`` made and imported (its file is erased, its counts kept),
+    or None."""
+    require(may_manage_members(user))
+    record = db.session.get(ImportRecord, record_id)
+    if record is None or record.uploaded_by_id != user.id or record.finished_at is None:
+        return None
+    return record
+
+
+def finished_counts(record: ImportRecord) -> dict[str, int]:
+    """The lines per status an import kept (0 for a status it did not count)."""
+    kept = json.loads(record.summary or "{}")
+    return {status.value: int(kept.get(status.value, 0)) for status in Status}
+
+
 def get_upload(user: User, record_id: int) -> ImportRecord:
     """An upload that ``user`` made and that is still waiting. Raises NotFound."""
     require(may_manage_members(user))

@@ -360,6 +360,10 @@ def import_upload() -> str | BaseResponse:
 @bp.route("/beheer/import/<int:record_id>", methods=["GET", "POST"])
 @login_required
 def import_review(record_id: int) -> str | BaseResponse:
+    done = importer.finished_upload(current_user, record_id)
+    if done is not None and request.method == "GET":  # imported before: what it did
+        return no_store(make_response(render_template(
+            "signups/import_done.html", record=done, counts=importer.finished_counts(done))))
     record = importer.get_upload(current_user, record_id)
     posted = request.method == "POST"
     header_line = request.form.get("header_line", type=int) if posted else None

@@ -750,7 +750,14 @@ def test_importing_the_upload_applies_it_and_erases_the_file(login_as, world):
     assert record.row_count == 3
     # The counts, and the new people per wijk for the reports about some wijken.
     assert json.loads(record.summary)["new_per_wijk"] == {str(anna.neighbourhood_id): 1}
-    assert team.get(location).status_code == 404  # nothing left to import
+    assert "Opnieuw controleren" not in page  # done: nothing left to check
+    # Back to the page later: what the import did (the file itself is gone).
+    again = team.get(location)
+    assert again.status_code == 200
+    assert "1 nieuw, 0 bijgewerkt, 0 ongewijzigd, 1 overgeslagen, 1 afgewezen." in text(again)
+    assert "Het bestand zelf is gewist." in text(again)
+    assert team.post(location, data={**MAPPING, "dry_run": "0"}).status_code == 404
+    assert login_as("admin@example.org").get(location).status_code == 404  # not theirs
 
 
 def test_another_staff_member_cannot_open_my_upload(login_as, world):
