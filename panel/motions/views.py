@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import (
     Blueprint,
     redirect,
@@ -222,7 +224,11 @@ def printable(report_id: int) -> str:
     item = services.get_report(current_user, report_id)
     content = services.data(item)
     municipality = area_services.get_municipality()
-    return render_template("motions/print.html", report=item, content=content,
+    # The days of the snapshot (a final report keeps them as they were), as days.
+    days = {"adopted": date.fromisoformat(content["motion"]["date"]),
+            "start": date.fromisoformat(content["report"]["period"]["start"]),
+            "end": date.fromisoformat(content["report"]["period"]["end"])}
+    return render_template("motions/print.html", report=item, content=content, days=days,
                            tables=exports.tables(content),
                            scope_sentences=exports.scope_sentences(content["scope"]),
                            municipality=municipality)

@@ -25,7 +25,7 @@ def test_clerk_builds_finalises_and_exports_the_report(page: Page, demo):
     page.get_by_role("button", name="Inloggen").click()
     menu(page, "Menu voor medewerkers").get_by_role("link", name="Moties").click()
     check_accessibility(page)
-    page.get_by_role("link", name="Betrekken inwoners bij veiligheid").click()
+    page.get_by_role("heading", name="Betrekken inwoners bij veiligheid").get_by_role("link").click()
     check_accessibility(page)
     today = to_local(utcnow()).date()
     page.get_by_label("Van", exact=True).fill((today - timedelta(days=90)).isoformat())
