@@ -39,17 +39,14 @@ BIG_TEXT = "html { font-size: 200% !important; }"
 # caption that is spread over two lines (other than after a hyphen, as in "e-mail"), and
 # every caption whose text goes past the right edge of the screen, and every text of a
 # chart or map that goes past the edge of its drawing.
-MEASURE = """() => {
-  const h1 = document.querySelector('h1');
-  const cutWords = [];
-  // Text only for screen readers (class wp-visually-hidden) is in a box of 1 px.
-  const shown = element => element.getBoundingClientRect().width > 1;
-  for (const heading of [...document.querySelectorAll('main :is(h1, h2, h3, caption)')]
-                        .filter(shown)) {
-    const texts = document.createTreeWalker(heading, NodeFilter.SHOW_TEXT);
+# The words of some elements that are spread over two lines: each word with the hyphen it
+# ends in (a line may end after "e-"); an address (with @ or /) has no place to break, so
+# it wraps anywhere.
+CUT_WORDS_IN = """const cutWordsIn = elements => {
+  const cut = [];
+  for (const element of elements) {
+    const texts = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
     for (let node = texts.nextNode(); node; node = texts.nextNode()) {
-      // Words, each with the hyphen it ends in (a line may end after "e-"); an address
-      // (with @ or /) has no place to break, so it wraps anywhere.
       for (const word of node.data.matchAll(/[^\\s-]+-?/g)) {
         if (/[@/]/.test(word[0])) continue;
         const range = document.createRange();
@@ -57,10 +54,19 @@ MEASURE = """() => {
         range.setEnd(node, word.index + word[0].length);
         const lines = new Set([...range.getClientRects()].filter(box => box.width > 0)
                               .map(box => Math.round(box.top)));
-        if (lines.size > 1) cutWords.push(word[0]);
+        if (lines.size > 1) cut.push(word[0]);
       }
     }
   }
+  return cut;
+};"""
+
+MEASURE = """() => {""" + CUT_WORDS_IN + """
+  const h1 = document.querySelector('h1');
+  // Text only for screen readers (class wp-visually-hidden) is in a box of 1 px.
+  const shown = element => element.getBoundingClientRect().width > 1;
+  const cutWords = cutWordsIn([...document.querySelectorAll('main :is(h1, h2, h3, caption)')]
+                              .filter(shown));
   const outOfSight = [...document.querySelectorAll('main caption')].filter(shown)
                                                                    .filter(caption => {
     const range = document.createRange();
@@ -91,22 +97,8 @@ MEASURE = """() => {
 }"""
 
 # The words of the municipality's name in the header that are spread over two lines.
-CUT_BRAND = """() => {
-  const cut = [];
-  for (const brand of document.querySelectorAll('.wp-brand__text')) {
-    const texts = document.createTreeWalker(brand, NodeFilter.SHOW_TEXT);
-    for (let node = texts.nextNode(); node; node = texts.nextNode()) {
-      for (const word of node.data.matchAll(/[^\\s-]+-?/g)) {
-        const range = document.createRange();
-        range.setStart(node, word.index);
-        range.setEnd(node, word.index + word[0].length);
-        const lines = new Set([...range.getClientRects()].filter(box => box.width > 0)
-                              .map(box => Math.round(box.top)));
-        if (lines.size > 1) cut.push(word[0]);
-      }
-    }
-  }
-  return cut;
+CUT_BRAND = """() => {""" + CUT_WORDS_IN + """
+  return cutWordsIn(document.querySelectorAll('.wp-brand__text'));
 }"""
 
 # The focus style of the element that has the focus, and where it is.
