@@ -366,12 +366,11 @@ def users() -> str:
 
 def _record_account(action: str, user: User) -> None:
     """An account made or changed, in the audit log: its role, gebieden and whether it
-    may sign in (who did it is the signed-in administrator)."""
+    may sign in (who did it is the signed-in administrator). Committed with the change."""
     areas = ", ".join(sorted(area.code for area in user.areas)) or "-"
     audit.record(action, "staff_account", user.id,
                  detail=f"role {user.role}; gebieden {areas}; "
                         f"{'active' if user.active else 'blocked'}")
-    db.session.commit()
 
 
 @bp.route("/accounts/nieuw", methods=["GET", "POST"])
@@ -386,8 +385,8 @@ def new_user() -> str | Response:
                 current_user, form.email.data or "", form.role.data or "",
                 form.areas.data or [], form.name.data or "",
                 current_app.config["PANEL_PASSWORD_LINK_HOURS"])
-        if created:
             _record_account("create", user)
+        if created:
             return render_template("auth/link_created.html", user=user,
                                    link=password_link_url(token))
     return render_template("auth/user_form.html", form=form, user=None)
@@ -406,8 +405,8 @@ def edit_user(user_id: int) -> str | Response:
             changed = services.update_user(current_user, user_id, form.name.data or "",
                                            form.role.data or "", form.areas.data or [],
                                            bool(form.active.data))
-        if saved:
             _record_account("change", changed)
+        if saved:
             return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=user,
                            two_factor_on=two_factor.has_two_factor(user))

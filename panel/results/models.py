@@ -65,7 +65,7 @@ class Indicator(db.Model):
     unit: Mapped[str] = mapped_column(String(12))
     higher_is_better: Mapped[bool] = mapped_column(Boolean)
     theme: Mapped[str] = mapped_column(String(80), default="")
-    # The theme's English name; empty: the Dutch one (``theme_name``).
+    # The theme's English name; empty: the Dutch one (``trends.ThemeRows.shown``).
     theme_en: Mapped[str] = mapped_column(String(80), default="", server_default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     # How many decimals a figure is shown with (0 for "32%", 1 for "7,3").
@@ -80,10 +80,6 @@ class Indicator(db.Model):
 
     def explanation(self, language: str) -> str:
         return self.explanation_en if language == "en" else self.explanation_nl
-
-    def theme_name(self, language: str) -> str:
-        """The theme in ``language``: the English name when there is one."""
-        return (self.theme_en or self.theme) if language == "en" else self.theme
 
 
 class Edition(db.Model):

@@ -466,7 +466,7 @@ def _parse(line: Line, row: Row, ctx: _Context) -> _Parsed | None:
                    city, email_unusable=bool(raw_email and not email),
                    phone_unusable=bool(phone_error), wijk_named=named, garbled=garbled,
                    postcode_rewritten=bool(postcode) and raw_postcode not in (
-                       postcode, f"{postcode[:4]} {postcode[4:]}"),
+                       postcode, validation.postcode_text(postcode)),
                    phone_rewritten=bool(phone) and raw_phone != phone,
                    addition_joined=bool(house_number and addition))
 

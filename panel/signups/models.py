@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 from panel.areas.models import District, Neighbourhood
 from panel.db import UTCDateTime, db, utcnow
 from panel.search import member_search_text
+from panel.signups.validation import postcode_text
 
 
 class MemberStatus(enum.StrEnum):
@@ -136,10 +137,8 @@ class PanelMember(db.Model):
         """The address as Dutch letters write it: ``Laat 12, 1811 AB Alkmaar`` (the
         postcode is kept without its space)."""
         street = " ".join(part for part in (self.street, self.house_number) if part)
-        postcode = self.postcode or ""
-        if len(postcode) == 6:
-            postcode = f"{postcode[:4]} {postcode[4:]}"
-        place = " ".join(part for part in (postcode, self.city) if part)
+        place = " ".join(part for part in (postcode_text(self.postcode or ""), self.city)
+                         if part)
         return ", ".join(part for part in (street, place) if part)
 
 

@@ -348,7 +348,7 @@ def _check_postcode_in(postcode: str, wijk: Neighbourhood) -> None:
     if known is not None and known.id != wijk.id:
         raise DomainError(_l("Postcode %(postcode)s is in wijk %(found)s, not in %(chosen)s. "
                              "Check the postcode or choose wijk %(found)s.",
-                             postcode=f"{postcode[:4]} {postcode[4:]}", found=known.name,
+                             postcode=validation.postcode_text(postcode), found=known.name,
                              chosen=wijk.name))
 
 

@@ -79,6 +79,12 @@ def postcode(raw: str) -> str:
     return value
 
 
+def postcode_text(code: str) -> str:
+    """A stored postcode as people write it: ``"1823AB"`` -> ``"1823 AB"`` (anything else
+    as it is)."""
+    return f"{code[:4]} {code[4:]}" if POSTCODE.match(code) else code
+
+
 def house_number(raw: str, addition: str = "") -> str:
     """A house number with an optional addition (``12``, ``12a``, ``12-2``), joined with a
     separate ``addition`` when given (``"12", "A"`` -> ``"12A"``, ``"12", "2"`` ->
